@@ -1,0 +1,90 @@
+//! The stable error codes: the one list, shared by `/v1`, the server functions and the docs.
+//!
+//! Codes are dotted and lower-case; integrators match on them, so a code is never renamed or reused.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal, $status:literal, $doc:literal;)*) => {
+        /// Every error Lectern reports carries exactly one of these codes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum ErrorCode {
+            $(#[doc = $doc] #[serde(rename = $code)] $variant,)*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status that accompanies the code.
+            pub const fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+
+            /// What the code means, for the documentation.
+            pub const fn description(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $doc,)* }
+            }
+
+            pub fn from_code(code: &str) -> Option<ErrorCode> {
+                match code { $($code => Some(ErrorCode::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+error_codes! {
+    ValidationFailed = "request.validation_failed", 422, "The input is invalid; `details` names each field and what is wrong with it.";
+    MalformedRequest = "request.malformed", 400, "The request could not be read (bad JSON, wrong content type, bad id).";
+    CrossOriginRefused = "request.cross_origin", 403, "A state-changing browser request came from another site (CSRF protection).";
+    Unauthenticated = "auth.unauthenticated", 401, "No valid session or credentials were given.";
+    InvalidCredentials = "auth.invalid_credentials", 401, "The email or password is wrong.";
+    Forbidden = "auth.forbidden", 403, "The caller's role may not do this.";
+    TooManyAttempts = "auth.too_many_attempts", 429, "Too many failed sign-ins; try again after the time given.";
+    InvalidResetToken = "auth.invalid_reset_token", 400, "The password reset link is unknown, used or expired.";
+    TenantNotFound = "tenant.not_found", 404, "No organisation has that identifier.";
+    TenantSuspended = "tenant.suspended", 403, "The organisation is suspended.";
+    NotFound = "resource.not_found", 404, "No such resource in this tenant.";
+    RouteNotFound = "route.not_found", 404, "No such endpoint.";
+    MethodNotAllowed = "route.method_not_allowed", 405, "The endpoint does not accept this method.";
+    EmailTaken = "user.email_taken", 409, "A user with this email already exists in the tenant.";
+    LastAdmin = "user.last_admin", 409, "The tenant's last active admin cannot be demoted or deactivated.";
+    TenantLimitReached = "tenant.limit_reached", 409, "The tenant has reached one of its limits.";
+    RateLimitExceeded = "rate_limit.exceeded", 429, "Too many requests; retry after the time given.";
+    Unavailable = "service.unavailable", 503, "A dependency (such as the database) is unavailable.";
+    Internal = "internal.error", 500, "An unexpected error; quote the request id when reporting it.";
+}
+
+/// One invalid field of a request, reported in an error's `details`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_dotted_and_lower_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "{text} twice");
+            assert!(text.contains('.'), "{text}");
+            assert_eq!(text, text.to_lowercase());
+            assert_eq!(ErrorCode::from_code(text), Some(*code));
+            assert!((400..600).contains(&code.http_status()));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The `run` and `test` commands.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::proc::{self, with_timeout};
+use crate::toolchain::{self, Toolchain};
+use crate::{pg, root, Result};
+
+pub fn run(release: bool) -> Result {
+    let toolchain = toolchain::ensure(false)?;
+    build_site(&toolchain, release)?;
+    let database_url = match std::env::var("DATABASE_URL") {
+        Ok(url) => url,
+        Err(_) => pg::start(&root())?,
+    };
+    let mut server = Command::new(server_binary(release));
+    server
+        .current_dir(root())
+        .env("DATABASE_URL", &database_url)
+        .env("LECTERN_SEED_DEMO", "true");
+    proc::run(&mut server)
+}
+
+pub fn test() -> Result {
+    let toolchain = toolchain::ensure(true)?;
+    let database_url = test_database_url()?;
+    proc::run(toolchain.cargo().args(["fmt", "--all", "--check"]))?;
+    proc::run(
+        offline(toolchain.cargo())
+            .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+    )?;
+    proc::run(offline(toolchain.cargo()).env("DATABASE_URL", &database_url).args(["test", "--workspace"]))?;
+    build_site(&toolchain, false)?;
+    end_to_end(&toolchain, &database_url)
+}
+
+/// The `.sqlx/` query data is committed, so builds never need a live database.
+fn offline(mut cmd: Command) -> Command {
+    cmd.env("SQLX_OFFLINE", "true");
+    cmd
+}
+
+fn build_site(toolchain: &Toolchain, release: bool) -> Result {
+    let mut cmd = offline(toolchain.cargo());
+    cmd.args(["leptos", "build"]);
+    if release {
+        cmd.arg("--release");
+    }
+    proc::run(&mut cmd)
+}
+
+fn server_binary(release: bool) -> PathBuf {
+    root().join("target").join(if release { "release" } else { "debug" }).join("server")
+}
+
+/// DATABASE_URL when set; else the machine's PostgreSQL on 5432; else the private cluster.
+fn test_database_url() -> Result<String> {
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        return Ok(url);
+    }
+    let local = "127.0.0.1:5432".parse().map_err(|_| "bad address")?;
+    if TcpStream::connect_timeout(&local, Duration::from_secs(1)).is_ok() {
+        return Ok("postgres://postgres@127.0.0.1:5432/postgres".into());
+    }
+    pg::start(&root())
+}
+
+/// Serves a freshly seeded database and drives it with Playwright in Chromium.
+fn end_to_end(toolchain: &Toolchain, admin_url: &str) -> Result {
+    let database_url = pg::recreate_database(admin_url, "lectern_e2e")?;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let base_url = format!("http://127.0.0.1:{port}");
+    let log_path = root().join("target/e2e-server.log");
+    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    let child = Command::new(server_binary(false))
+        .current_dir(root())
+        .env("DATABASE_URL", &database_url)
+        .env("LECTERN_SEED_DEMO", "true")
+        .env("LECTERN_BIND", format!("127.0.0.1:{port}"))
+        .env("LECTERN_PUBLIC_URL", &base_url)
+        .stdout(Stdio::from(log.try_clone().map_err(|e| e.to_string())?))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .map_err(|e| format!("could not start the server: {e}"))?;
+    let mut server = KillOnDrop(child);
+    if let Err(e) = wait_until_healthy(port, &mut server.0) {
+        return Err(format!("{e}\n--- server log ---\n{}", tail(&log_path)));
+    }
+    let mut node = with_timeout(1200, "node");
+    toolchain.apply(&mut node);
+    node.env("LECTERN_URL", &base_url).args(["--test", "--test-concurrency=1", "end2end/tests/"]);
+    if let Some(chromium) = toolchain::chromium_path() {
+        node.env("CHROMIUM_PATH", chromium);
+    }
+    let result = proc::run(&mut node);
+    if result.is_err() {
+        eprintln!("--- server log ---\n{}", tail(&log_path));
+    }
+    result
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_until_healthy(port: u16, child: &mut Child) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("the server exited during start-up ({status})"));
+        }
+        if http_status(port, "/").as_deref() == Some("200") {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err("the server did not answer GET / with 200 within 120 s".into())
+}
+
+fn http_status(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    Some(String::from_utf8_lossy(&head[9..12]).into_owned())
+}
+
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(60)..].join("\n")
+}

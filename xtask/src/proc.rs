@@ -1,0 +1,51 @@
+//! Running child processes with a clear error when they fail.
+
+use std::process::{Command, Stdio};
+
+use crate::Result;
+
+/// Runs a command with inherited output; fails with the command line when it exits non-zero.
+pub fn run(cmd: &mut Command) -> Result {
+    let shown = describe(cmd);
+    eprintln!("xtask: $ {shown}");
+    let status = cmd.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+/// Runs a command quietly and returns its trimmed stdout, or None when it cannot run or fails.
+pub fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.stderr(Stdio::null()).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// True when the program can be started and exits successfully.
+pub fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Network calls go through `timeout`, so a closed network becomes a fallback instead of a hang.
+pub fn with_timeout(seconds: u32, program: &str) -> Command {
+    let mut cmd = Command::new("timeout");
+    cmd.arg(seconds.to_string()).arg(program);
+    cmd
+}
+
+pub fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).as_deref() == Some("0")
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut parts = vec![cmd.get_program().to_string_lossy().into_owned()];
+    parts.extend(cmd.get_args().map(|a| a.to_string_lossy().into_owned()));
+    parts.join(" ")
+}

@@ -1,0 +1,291 @@
+//! Installs what the build needs, choosing the path by what is found rather than by asking the network.
+//!
+//! With rustup and internet: `rustup target add wasm32-unknown-unknown`, `cargo install cargo-leptos`.
+//! Offline (only crates.io, npm and apt reachable): Debian's Rust with a wasm32 std built once into its
+//! sysroot, and the tools compiled from crates.io. Each step is skipped when its result is already there.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::proc::{self, is_root, output, succeeds, with_timeout};
+use crate::{root, Result};
+
+const CARGO_LEPTOS_VERSION: &str = "0.3.11";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const DEBIAN_RUST_PACKAGES: &[&str] = &[
+    "rustc-web",
+    "cargo-web",
+    "rust-web-src",
+    "rust-web-llvm",
+    "lld-22",
+    "rust-web-clippy",
+    "rustfmt-web",
+];
+/// Native libraries the server's crates link against (samael's xmlsec for SAML, OpenSSL headers).
+const NATIVE_PACKAGES: &[&str] = &["pkg-config", "libssl-dev"];
+
+/// How to invoke cargo and the front-end tools once everything is installed.
+#[derive(Clone, Debug)]
+pub struct Toolchain {
+    /// `Some("debian")` on the offline path; None means the default rustup toolchain.
+    rustup_toolchain: Option<String>,
+    path: String,
+}
+
+impl Toolchain {
+    pub fn cargo(&self) -> Command {
+        let mut cmd = Command::new("cargo");
+        self.apply(&mut cmd);
+        cmd
+    }
+
+    pub fn apply(&self, cmd: &mut Command) {
+        cmd.env("PATH", &self.path).current_dir(root());
+        if let Some(tc) = &self.rustup_toolchain {
+            cmd.env("RUSTUP_TOOLCHAIN", tc);
+        }
+    }
+}
+
+/// Makes sure every tool is present. `for_tests` adds Chromium for the browser tests.
+pub fn ensure(for_tests: bool) -> Result<Toolchain> {
+    let rustup_toolchain = ensure_rust_with_wasm()?;
+    let path = search_path();
+    let toolchain = Toolchain { rustup_toolchain, path };
+    ensure_apt(NATIVE_PACKAGES, |p| has_pkg_config_lib(p))?;
+    ensure_npm_packages(&toolchain)?;
+    ensure_cargo_leptos(&toolchain)?;
+    ensure_wasm_bindgen(&toolchain)?;
+    if for_tests {
+        ensure_chromium()?;
+    }
+    Ok(toolchain)
+}
+
+fn search_path() -> String {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let node_bin = root().join("node_modules/.bin");
+    let cargo_bin = PathBuf::from(home).join(".cargo/bin");
+    let current = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{}:{current}", node_bin.display(), cargo_bin.display())
+}
+
+/// Returns the rustup toolchain to use, installing the wasm32 target on whichever path works here.
+fn ensure_rust_with_wasm() -> Result<Option<String>> {
+    if let Ok(tc) = std::env::var("RUSTUP_TOOLCHAIN") {
+        return if has_wasm_std(Some(&tc)) {
+            Ok(Some(tc))
+        } else {
+            Err(format!("RUSTUP_TOOLCHAIN={tc} has no {WASM_TARGET} standard library"))
+        };
+    }
+    if has_wasm_std(None) {
+        return Ok(None);
+    }
+    if has_wasm_std(Some("debian")) && debian_wasm_std_is_current() {
+        return Ok(Some("debian".into()));
+    }
+    if succeeds(&mut Command::new("rustup").arg("--version"))
+        && succeeds(with_timeout(120, "rustup").args(["target", "add", WASM_TARGET]))
+        && has_wasm_std(None)
+    {
+        return Ok(None);
+    }
+    eprintln!("xtask: rustup cannot add {WASM_TARGET} here; using Debian's Rust with a wasm32 std built once");
+    install_debian_rust()?;
+    build_debian_wasm_std()?;
+    Ok(Some("debian".into()))
+}
+
+fn sysroot(toolchain: Option<&str>) -> Option<PathBuf> {
+    let mut cmd = Command::new("rustc");
+    if let Some(tc) = toolchain {
+        cmd.env("RUSTUP_TOOLCHAIN", tc);
+    }
+    output(cmd.args(["--print", "sysroot"])).map(PathBuf::from)
+}
+
+fn wasm_lib_dir(sysroot: &Path) -> PathBuf {
+    sysroot.join("lib/rustlib").join(WASM_TARGET).join("lib")
+}
+
+fn has_wasm_std(toolchain: Option<&str>) -> bool {
+    let Some(sysroot) = sysroot(toolchain) else { return false };
+    std::fs::read_dir(wasm_lib_dir(&sysroot))
+        .map(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
+        })
+        .unwrap_or(false)
+}
+
+fn debian_rustc_version() -> Option<String> {
+    output(Command::new("rustc").env("RUSTUP_TOOLCHAIN", "debian").arg("--version"))
+}
+
+fn stamp_path() -> Option<PathBuf> {
+    sysroot(Some("debian")).map(|s| wasm_lib_dir(&s).join(".lectern-stamp"))
+}
+
+/// The std copied into Debian's sysroot only fits the rustc it was built by.
+fn debian_wasm_std_is_current() -> bool {
+    let (Some(stamp), Some(version)) = (stamp_path(), debian_rustc_version()) else { return false };
+    std::fs::read_to_string(stamp).map(|s| s.trim() == version).unwrap_or(false)
+}
+
+fn install_debian_rust() -> Result {
+    if debian_rustc_version().is_none() {
+        apt_install(DEBIAN_RUST_PACKAGES)?;
+        proc::run(Command::new("rustup").args(["toolchain", "link", "debian", "/usr"]))?;
+    }
+    Ok(())
+}
+
+fn build_debian_wasm_std() -> Result {
+    let scratch = std::env::temp_dir().join("lectern-wasm-std");
+    std::fs::create_dir_all(scratch.join("src")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        scratch.join("Cargo.toml"),
+        "[package]\nname = \"wasmstd\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[lib]\ncrate-type = [\"cdylib\"]\n[workspace]\n",
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(scratch.join("src/lib.rs"), "").map_err(|e| e.to_string())?;
+    proc::run(
+        Command::new("cargo")
+            .current_dir(&scratch)
+            .env("RUSTUP_TOOLCHAIN", "debian")
+            .env("RUSTC_BOOTSTRAP", "1")
+            // Keeps LTO working when the release wasm links against these rlibs.
+            .env("RUSTFLAGS", "-Cembed-bitcode=yes")
+            .args(["build", "--release", "--target", WASM_TARGET, "-Zbuild-std=std,panic_abort"]),
+    )?;
+    let sysroot = sysroot(Some("debian")).ok_or("cannot find Debian's Rust sysroot")?;
+    let dest = wasm_lib_dir(&sysroot);
+    std::fs::create_dir_all(&dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    let built = scratch.join("target").join(WASM_TARGET).join("release/deps");
+    for entry in std::fs::read_dir(&built).map_err(|e| e.to_string())?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("lib") && name.ends_with(".rlib") {
+            std::fs::copy(entry.path(), dest.join(&*name)).map_err(|e| e.to_string())?;
+        }
+    }
+    let version = debian_rustc_version().unwrap_or_default();
+    let stamp = stamp_path().ok_or("cannot find Debian's Rust sysroot")?;
+    std::fs::write(stamp, version).map_err(|e| e.to_string())
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    if !is_root() {
+        return Err(format!(
+            "please install these Debian packages (or their equivalent): {}",
+            packages.join(" ")
+        ));
+    }
+    proc::run(with_timeout(600, "apt-get").arg("update").arg("-q"))?;
+    proc::run(
+        with_timeout(1800, "apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "-q"])
+            .args(packages),
+    )
+}
+
+fn ensure_apt(packages: &[&str], present: impl Fn(&str) -> bool) -> Result {
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !present(p)).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        apt_install(&missing)
+    }
+}
+
+fn has_pkg_config_lib(package: &str) -> bool {
+    match package {
+        "pkg-config" => succeeds(Command::new("pkg-config").arg("--version")),
+        "libssl-dev" => succeeds(Command::new("pkg-config").args(["--exists", "openssl"])),
+        other => succeeds(Command::new("dpkg").args(["-s", other])),
+    }
+}
+
+fn ensure_npm_packages(toolchain: &Toolchain) -> Result {
+    let root = root();
+    let installed = root.join("node_modules/.package-lock.json");
+    let lock = root.join("package-lock.json");
+    let fresh = match (modified(&installed), modified(&lock)) {
+        (Some(installed), Some(lock)) => installed >= lock,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    let mut cmd = with_timeout(900, "npm");
+    toolchain.apply(&mut cmd);
+    proc::run(cmd.args(["ci", "--no-audit", "--no-fund"]))
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// cargo-leptos downloads tools it cannot find; these variables make it a quick, offline-safe install.
+fn install_crate(toolchain: &Toolchain, args: &[&str]) -> Result {
+    let mut cmd = toolchain.cargo();
+    cmd.env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .arg("install")
+        .args(args);
+    proc::run(&mut cmd)
+}
+
+fn tool_version(toolchain: &Toolchain, program: &str, args: &[&str]) -> Option<String> {
+    let mut cmd = Command::new(program);
+    toolchain.apply(&mut cmd);
+    output(cmd.args(args))
+}
+
+fn ensure_cargo_leptos(toolchain: &Toolchain) -> Result {
+    let version = tool_version(toolchain, "cargo-leptos", &["--version"]);
+    if version.is_some_and(|v| v.contains(CARGO_LEPTOS_VERSION)) {
+        return Ok(());
+    }
+    install_crate(toolchain, &["cargo-leptos", "--version", CARGO_LEPTOS_VERSION, "--locked"])
+}
+
+/// The CLI must be exactly the version of the `wasm-bindgen` crate in Cargo.lock.
+fn ensure_wasm_bindgen(toolchain: &Toolchain) -> Result {
+    let wanted = locked_version("wasm-bindgen")?;
+    let version = tool_version(toolchain, "wasm-bindgen", &["--version"]);
+    if version.is_some_and(|v| v.split_whitespace().nth(1) == Some(wanted.as_str())) {
+        return Ok(());
+    }
+    // Not --locked: its lock file pins a webpki-roots release that some registries lack.
+    install_crate(toolchain, &["wasm-bindgen-cli", "--version", &wanted])
+}
+
+fn locked_version(krate: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let needle = format!("name = \"{krate}\"\nversion = \"");
+    let start = lock.find(&needle).ok_or(format!("{krate} is not in Cargo.lock"))? + needle.len();
+    let rest = &lock[start..];
+    Ok(rest[..rest.find('"').unwrap_or(0)].to_string())
+}
+
+pub fn chromium_path() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("CHROMIUM_PATH") {
+        return Some(PathBuf::from(path));
+    }
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+fn ensure_chromium() -> Result {
+    if chromium_path().is_some() {
+        return Ok(());
+    }
+    apt_install(&["chromium"])
+}
