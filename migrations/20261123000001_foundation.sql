@@ -176,4 +176,9 @@ end $$;
 grant select, insert, update, delete on all tables in schema public to lectern_app;
 -- Audit rows are append-only for the application.
 revoke update, delete on audit_event from lectern_app;
-revoke all on _sqlx_migrations from lectern_app;
+do $$
+begin
+    if to_regclass('_sqlx_migrations') is not null then
+        revoke all on _sqlx_migrations from lectern_app;
+    end if;
+end $$;

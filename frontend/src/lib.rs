@@ -1,1 +1,7 @@
+//! The browser side: hydrate the server-rendered page.
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,1 +1,38 @@
+//! The one service layer: who may do what, the rules, and the SQL. Server functions and `/v1` both call it.
+//!
+//! Every tenant-scoped function takes the [`Caller`] first and runs in a transaction opened by
+//! [`db::tenant_tx`], which also switches on row-level security for that tenant.
 
+pub mod audit;
+pub mod auth;
+pub mod caller;
+pub mod clock;
+pub mod courses;
+pub mod db;
+pub mod error;
+pub mod mail;
+pub mod password;
+pub mod reset;
+pub mod seed;
+pub mod tenants;
+pub mod users;
+
+pub use caller::Caller;
+pub use clock::Clock;
+pub use error::ServiceError;
+
+/// What every service function needs besides the caller: the pool and the clock.
+#[derive(Clone)]
+pub struct Store {
+    pub pool: sqlx::PgPool,
+    pub clock: Clock,
+}
+
+impl Store {
+    pub fn new(pool: sqlx::PgPool, clock: Clock) -> Self {
+        Self { pool, clock }
+    }
+}
+
+/// The migrations, embedded so the server binary can apply them at start.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

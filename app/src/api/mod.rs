@@ -1,0 +1,8 @@
+//! Server functions, grouped by domain. Each parses its input, calls one service function with the
+//! caller, and maps the result. Endpoints are named so that tests and tools can call them.
+
+pub mod auth;
+pub mod courses;
+pub mod dev;
+pub mod tenant;
+pub mod users;

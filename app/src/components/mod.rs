@@ -1,0 +1,5 @@
+//! Building blocks shared by the pages.
+
+pub mod auth;
+pub mod form;
+pub mod layout;

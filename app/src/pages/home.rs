@@ -1,0 +1,50 @@
+use domain::Role;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::courses::published_courses;
+use crate::components::auth::RequireRole;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="Home" />
+        <RequireRole min_role=Role::Student>
+            <Welcome />
+        </RequireRole>
+    }
+}
+
+#[component]
+fn Welcome() -> impl IntoView {
+    let auth = crate::use_auth();
+    let courses = Resource::new(|| (), |_| published_courses());
+    let greeting = move || {
+        auth.user.get().and_then(|r| r.ok()).flatten().map(|u| format!("Welcome, {}", u.name)).unwrap_or_default()
+    };
+    view! {
+        <h1 class="text-2xl font-semibold">{greeting}</h1>
+        <h2 class="mt-6 text-lg font-semibold">"Courses"</h2>
+        <Suspense fallback=|| view! { <p>"Loading courses…"</p> }>
+            {move || Suspend::new(async move {
+                match courses.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="mt-2 text-slate-700">"No course is published yet."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="mt-2 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+                            {list.into_iter().map(|course| view! {
+                                <li class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+                                    <h3 class="font-semibold">{course.title}</h3>
+                                    <p class="mt-1 text-sm text-slate-700">{course.summary}</p>
+                                    <p class="mt-2 text-xs text-slate-700">{format!("{} quiz(zes)", course.quiz_count)}</p>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <p role="alert" class="text-red-800">{error.message}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

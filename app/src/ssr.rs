@@ -1,0 +1,95 @@
+//! Server-side glue for the server functions: the services, the caller, and error mapping.
+
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use domain::dto::SessionUser;
+use domain::{ErrorCode, TenantId};
+use http::request::Parts;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use serde::{Deserialize, Serialize};
+use service::auth::{RequestId, RequestMeta};
+use service::{Caller, ServiceError, Store};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+
+/// What the server gives the pages: the services and two settings.
+#[derive(Clone)]
+pub struct ServerContext {
+    pub store: Store,
+    pub public_url: String,
+    pub dev_mailbox: bool,
+}
+
+/// What the browser session holds: a pointer to the server-side `auth_session` row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthCookie {
+    pub tenant_id: TenantId,
+    pub session_id: uuid::Uuid,
+}
+
+pub const AUTH_KEY: &str = "auth";
+
+pub fn server_context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>().ok_or_else(|| AppError::new(ErrorCode::Internal, "The server context is missing."))
+}
+
+/// The request's id (set by the server's middleware), IP address and user agent.
+pub fn request_meta() -> RequestMeta {
+    let Some(parts) = use_context::<Parts>() else { return RequestMeta::default() };
+    RequestMeta {
+        request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default(),
+        ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
+        user_agent: parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+    }
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|_| AppError::new(ErrorCode::Internal, "The session is unavailable."))
+}
+
+/// The signed-in user, or None.
+pub async fn session_user() -> Result<Option<(SessionUser, AuthCookie)>, AppError> {
+    let session = session().await?;
+    let Some(auth) = session.get::<AuthCookie>(AUTH_KEY).await.ok().flatten() else { return Ok(None) };
+    let ctx = server_context()?;
+    match service::auth::resolve_session(&ctx.store, auth.tenant_id, auth.session_id).await.map_err(service_error)? {
+        Some(user) => Ok(Some((user, auth))),
+        None => {
+            // A revoked or expired session leaves nothing behind in the browser.
+            let _ = session.flush().await;
+            Ok(None)
+        }
+    }
+}
+
+/// The caller for a service call; refuses with `auth.unauthenticated` when nobody is signed in.
+pub async fn caller() -> Result<(Caller, ServerContext), AppError> {
+    let ctx = server_context()?;
+    let (user, _) = session_user().await?.ok_or_else(|| service_error(ServiceError::Unauthenticated))?;
+    Ok((service::auth::caller_for(&user, &request_meta()), ctx))
+}
+
+/// Maps a service error to the server function's error, and sets the HTTP status to match.
+pub fn service_error(error: ServiceError) -> AppError {
+    let meta = request_meta();
+    if matches!(error, ServiceError::Internal(_) | ServiceError::Unavailable(_)) {
+        tracing::error!(request_id = %meta.request_id, error = ?error, "server function failed");
+    }
+    let code = error.code();
+    if let Some(response) = use_context::<ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(code.http_status()) {
+            response.set_status(status);
+        }
+        if let ServiceError::TooManyAttempts { retry_after_seconds } = &error {
+            if let Ok(value) = http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                response.insert_header(http::header::RETRY_AFTER, value);
+            }
+        }
+    }
+    AppError { code, message: error.public_message(), details: error.details(), request_id: Some(meta.request_id) }
+}

@@ -1,0 +1,10 @@
+//! The axum server: configuration, start-up, the `/v1` REST router, and cross-cutting middleware.
+
+pub mod config;
+pub mod csrf;
+pub mod request_id;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod v1;
+pub mod workers;

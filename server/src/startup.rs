@@ -1,0 +1,147 @@
+//! Builds the router (pages, server functions, `/v1`, middleware) and serves it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Uri;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::serve::ListenerExt;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use service::{seed, Clock, Store};
+use sqlx::postgres::PgPoolOptions;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::{Key, SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::{csrf, request_id, v1, workers};
+
+/// Connects, migrates, seeds when asked, and serves until Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let pool = PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&config.database_url)
+        .await
+        .context("could not connect to DATABASE_URL")?;
+    service::MIGRATOR.run(&pool).await.context("could not apply the database migrations")?;
+    let store = Store::new(pool, Clock::system());
+    if config.seed_demo && seed::demo(&store).await.context("could not seed the demo tenant")? {
+        tracing::info!("seeded the demo tenant");
+    }
+    if config.secret_key_generated {
+        tracing::warn!("LECTERN_SECRET_KEY is unset: a random key signs cookies, so sessions end when Lectern restarts");
+    }
+    let config = Arc::new(config);
+    let app = build_app(config.clone(), store.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("could not listen on {} (LECTERN_BIND)", config.bind))?;
+    workers::spawn(&config, &store);
+    print_welcome(&config);
+    // Without TCP_NODELAY every streamed body waits for the client's delayed ACK (about 40 ms).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server failed")
+}
+
+fn print_welcome(config: &Config) {
+    println!("\nLectern is ready at {}/", config.public_url);
+    if config.seed_demo {
+        println!("  organisation: {}", seed::DEMO_SLUG);
+        for login in &seed::DEMO_LOGINS {
+            println!("  {:<8} {}  password: {}", login.role.as_str(), login.email, seed::DEMO_PASSWORD);
+        }
+    }
+    if config.dev_mailbox_enabled() {
+        println!("  mails (no SMTP_URL set): {}/dev/mailbox", config.public_url);
+    }
+    println!();
+}
+
+/// The whole application, as the tests drive it too.
+pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Router> {
+    let session_store = PostgresStore::new(store.pool.clone());
+    session_store.migrate().await.context("could not create the session table")?;
+    let key = Key::try_from(config.secret_key.as_slice()).context("LECTERN_SECRET_KEY is too short")?;
+    let sessions = SessionManagerLayer::new(session_store)
+        .with_name("lectern_session")
+        .with_secure(config.is_https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)))
+        .with_signed(key);
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name("lectern")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.bind)
+        .build();
+    let state = AppState { store: store.clone(), config: config.clone(), leptos_options: leptos_options.clone() };
+    let server_context = app::ssr::ServerContext {
+        store,
+        public_url: config.public_url.clone(),
+        dev_mailbox: config.dev_mailbox_enabled(),
+    };
+    let context = move || provide_context(server_context.clone());
+    let routes = generate_route_list(app::App);
+    let pages_fallback = leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), app::shell);
+    let fallback = move |uri: Uri, state: State<AppState>, request: Request<Body>| {
+        let pages_fallback = pages_fallback.clone();
+        async move {
+            if uri.path() == "/v1" || uri.path().starts_with("/v1/") {
+                v1::envelope::route_not_found(v1::envelope::Meta::from_extensions(request.extensions())).await.into_response()
+            } else {
+                pages_fallback(uri, state, request).await
+            }
+        }
+    };
+
+    let router = Router::new()
+        .merge(v1::router())
+        .leptos_routes_with_context(&state, routes, context, move || app::shell(leptos_options.clone()))
+        .fallback(fallback)
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(middleware::from_fn_with_state(state.clone(), v1::health::negotiate))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(request_id::assign))
+        .with_state(state);
+    Ok(router)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+

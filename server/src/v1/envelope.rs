@@ -1,0 +1,143 @@
+//! The envelope: `{"data", "meta", "error"}` on every JSON body, success or failure.
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use domain::{ErrorCode, FieldError};
+use serde::Serialize;
+use serde_json::json;
+use service::ServiceError;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::request_id::{new_request_id, RequestId};
+
+/// The request's id and the time of the response, for `meta`.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub request_id: String,
+}
+
+impl Meta {
+    pub fn from_extensions(extensions: &axum::http::Extensions) -> Meta {
+        let request_id = extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_else(new_request_id);
+        Meta { request_id }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Meta::from_extensions(&parts.extensions))
+    }
+}
+
+fn timestamp() -> String {
+    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+/// A successful response: `{"data": …, "meta": {…}, "error": null}`.
+pub struct ApiOk<T> {
+    status: StatusCode,
+    request_id: String,
+    data: T,
+}
+
+impl<T: Serialize> ApiOk<T> {
+    pub fn new(meta: &Meta, data: T) -> Self {
+        ApiOk { status: StatusCode::OK, request_id: meta.request_id.clone(), data }
+    }
+
+    pub fn created(meta: &Meta, data: T) -> Self {
+        ApiOk { status: StatusCode::CREATED, request_id: meta.request_id.clone(), data }
+    }
+}
+
+impl<T: Serialize> IntoResponse for ApiOk<T> {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "data": self.data,
+            "meta": { "request_id": self.request_id, "timestamp": timestamp() },
+            "error": null,
+        });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// A failed response: `{"data": null, "meta": {…}, "error": {"code", "message", "details", "request_id", "timestamp"}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    message: String,
+    details: Vec<FieldError>,
+    request_id: String,
+    retry_after_seconds: Option<i64>,
+}
+
+impl ApiError {
+    pub fn new(meta: &Meta, code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into(), details: Vec::new(), request_id: meta.request_id.clone(), retry_after_seconds: None }
+    }
+
+    pub fn from_request(request: &Request, code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError::new(&Meta::from_extensions(request.extensions()), code, message)
+    }
+
+    /// Maps a service error; internal causes are logged with the request id, never returned.
+    pub fn from_service(meta: &Meta, error: ServiceError) -> Self {
+        if matches!(error, ServiceError::Internal(_) | ServiceError::Unavailable(_)) {
+            tracing::error!(request_id = %meta.request_id, error = ?error, "request failed");
+        }
+        let retry_after_seconds = match &error {
+            ServiceError::TooManyAttempts { retry_after_seconds } => Some(*retry_after_seconds),
+            _ => None,
+        };
+        ApiError {
+            code: error.code(),
+            message: error.public_message(),
+            details: error.details(),
+            request_id: meta.request_id.clone(),
+            retry_after_seconds,
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let now = timestamp();
+        let body = json!({
+            "data": null,
+            "meta": { "request_id": self.request_id, "timestamp": now },
+            "error": {
+                "code": self.code.as_str(),
+                "message": self.message,
+                "details": self.details,
+                "request_id": self.request_id,
+                "timestamp": now,
+            },
+        });
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_seconds {
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert("retry-after", value);
+            }
+        }
+        response
+    }
+}
+
+pub async fn route_not_found(meta: Meta) -> ApiError {
+    ApiError::new(&meta, ErrorCode::RouteNotFound, "There is no such endpoint; see /v1 for what exists.")
+}
+
+pub async fn method_not_allowed(meta: Meta) -> ApiError {
+    ApiError::new(&meta, ErrorCode::MethodNotAllowed, "This endpoint does not accept this method.")
+}

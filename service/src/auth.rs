@@ -1,0 +1,249 @@
+//! Password sign-in, brute-force throttling, and the server side of sessions.
+//!
+//! A browser session (tower-sessions) holds only an `auth_session` id; that row ties it to a user,
+//! carries the absolute expiry, and is revoked when the user signs out, is deactivated or resets the
+//! password. Each request re-reads user, role and tenant status, so changes apply at once.
+
+use std::net::IpAddr;
+
+use domain::dto::SessionUser;
+use domain::{Email, Password, Role, Slug, TenantId, UserId};
+use serde_json::json;
+use time::Duration;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::db::{new_id, tenant_tx};
+use crate::{password, tenants, Caller, ServiceError, Store};
+
+/// How long a session lasts after sign-in, however active it is.
+pub const SESSION_LIFETIME: Duration = Duration::hours(12);
+/// Failed sign-ins counted within this window…
+pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+/// …lock one email of one tenant after this many…
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// …and one IP address within one tenant after this many.
+pub const MAX_FAILURES_PER_IP: i64 = 30;
+
+/// The id the server's middleware gives each request, kept in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Where a request came from, for throttling and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub request_id: String,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct SignInForm {
+    pub organisation: String,
+    pub email: String,
+    pub password: Password,
+}
+
+#[derive(Debug)]
+pub struct SignedIn {
+    pub session_id: Uuid,
+    pub user: SessionUser,
+}
+
+/// Signs a user in and opens a server-side session. Every failure looks the same to the caller.
+#[tracing::instrument(skip_all, fields(request_id = %meta.request_id))]
+pub async fn sign_in(store: &Store, meta: &RequestMeta, form: SignInForm) -> Result<SignedIn, ServiceError> {
+    let slug = Slug::parse("organisation", &form.organisation).map_err(|_| ServiceError::InvalidCredentials);
+    let email = Email::parse("email", &form.email).map_err(|_| ServiceError::InvalidCredentials);
+    let (Ok(slug), Ok(email)) = (slug, email) else {
+        password::verify(&form.password, None).await?;
+        return Err(ServiceError::InvalidCredentials);
+    };
+    let Some(tenant) = tenants::find_by_slug(&store.pool, &slug).await? else {
+        password::verify(&form.password, None).await?;
+        return Err(ServiceError::InvalidCredentials);
+    };
+    if !tenant.is_active {
+        return Err(ServiceError::TenantSuspended);
+    }
+    let now = store.clock.now();
+    let ip = meta.ip.map(|ip| ip.to_string());
+
+    // Record the attempt as a failure before checking the password, so parallel guesses all count;
+    // a success deletes it again.
+    let mut tx = tenant_tx(&store.pool, tenant.id).await?;
+    let counts = sqlx::query!(
+        r#"select
+             count(*) filter (where email = $1) as "by_email!",
+             min(attempted_at) filter (where email = $1) as by_email_oldest,
+             count(*) filter (where ip = cast($2::text as inet)) as "by_ip!",
+             min(attempted_at) filter (where ip = cast($2::text as inet)) as by_ip_oldest
+           from sign_in_failure
+           where tenant_id = $3 and attempted_at > $4"#,
+        email.as_str(),
+        ip,
+        tenant.id.as_uuid(),
+        now - THROTTLE_WINDOW,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let locked_since = if counts.by_email >= MAX_FAILURES_PER_ACCOUNT {
+        counts.by_email_oldest
+    } else if counts.by_ip >= MAX_FAILURES_PER_IP {
+        counts.by_ip_oldest
+    } else {
+        None
+    };
+    if let Some(oldest) = locked_since {
+        let retry_after_seconds = ((oldest + THROTTLE_WINDOW) - now).whole_seconds().max(1);
+        return Err(ServiceError::TooManyAttempts { retry_after_seconds });
+    }
+    sqlx::query!(
+        "insert into sign_in_failure (id, tenant_id, email, ip, attempted_at) values ($1, $2, $3, cast($4::text as inet), $5)",
+        new_id(),
+        tenant.id.as_uuid(),
+        email.as_str(),
+        ip,
+        now,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let user = sqlx::query!(
+        "select id, name, role, status, password_hash from app_user where tenant_id = $1 and email = $2",
+        tenant.id.as_uuid(),
+        email.as_str(),
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let password_ok = password::verify(&form.password, hash).await?;
+    let mut tx = tenant_tx(&store.pool, tenant.id).await?;
+    let user = match user {
+        Some(user) if password_ok && user.status == "active" => user,
+        other => {
+            let entry = AuditEntry {
+                action: "auth.sign_in_failed",
+                target_type: other.as_ref().map(|_| "user"),
+                target_id: other.as_ref().map(|u| u.id),
+                data: json!({ "email": email.as_str() }),
+            };
+            audit::record_anonymous(&mut tx, tenant.id, None, meta, entry).await?;
+            tx.commit().await?;
+            return Err(ServiceError::InvalidCredentials);
+        }
+    };
+    let user_id = UserId::from_uuid(user.id);
+    sqlx::query!(
+        "delete from sign_in_failure where tenant_id = $1 and email = $2",
+        tenant.id.as_uuid(),
+        email.as_str()
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("update app_user set last_sign_in_at = $1 where tenant_id = $2 and id = $3", now, tenant.id.as_uuid(), user.id)
+        .execute(&mut *tx)
+        .await?;
+    // Random rather than time-ordered: a session id should reveal nothing.
+    let session_id = Uuid::new_v4();
+    sqlx::query!(
+        "insert into auth_session (id, tenant_id, user_id, created_at, expires_at, ip, user_agent)
+         values ($1, $2, $3, $4, $5, cast($6::text as inet), $7)",
+        session_id,
+        tenant.id.as_uuid(),
+        user.id,
+        now,
+        now + SESSION_LIFETIME,
+        ip,
+        meta.user_agent.as_deref().map(|ua| ua.chars().take(300).collect::<String>()),
+    )
+    .execute(&mut *tx)
+    .await?;
+    let entry = AuditEntry { action: "auth.signed_in", target_type: Some("user"), target_id: Some(user.id), data: json!({}) };
+    audit::record_anonymous(&mut tx, tenant.id, Some(user_id), meta, entry).await?;
+    tx.commit().await?;
+    Ok(SignedIn {
+        session_id,
+        user: SessionUser {
+            user_id,
+            name: user.name,
+            email: email.into_inner(),
+            role: Role::parse("role", &user.role)?,
+            tenant_id: tenant.id,
+            tenant_slug: tenant.slug,
+            tenant_name: tenant.name,
+        },
+    })
+}
+
+/// Resolves a session to its user, or None when it is unknown, revoked, expired, or its user or
+/// tenant may no longer act.
+pub async fn resolve_session(store: &Store, tenant: TenantId, session_id: Uuid) -> Result<Option<SessionUser>, ServiceError> {
+    let mut tx = tenant_tx(&store.pool, tenant).await?;
+    let row = sqlx::query!(
+        "select u.id, u.name, u.email, u.role, t.slug, t.name as tenant_name
+         from auth_session s
+         join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
+         join tenant t on t.id = s.tenant_id
+         where s.tenant_id = $1 and s.id = $2 and s.revoked_at is null and s.expires_at > $3
+           and u.status = 'active' and t.status = 'active'",
+        tenant.as_uuid(),
+        session_id,
+        store.clock.now(),
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(SessionUser {
+        user_id: UserId::from_uuid(row.id),
+        name: row.name,
+        email: row.email,
+        role: Role::parse("role", &row.role)?,
+        tenant_id: tenant,
+        tenant_slug: row.slug,
+        tenant_name: row.tenant_name,
+    }))
+}
+
+/// Ends one session.
+pub async fn sign_out(store: &Store, caller: &Caller, session_id: Uuid) -> Result<(), ServiceError> {
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    sqlx::query!(
+        "update auth_session set revoked_at = $1 where tenant_id = $2 and id = $3 and revoked_at is null",
+        store.clock.now(),
+        caller.tenant_id.as_uuid(),
+        session_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let entry = AuditEntry { action: "auth.signed_out", target_type: None, target_id: None, data: json!({}) };
+    audit::record(&mut tx, caller, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes every open session of a user (deactivation, password reset).
+pub async fn revoke_sessions(tx: &mut crate::db::Tx, tenant: TenantId, user: Uuid, now: time::OffsetDateTime) -> Result<u64, ServiceError> {
+    let done = sqlx::query!(
+        "update auth_session set revoked_at = $1 where tenant_id = $2 and user_id = $3 and revoked_at is null",
+        now,
+        tenant.as_uuid(),
+        user
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The caller a resolved session acts as.
+pub fn caller_for(user: &SessionUser, meta: &RequestMeta) -> Caller {
+    Caller {
+        tenant_id: user.tenant_id,
+        user_id: Some(user.user_id),
+        role: user.role,
+        request_id: meta.request_id.clone(),
+        ip: meta.ip,
+    }
+}

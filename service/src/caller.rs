@@ -1,0 +1,40 @@
+//! The caller of a service function: which tenant, which user, which role, and where from.
+
+use std::net::IpAddr;
+
+use domain::{Role, TenantId, UserId};
+
+use crate::ServiceError;
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub tenant_id: TenantId,
+    /// The signed-in user; None for an API key that acts on its own.
+    pub user_id: Option<UserId>,
+    pub role: Role,
+    pub request_id: String,
+    pub ip: Option<IpAddr>,
+}
+
+impl Caller {
+    /// Refuses callers who are not teachers or admins.
+    pub fn require_teacher(&self) -> Result<(), ServiceError> {
+        if self.role.can_teach() {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), ServiceError> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    pub fn is_user(&self, user: UserId) -> bool {
+        self.user_id == Some(user)
+    }
+}

@@ -1,0 +1,189 @@
+//! Password reset and invitation links: a random one-time token, stored only as its SHA-256, that
+//! expires. Asking for a reset never reveals whether the email exists.
+
+use askama::Template;
+use domain::{DisplayName, Email, Password, Slug, TenantId, UserId};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::Duration;
+
+use crate::audit::{self, AuditEntry};
+use crate::auth::RequestMeta;
+use crate::db::{new_id, tenant_tx, Tx};
+use crate::mail::{self, Mail};
+use crate::{auth, password, tenants, Caller, ServiceError, Store};
+
+pub const RESET_VALIDITY: Duration = Duration::minutes(60);
+pub const INVITATION_VALIDITY: Duration = Duration::days(7);
+/// More requests than this per user and hour are silently dropped, so nobody can flood a mailbox.
+const MAX_RESETS_PER_HOUR: i64 = 3;
+
+#[derive(Template)]
+#[template(path = "password_reset.txt")]
+struct ResetText<'a> {
+    name: &'a str,
+    organisation: &'a str,
+    link: &'a str,
+    valid_minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+struct ResetHtml<'a> {
+    name: &'a str,
+    organisation: &'a str,
+    link: &'a str,
+    valid_minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.txt")]
+struct InvitationText<'a> {
+    name: &'a str,
+    organisation: &'a str,
+    link: &'a str,
+    valid_minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationHtml<'a> {
+    name: &'a str,
+    organisation: &'a str,
+    link: &'a str,
+    valid_minutes: i64,
+}
+
+fn new_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = Sha256::digest(token.as_bytes()).to_vec();
+    (token, hash)
+}
+
+fn link(base_url: &str, slug: &str, token: &str) -> String {
+    format!("{}/reset-password?org={slug}&token={token}", base_url.trim_end_matches('/'))
+}
+
+async fn store_token(tx: &mut Tx, store: &Store, tenant: TenantId, user: UserId, hash: Vec<u8>, validity: Duration) -> Result<(), ServiceError> {
+    let now = store.clock.now();
+    sqlx::query!(
+        "insert into password_reset_token (id, tenant_id, user_id, token_hash, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)",
+        new_id(),
+        tenant.as_uuid(),
+        user.as_uuid(),
+        hash,
+        now,
+        now + validity
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Mails a reset link when the organisation and an active user with this email exist; otherwise
+/// does nothing, and the caller cannot tell the difference.
+#[tracing::instrument(skip_all, fields(request_id = %meta.request_id))]
+pub async fn request_reset(store: &Store, meta: &RequestMeta, organisation: &str, email: &str, base_url: &str) -> Result<(), ServiceError> {
+    let email = Email::parse("email", email)?;
+    let Ok(slug) = Slug::parse("organisation", organisation) else { return Ok(()) };
+    let Some(tenant) = tenants::find_by_slug(&store.pool, &slug).await? else { return Ok(()) };
+    if !tenant.is_active {
+        return Ok(());
+    }
+    let mut tx = tenant_tx(&store.pool, tenant.id).await?;
+    let user = sqlx::query!(
+        r#"select u.id, u.name,
+                  (select count(*) from password_reset_token r
+                   where r.tenant_id = u.tenant_id and r.user_id = u.id and r.created_at > $3) as "recent!"
+           from app_user u where u.tenant_id = $1 and u.email = $2 and u.status = 'active'"#,
+        tenant.id.as_uuid(),
+        email.as_str(),
+        store.clock.now() - Duration::hours(1)
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(user) = user.filter(|u| u.recent < MAX_RESETS_PER_HOUR) else { return Ok(()) };
+    let user_id = UserId::from_uuid(user.id);
+    let (token, hash) = new_token();
+    store_token(&mut tx, store, tenant.id, user_id, hash, RESET_VALIDITY).await?;
+    let link = link(base_url, &tenant.slug, &token);
+    let minutes = RESET_VALIDITY.whole_minutes();
+    let text = ResetText { name: &user.name, organisation: &tenant.name, link: &link, valid_minutes: minutes };
+    let html = ResetHtml { name: &user.name, organisation: &tenant.name, link: &link, valid_minutes: minutes };
+    mail::enqueue(&mut tx, tenant.id, Mail::render(email.as_str(), "Reset your Lectern password", &text, &html)?).await?;
+    let entry = AuditEntry { action: "auth.password_reset_requested", target_type: Some("user"), target_id: Some(user.id), data: json!({}) };
+    audit::record_anonymous(&mut tx, tenant.id, None, meta, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Mails a new user the link to choose a first password.
+#[expect(clippy::too_many_arguments, reason = "an invitation needs the new user, the tenant and the link base; a struct would only rename them")]
+pub(crate) async fn issue_invitation(
+    tx: &mut Tx,
+    store: &Store,
+    caller: &Caller,
+    user: UserId,
+    email: &Email,
+    name: &DisplayName,
+    slug: &str,
+    base_url: &str,
+) -> Result<(), ServiceError> {
+    let (token, hash) = new_token();
+    store_token(tx, store, caller.tenant_id, user, hash, INVITATION_VALIDITY).await?;
+    let organisation = sqlx::query_scalar!("select name from tenant where id = $1", caller.tenant_id.as_uuid())
+        .fetch_one(&mut **tx)
+        .await?;
+    let link = link(base_url, slug, &token);
+    let minutes = INVITATION_VALIDITY.whole_minutes();
+    let text = InvitationText { name: name.as_str(), organisation: &organisation, link: &link, valid_minutes: minutes };
+    let html = InvitationHtml { name: name.as_str(), organisation: &organisation, link: &link, valid_minutes: minutes };
+    let subject = format!("You are invited to {organisation} on Lectern");
+    mail::enqueue(tx, caller.tenant_id, Mail::render(email.as_str(), &subject, &text, &html)?).await
+}
+
+/// Sets a new password with a reset or invitation token, once, and ends the user's other sessions.
+#[tracing::instrument(skip_all, fields(request_id = %meta.request_id))]
+pub async fn reset_password(store: &Store, meta: &RequestMeta, organisation: &str, token: &str, new_password: &str) -> Result<(), ServiceError> {
+    let new_password = Password::parse_new("password", new_password)?;
+    let slug = Slug::parse("organisation", organisation).map_err(|_| ServiceError::InvalidResetToken)?;
+    let tenant = tenants::find_by_slug(&store.pool, &slug).await?.ok_or(ServiceError::InvalidResetToken)?;
+    let hash = Sha256::digest(token.trim().as_bytes()).to_vec();
+    let password_hash = password::hash(&new_password).await?;
+    let now = store.clock.now();
+    let mut tx = tenant_tx(&store.pool, tenant.id).await?;
+    let row = sqlx::query!(
+        "update password_reset_token set used_at = $1
+         where tenant_id = $2 and token_hash = $3 and used_at is null and expires_at > $1
+         returning user_id",
+        now,
+        tenant.id.as_uuid(),
+        hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ServiceError::InvalidResetToken)?;
+    sqlx::query!(
+        "update app_user set password_hash = $1 where tenant_id = $2 and id = $3",
+        password_hash,
+        tenant.id.as_uuid(),
+        row.user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    auth::revoke_sessions(&mut tx, tenant.id, row.user_id, now).await?;
+    let email = sqlx::query_scalar!("select email from app_user where tenant_id = $1 and id = $2", tenant.id.as_uuid(), row.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query!("delete from sign_in_failure where tenant_id = $1 and email = $2", tenant.id.as_uuid(), email)
+        .execute(&mut *tx)
+        .await?;
+    let actor = Some(UserId::from_uuid(row.user_id));
+    let entry = AuditEntry { action: "auth.password_reset", target_type: Some("user"), target_id: Some(row.user_id), data: json!({}) };
+    audit::record_anonymous(&mut tx, tenant.id, actor, meta, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Tenants: resolving one at sign-in, its settings for admins, and creating one (platform work).
+
+use domain::dto::TenantSettings;
+use domain::{DisplayName, Slug, TenantId, TenantStatus};
+use sqlx::PgPool;
+
+use crate::db::{new_id, tenant_tx};
+use crate::error::ResultExt;
+use crate::{Caller, ServiceError, Store};
+
+#[derive(Debug, Clone)]
+pub struct TenantRef {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub is_active: bool,
+}
+
+/// Platform-level lookup (no tenant is known yet at sign-in), so it reads the table as its owner.
+pub async fn find_by_slug(pool: &PgPool, slug: &Slug) -> Result<Option<TenantRef>, ServiceError> {
+    let row = sqlx::query!("select id, slug, name, status from tenant where slug = $1", slug.as_str())
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| TenantRef { id: TenantId::from_uuid(r.id), slug: r.slug, name: r.name, is_active: r.status == "active" }))
+}
+
+/// Creates a tenant: platform work (the demo seed, the operator's tooling, tests).
+pub async fn create(pool: &PgPool, slug: &Slug, name: &DisplayName, is_test: bool) -> Result<TenantId, ServiceError> {
+    let id = new_id();
+    sqlx::query!(
+        "insert into tenant (id, slug, name, is_test) values ($1, $2, $3, $4)",
+        id,
+        slug.as_str(),
+        name.as_str(),
+        is_test
+    )
+    .execute(pool)
+    .await
+    .on_constraint("tenant_slug_key", || ServiceError::invalid("slug", "This organisation identifier is taken."))?;
+    Ok(TenantId::from_uuid(id))
+}
+
+/// Suspends or reactivates a tenant: platform work.
+pub async fn set_status(pool: &PgPool, tenant: TenantId, status: TenantStatus) -> Result<(), ServiceError> {
+    sqlx::query!("update tenant set status = $1 where id = $2", status.as_str(), tenant.as_uuid())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The caller's tenant, as its admins see it.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn settings(caller: &Caller, store: &Store) -> Result<TenantSettings, ServiceError> {
+    caller.require_admin()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let row = sqlx::query!(
+        r#"select t.id, t.slug, t.name, t.status, t.max_users, t.requests_per_minute, t.requests_per_hour,
+                  (select count(*) from app_user u where u.tenant_id = t.id) as "user_count!"
+           from tenant t where t.id = $1"#,
+        caller.tenant_id.as_uuid()
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(TenantSettings {
+        id: TenantId::from_uuid(row.id),
+        slug: row.slug,
+        name: row.name,
+        status: TenantStatus::parse("status", &row.status)?,
+        max_users: row.max_users,
+        requests_per_minute: row.requests_per_minute,
+        requests_per_hour: row.requests_per_hour,
+        user_count: row.user_count,
+    })
+}

@@ -1,0 +1,284 @@
+//! Users of a tenant: listing, reading, inviting, changing role and status.
+
+use domain::dto::{Page, UserQuery, UserView};
+use domain::{DisplayName, Email, ErrorCode, Password, Role, UserId, UserStatus};
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::db::{new_id, tenant_tx, Tx};
+use crate::error::ResultExt;
+use crate::{auth, password, reset, Caller, ServiceError, Store};
+
+pub const DEFAULT_PER_PAGE: u32 = 25;
+pub const MAX_PER_PAGE: u32 = 100;
+
+/// Lists the tenant's users; teachers need it to find learners, admins to manage them.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn list(caller: &Caller, store: &Store, query: UserQuery) -> Result<Page<UserView>, ServiceError> {
+    caller.require_teacher()?;
+    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(ServiceError::invalid("per_page", "Choose between 1 and 100 per page."));
+    }
+    let page = query.page.unwrap_or(1).max(1);
+    let pattern = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let rows = sqlx::query!(
+        r#"select id, email, name, role, status, last_sign_in_at, created_at, count(*) over () as "total!"
+           from app_user
+           where tenant_id = $1
+             and ($2::text is null or name ilike $2 or email ilike $2)
+             and ($3::text is null or role = $3)
+             and ($4::text is null or status = $4)
+           order by lower(name), id
+           limit $5 offset $6"#,
+        caller.tenant_id.as_uuid(),
+        pattern,
+        query.role.map(Role::as_str),
+        query.status.map(UserStatus::as_str),
+        i64::from(per_page),
+        i64::from(page - 1) * i64::from(per_page),
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.total).unwrap_or(0),
+        None => count(&mut tx, caller, pattern.as_deref(), query.role, query.status).await?,
+    };
+    tx.commit().await?;
+    let items = rows
+        .into_iter()
+        .map(|r| view(r.id, r.email, r.name, &r.role, &r.status, r.last_sign_in_at, r.created_at))
+        .collect::<Result<_, _>>()?;
+    Ok(Page { items, page, per_page, total })
+}
+
+/// A page past the end has no rows to carry the window total, so count separately.
+async fn count(tx: &mut Tx, caller: &Caller, pattern: Option<&str>, role: Option<Role>, status: Option<UserStatus>) -> Result<u64, ServiceError> {
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from app_user
+           where tenant_id = $1
+             and ($2::text is null or name ilike $2 or email ilike $2)
+             and ($3::text is null or role = $3)
+             and ($4::text is null or status = $4)"#,
+        caller.tenant_id.as_uuid(),
+        pattern,
+        role.map(Role::as_str),
+        status.map(UserStatus::as_str),
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// Reads one user. Anyone may read themselves; teachers and admins may read anyone in their tenant.
+/// An id from another tenant is simply not found.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn get(caller: &Caller, store: &Store, id: UserId) -> Result<UserView, ServiceError> {
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let user = fetch(&mut tx, caller, id).await?;
+    tx.commit().await?;
+    if !caller.is_user(id) {
+        caller.require_teacher()?;
+    }
+    Ok(user)
+}
+
+async fn fetch(tx: &mut Tx, caller: &Caller, id: UserId) -> Result<UserView, ServiceError> {
+    let r = sqlx::query!(
+        "select id, email, name, role, status, last_sign_in_at, created_at from app_user where tenant_id = $1 and id = $2",
+        caller.tenant_id.as_uuid(),
+        id.as_uuid()
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    view(r.id, r.email, r.name, &r.role, &r.status, r.last_sign_in_at, r.created_at)
+}
+
+fn view(
+    id: Uuid,
+    email: String,
+    name: String,
+    role: &str,
+    status: &str,
+    last_sign_in_at: Option<OffsetDateTime>,
+    created_at: OffsetDateTime,
+) -> Result<UserView, ServiceError> {
+    Ok(UserView {
+        id: UserId::from_uuid(id),
+        email,
+        name,
+        role: Role::parse("role", role)?,
+        status: UserStatus::parse("status", status)?,
+        last_sign_in_at: last_sign_in_at.map(rfc3339),
+        created_at: rfc3339(created_at),
+    })
+}
+
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// A new user, as an admin enters it. Without a password the user is invited by mail to set one.
+#[derive(Debug)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: DisplayName,
+    pub role: Role,
+    pub password: Option<Password>,
+}
+
+impl NewUser {
+    /// Parses raw form input, collecting every field's problem at once.
+    pub fn parse(email: &str, name: &str, role: &str, password: Option<&str>) -> Result<NewUser, ServiceError> {
+        let email = Email::parse("email", email);
+        let name = DisplayName::parse("name", name);
+        let role = Role::parse("role", role);
+        let password = password.filter(|p| !p.is_empty()).map(|p| Password::parse_new("password", p)).transpose();
+        match (email, name, role, password) {
+            (Ok(email), Ok(name), Ok(role), Ok(password)) => Ok(NewUser { email, name, role, password }),
+            (email, name, role, password) => Err(ServiceError::Validation(
+                [email.err(), name.err(), role.err(), password.err()].into_iter().flatten().collect(),
+            )),
+        }
+    }
+}
+
+/// Creates a user in the caller's tenant (admins only), within the tenant's user limit.
+#[tracing::instrument(skip(store, input), fields(tenant_id = %caller.tenant_id))]
+pub async fn create(caller: &Caller, store: &Store, input: NewUser, base_url: &str) -> Result<UserView, ServiceError> {
+    caller.require_admin()?;
+    let hash = match &input.password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    // Locking the tenant row serialises concurrent creations, so the limit holds.
+    let limit = sqlx::query!(
+        r#"select t.max_users, t.slug, (select count(*) from app_user u where u.tenant_id = t.id) as "users!"
+           from tenant t where t.id = $1 for update"#,
+        caller.tenant_id.as_uuid()
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if limit.users >= i64::from(limit.max_users) {
+        return Err(ServiceError::conflict(
+            ErrorCode::TenantLimitReached,
+            format!("This organisation has reached its limit of {} users.", limit.max_users),
+        ));
+    }
+    let id = new_id();
+    sqlx::query!(
+        "insert into app_user (id, tenant_id, email, name, role, password_hash) values ($1, $2, $3, $4, $5, $6)",
+        id,
+        caller.tenant_id.as_uuid(),
+        input.email.as_str(),
+        input.name.as_str(),
+        input.role.as_str(),
+        hash,
+    )
+    .execute(&mut *tx)
+    .await
+    .on_constraint("app_user_email_unique", || {
+        ServiceError::conflict(ErrorCode::EmailTaken, "A user with this email already exists in this organisation.")
+    })?;
+    let user_id = UserId::from_uuid(id);
+    if input.password.is_none() {
+        reset::issue_invitation(&mut tx, store, caller, user_id, &input.email, &input.name, &limit.slug, base_url).await?;
+    }
+    let entry = AuditEntry {
+        action: "user.created",
+        target_type: Some("user"),
+        target_id: Some(id),
+        data: json!({ "email": input.email.as_str(), "role": input.role.as_str(), "invited": input.password.is_none() }),
+    };
+    audit::record(&mut tx, caller, entry).await?;
+    let user = fetch(&mut tx, caller, user_id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Changes a user's role (admins only); the tenant always keeps one active admin.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn change_role(caller: &Caller, store: &Store, id: UserId, role: Role) -> Result<UserView, ServiceError> {
+    caller.require_admin()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    lock_tenant(&mut tx, caller).await?;
+    let before = fetch(&mut tx, caller, id).await?;
+    if before.role == Role::Admin && role != Role::Admin && before.status == UserStatus::Active {
+        ensure_another_admin(&mut tx, caller, id).await?;
+    }
+    sqlx::query!("update app_user set role = $1 where tenant_id = $2 and id = $3", role.as_str(), caller.tenant_id.as_uuid(), id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+    let entry = AuditEntry {
+        action: "user.role_changed",
+        target_type: Some("user"),
+        target_id: Some(id.as_uuid()),
+        data: json!({ "before": before.role.as_str(), "after": role.as_str() }),
+    };
+    audit::record(&mut tx, caller, entry).await?;
+    let user = fetch(&mut tx, caller, id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Deactivates or reactivates a user (admins only). Deactivation ends the user's sessions at once.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn set_status(caller: &Caller, store: &Store, id: UserId, status: UserStatus) -> Result<UserView, ServiceError> {
+    caller.require_admin()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    lock_tenant(&mut tx, caller).await?;
+    let before = fetch(&mut tx, caller, id).await?;
+    if status == UserStatus::Deactivated && before.role == Role::Admin && before.status == UserStatus::Active {
+        ensure_another_admin(&mut tx, caller, id).await?;
+    }
+    sqlx::query!("update app_user set status = $1 where tenant_id = $2 and id = $3", status.as_str(), caller.tenant_id.as_uuid(), id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+    if status == UserStatus::Deactivated {
+        auth::revoke_sessions(&mut tx, caller.tenant_id, id.as_uuid(), store.clock.now()).await?;
+    }
+    let action = match status {
+        UserStatus::Active => "user.reactivated",
+        UserStatus::Deactivated => "user.deactivated",
+    };
+    let entry = AuditEntry { action, target_type: Some("user"), target_id: Some(id.as_uuid()), data: json!({}) };
+    audit::record(&mut tx, caller, entry).await?;
+    let user = fetch(&mut tx, caller, id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Role and status changes take the tenant row's lock first: two admins demoting each other at once
+/// then run one after the other, and the second sees that it would remove the last admin.
+async fn lock_tenant(tx: &mut Tx, caller: &Caller) -> Result<(), ServiceError> {
+    sqlx::query!("select id from tenant where id = $1 for update", caller.tenant_id.as_uuid())
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn ensure_another_admin(tx: &mut Tx, caller: &Caller, leaving: UserId) -> Result<(), ServiceError> {
+    let others = sqlx::query_scalar!(
+        "select id from app_user where tenant_id = $1 and role = 'admin' and status = 'active' and id <> $2",
+        caller.tenant_id.as_uuid(),
+        leaving.as_uuid()
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    if others.is_empty() {
+        Err(ServiceError::conflict(ErrorCode::LastAdmin, "The organisation must keep at least one active admin."))
+    } else {
+        Ok(())
+    }
+}
