@@ -38,6 +38,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_auth();
+    // Effects run only in the browser, after hydration: browser tests wait for this mark.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     // Pages wait for their data before the first byte, so redirects and status codes (401, 403,
     // 404) reach the browser as real HTTP responses.
     let ssr = SsrMode::Async;

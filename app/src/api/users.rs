@@ -1,14 +1,22 @@
 //! The tenant's users: list, read, invite, change role, deactivate.
 
-use domain::dto::{Page, UserQuery, UserView};
-use domain::UserId;
+use domain::dto::{Page, UserView};
+use domain::{Role, UserId, UserStatus};
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
+/// Filters are separate optional arguments, so an unfiltered call is an empty form.
 #[server(endpoint = "users/list")]
-pub async fn list_users(query: UserQuery) -> Result<Page<UserView>, AppError> {
+pub async fn list_users(
+    q: Option<String>,
+    role: Option<Role>,
+    status: Option<UserStatus>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<Page<UserView>, AppError> {
     let (caller, ctx) = crate::ssr::caller().await?;
+    let query = domain::dto::UserQuery { q, role, status, page, per_page };
     service::users::list(&caller, &ctx.store, query).await.map_err(crate::ssr::service_error)
 }
 

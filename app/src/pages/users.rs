@@ -50,7 +50,7 @@ fn Users() -> impl IntoView {
         }
     };
     let versions = move || (actions.create.version().get(), actions.change_role.version().get(), actions.set_status.version().get());
-    let users = Resource::new(move || (filters(), versions()), |(filters, _)| list_users(filters));
+    let users = Resource::new(move || (filters(), versions()), |(f, _)| list_users(f.q, f.role, f.status, f.page, f.per_page));
     let change_error = Signal::derive(move || {
         action_error(actions.change_role.value()).get().or_else(|| action_error(actions.set_status.value()).get())
     });

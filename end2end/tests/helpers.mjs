@@ -1,0 +1,66 @@
+// Shared by the browser tests: Chromium from the system, sign-in, and the accessibility scan.
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+export const BASE = process.env.LECTERN_URL ?? 'http://127.0.0.1:3000';
+export const DEMO_PASSWORD = 'lectern-demo-2026';
+export const DEMO = {
+  admin: 'admin@demo.lectern.test',
+  teacher: 'teacher@demo.lectern.test',
+  student: 'student1@demo.lectern.test',
+  student2: 'student2@demo.lectern.test',
+};
+
+// launch() gives each run a fresh, throwaway profile.
+// Without the background-networking flags Chromium floods a closed network with refused connections.
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+export async function open(browser, path) {
+  const context = await browser.newContext({ baseURL: BASE });
+  const page = await context.newPage();
+  await goto(page, path);
+  return page;
+}
+
+/** Navigates and waits until the page has hydrated, so clicks reach the app rather than bare HTML. */
+export async function goto(page, path) {
+  await page.goto(path);
+  await page.locator('body[data-hydrated="true"]').waitFor();
+}
+
+export async function signIn(page, email, password = DEMO_PASSWORD, organisation = 'demo') {
+  await goto(page, '/sign-in');
+  await page.getByLabel('Organisation').fill(organisation);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function signOut(page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL('**/sign-in**');
+  // The header shows the visitor signed out once the user has been fetched again.
+  await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign in' }).waitFor();
+}
+
+/** Fails with the rule ids and elements of every WCAG 2.2 A/AA violation axe-core finds. */
+export async function expectAccessible(page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+    .analyze();
+  const violations = results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+  assert.deepEqual(violations, [], `accessibility violations on ${page.url()}`);
+}
+
+export async function navLinks(page) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+}
