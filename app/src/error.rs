@@ -16,7 +16,12 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        AppError { code, message: message.into(), details: Vec::new(), request_id: None }
+        AppError {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+            request_id: None,
+        }
     }
 
     /// On the server, gives the error the request's id and sets the response status to match its
@@ -30,7 +35,10 @@ impl AppError {
             }
         }
         let request_id = Some(crate::ssr::request_meta().request_id).filter(|id| !id.is_empty());
-        AppError { request_id: request_id.or(self.request_id), ..self }
+        AppError {
+            request_id: request_id.or(self.request_id),
+            ..self
+        }
     }
 
     #[cfg(not(feature = "ssr"))]
@@ -40,7 +48,10 @@ impl AppError {
 
     /// The message for one form field, if the error names it.
     pub fn field(&self, name: &str) -> Option<String> {
-        self.details.iter().find(|d| d.field == name).map(|d| d.message.clone())
+        self.details
+            .iter()
+            .find(|d| d.field == name)
+            .map(|d| d.message.clone())
     }
 }
 
@@ -50,12 +61,19 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         let error = match value {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
-                AppError::new(ErrorCode::MalformedRequest, format!("The request could not be read: {message}"))
+                AppError::new(
+                    ErrorCode::MalformedRequest,
+                    format!("The request could not be read: {message}"),
+                )
             }
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
-                AppError::new(ErrorCode::Unavailable, "Lectern could not be reached. Check your connection and try again.")
-            }
-            _ => AppError::new(ErrorCode::Internal, "Something went wrong on our side. Please try again."),
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::new(
+                ErrorCode::Unavailable,
+                "Lectern could not be reached. Check your connection and try again.",
+            ),
+            _ => AppError::new(
+                ErrorCode::Internal,
+                "Something went wrong on our side. Please try again.",
+            ),
         };
         error.in_request()
     }

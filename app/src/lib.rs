@@ -71,7 +71,9 @@ pub fn App() -> impl IntoView {
 /// Where to go after sign-in: only a path on this site, never another origin (open redirect).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -87,7 +89,10 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/admin/users?page=2")), "/admin/users?page=2");
+        assert_eq!(
+            safe_next(Some("/admin/users?page=2")),
+            "/admin/users?page=2"
+        );
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");

@@ -33,16 +33,30 @@ pub struct AuthCookie {
 pub const AUTH_KEY: &str = "auth";
 
 pub fn server_context() -> Result<ServerContext, AppError> {
-    use_context::<ServerContext>().ok_or_else(|| AppError::new(ErrorCode::Internal, "The server context is missing."))
+    use_context::<ServerContext>()
+        .ok_or_else(|| AppError::new(ErrorCode::Internal, "The server context is missing."))
 }
 
 /// The request's id (set by the server's middleware), IP address and user agent.
 pub fn request_meta() -> RequestMeta {
-    let Some(parts) = use_context::<Parts>() else { return RequestMeta::default() };
+    let Some(parts) = use_context::<Parts>() else {
+        return RequestMeta::default();
+    };
     RequestMeta {
-        request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default(),
-        ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
-        user_agent: parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+        request_id: parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default(),
+        ip: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+        user_agent: parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
     }
 }
 
@@ -55,9 +69,14 @@ pub async fn session() -> Result<Session, AppError> {
 /// The signed-in user, or None.
 pub async fn session_user() -> Result<Option<(SessionUser, AuthCookie)>, AppError> {
     let session = session().await?;
-    let Some(auth) = session.get::<AuthCookie>(AUTH_KEY).await.ok().flatten() else { return Ok(None) };
+    let Some(auth) = session.get::<AuthCookie>(AUTH_KEY).await.ok().flatten() else {
+        return Ok(None);
+    };
     let ctx = server_context()?;
-    match service::auth::resolve_session(&ctx.store, auth.tenant_id, auth.session_id).await.map_err(service_error)? {
+    match service::auth::resolve_session(&ctx.store, auth.tenant_id, auth.session_id)
+        .await
+        .map_err(service_error)?
+    {
         Some(user) => Ok(Some((user, auth))),
         None => {
             // A revoked or expired session leaves nothing behind in the browser.
@@ -70,14 +89,19 @@ pub async fn session_user() -> Result<Option<(SessionUser, AuthCookie)>, AppErro
 /// The caller for a service call; refuses with `auth.unauthenticated` when nobody is signed in.
 pub async fn caller() -> Result<(Caller, ServerContext), AppError> {
     let ctx = server_context()?;
-    let (user, _) = session_user().await?.ok_or_else(|| service_error(ServiceError::Unauthenticated))?;
+    let (user, _) = session_user()
+        .await?
+        .ok_or_else(|| service_error(ServiceError::Unauthenticated))?;
     Ok((service::auth::caller_for(&user, &request_meta()), ctx))
 }
 
 /// Maps a service error to the server function's error, and sets the HTTP status to match.
 pub fn service_error(error: ServiceError) -> AppError {
     let meta = request_meta();
-    if matches!(error, ServiceError::Internal(_) | ServiceError::Unavailable(_)) {
+    if matches!(
+        error,
+        ServiceError::Internal(_) | ServiceError::Unavailable(_)
+    ) {
         tracing::error!(request_id = %meta.request_id, error = ?error, "server function failed");
     }
     let code = error.code();
@@ -85,11 +109,19 @@ pub fn service_error(error: ServiceError) -> AppError {
         if let Ok(status) = http::StatusCode::from_u16(code.http_status()) {
             response.set_status(status);
         }
-        if let ServiceError::TooManyAttempts { retry_after_seconds } = &error {
+        if let ServiceError::TooManyAttempts {
+            retry_after_seconds,
+        } = &error
+        {
             if let Ok(value) = http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
                 response.insert_header(http::header::RETRY_AFTER, value);
             }
         }
     }
-    AppError { code, message: error.public_message(), details: error.details(), request_id: Some(meta.request_id) }
+    AppError {
+        code,
+        message: error.public_message(),
+        details: error.details(),
+        request_id: Some(meta.request_id),
+    }
 }

@@ -124,7 +124,12 @@ mod tests {
 
     #[test]
     fn ids_round_trip_through_their_text_form() {
-        for value in [0u128, 1, u128::MAX, 0x0190_0000_0000_7000_8000_0000_0000_0001] {
+        for value in [
+            0u128,
+            1,
+            u128::MAX,
+            0x0190_0000_0000_7000_8000_0000_0000_0001,
+        ] {
             let id = UserId::from_uuid(Uuid::from_u128(value));
             let text = id.to_string();
             assert_eq!(text.len(), 30, "{text}");
@@ -148,8 +153,14 @@ mod tests {
         assert!(user.parse::<TenantId>().is_err());
         assert!(as_tenant.parse::<TenantId>().is_ok());
         assert!("usr_".parse::<UserId>().is_err());
-        assert!("usr_zzzzzzzzzzzzzzzzzzzzzzzzzz".parse::<UserId>().is_err(), "overflows 128 bits");
-        assert!(format!("usr_{}", "0".repeat(27)).parse::<UserId>().is_err(), "27 characters");
+        assert!(
+            "usr_zzzzzzzzzzzzzzzzzzzzzzzzzz".parse::<UserId>().is_err(),
+            "overflows 128 bits"
+        );
+        assert!(
+            format!("usr_{}", "0".repeat(27)).parse::<UserId>().is_err(),
+            "27 characters"
+        );
     }
 
     #[test]

@@ -46,7 +46,10 @@ impl Email {
     pub fn parse(field: &str, raw: &str) -> Result<Email, FieldError> {
         let email = raw.trim().to_lowercase();
         let Some((local, domain)) = email.split_once('@') else {
-            return Err(FieldError::new(field, "Enter an email address such as name@example.org."));
+            return Err(FieldError::new(
+                field,
+                "Enter an email address such as name@example.org.",
+            ));
         };
         let valid = !local.is_empty()
             && local.len() <= 64
@@ -55,12 +58,17 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains("..")
             && email.len() <= 254
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+            && !email
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
             && !domain.contains('@');
         if valid {
             Ok(Email(email))
         } else {
-            Err(FieldError::new(field, "Enter an email address such as name@example.org."))
+            Err(FieldError::new(
+                field,
+                "Enter an email address such as name@example.org.",
+            ))
         }
     }
 }
@@ -76,8 +84,14 @@ impl DisplayName {
         match name.chars().count() {
             0 => Err(FieldError::new(field, "Enter a name.")),
             1..=100 if !name.chars().any(char::is_control) => Ok(DisplayName(name.to_string())),
-            1..=100 => Err(FieldError::new(field, "The name cannot contain control characters.")),
-            _ => Err(FieldError::new(field, "The name can be at most 100 characters long.")),
+            1..=100 => Err(FieldError::new(
+                field,
+                "The name cannot contain control characters.",
+            )),
+            _ => Err(FieldError::new(
+                field,
+                "The name can be at most 100 characters long.",
+            )),
         }
     }
 }
@@ -90,7 +104,9 @@ text_value!(
 impl Slug {
     pub fn parse(field: &str, raw: &str) -> Result<Slug, FieldError> {
         let slug = raw.trim().to_lowercase();
-        let chars_ok = slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let chars_ok = slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         let ends_ok = !slug.starts_with('-') && !slug.ends_with('-');
         if (3..=40).contains(&slug.len()) && chars_ok && ends_ok {
             Ok(Slug(slug))
@@ -115,9 +131,15 @@ impl Password {
     pub fn parse_new(field: &str, raw: &str) -> Result<Password, FieldError> {
         let count = raw.chars().count();
         if count < Self::MIN_CHARS {
-            Err(FieldError::new(field, format!("Use at least {} characters.", Self::MIN_CHARS)))
+            Err(FieldError::new(
+                field,
+                format!("Use at least {} characters.", Self::MIN_CHARS),
+            ))
         } else if count > Self::MAX_CHARS {
-            Err(FieldError::new(field, format!("Use at most {} characters.", Self::MAX_CHARS)))
+            Err(FieldError::new(
+                field,
+                format!("Use at most {} characters.", Self::MAX_CHARS),
+            ))
         } else {
             Ok(Password(raw.to_string()))
         }
@@ -208,8 +230,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("email", "  Ada@Example.ORG ").map(|e| e.into_inner()), Ok("ada@example.org".into()));
-        for bad in ["", "ada", "ada@", "@example.org", "ada@example", "ada@.org", "a b@example.org", "a@b@c.org"] {
+        assert_eq!(
+            Email::parse("email", "  Ada@Example.ORG ").map(|e| e.into_inner()),
+            Ok("ada@example.org".into())
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "ada@.org",
+            "a b@example.org",
+            "a@b@c.org",
+        ] {
             let err = Email::parse("email", bad);
             assert!(err.is_err(), "{bad:?} was accepted");
             assert_eq!(err.err().map(|e| e.field), Some("email".to_string()));
@@ -233,7 +267,10 @@ mod tests {
         assert!(Slug::parse("slug", "dé-mo").is_err());
         assert!(DisplayName::parse("name", "   ").is_err());
         assert!(DisplayName::parse("name", &"n".repeat(101)).is_err());
-        assert_eq!(DisplayName::parse("name", " Ada ").map(|n| n.into_inner()), Ok("Ada".into()));
+        assert_eq!(
+            DisplayName::parse("name", " Ada ").map(|n| n.into_inner()),
+            Ok("Ada".into())
+        );
     }
 
     #[test]

@@ -54,26 +54,46 @@ impl Config {
     }
 
     /// Reads the settings through `lookup`, so tests need not touch the process environment.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<ConfigProblem>> {
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, Vec<ConfigProblem>> {
         let mut problems = Vec::new();
-        let mut problem = |variable: &'static str, message: String| problems.push(ConfigProblem { variable, message });
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let mut problem = |variable: &'static str, message: String| {
+            problems.push(ConfigProblem { variable, message })
+        };
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
 
-        let bind = match get("LECTERN_BIND").unwrap_or_else(|| "127.0.0.1:3000".into()).parse::<SocketAddr>() {
+        let bind = match get("LECTERN_BIND")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse::<SocketAddr>()
+        {
             Ok(addr) => addr,
             Err(_) => {
-                problem("LECTERN_BIND", "must be an address and port such as 127.0.0.1:3000".into());
+                problem(
+                    "LECTERN_BIND",
+                    "must be an address and port such as 127.0.0.1:3000".into(),
+                );
                 SocketAddr::from(([127, 0, 0, 1], 3000))
             }
         };
         let database_url = match get("DATABASE_URL") {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
             Some(_) => {
-                problem("DATABASE_URL", "must be a PostgreSQL URL such as postgres://user@localhost/lectern".into());
+                problem(
+                    "DATABASE_URL",
+                    "must be a PostgreSQL URL such as postgres://user@localhost/lectern".into(),
+                );
                 String::new()
             }
             None => {
-                problem("DATABASE_URL", "is required (`cargo xtask run` starts a local PostgreSQL and sets it)".into());
+                problem(
+                    "DATABASE_URL",
+                    "is required (`cargo xtask run` starts a local PostgreSQL and sets it)".into(),
+                );
                 String::new()
             }
         };
@@ -82,19 +102,28 @@ impl Config {
         let scheme_ok = public_url.starts_with("http://") || public_url.starts_with("https://");
         let host = public_url.split("://").nth(1).unwrap_or("");
         if !scheme_ok || host.is_empty() || host.contains('/') || host.contains('?') {
-            problem("LECTERN_PUBLIC_URL", "must be an origin such as https://learn.example.org (no path)".into());
+            problem(
+                "LECTERN_PUBLIC_URL",
+                "must be an origin such as https://learn.example.org (no path)".into(),
+            );
         }
         let (secret_key, secret_key_generated) = match get("LECTERN_SECRET_KEY") {
             Some(key) if key.len() >= 64 => (key.into_bytes(), false),
             Some(_) => {
-                problem("LECTERN_SECRET_KEY", "must be at least 64 characters (for example `openssl rand -hex 32`)".into());
+                problem(
+                    "LECTERN_SECRET_KEY",
+                    "must be at least 64 characters (for example `openssl rand -hex 32`)".into(),
+                );
                 (Vec::new(), false)
             }
             None => (random_key(), true),
         };
         let log_filter = get("LECTERN_LOG").unwrap_or_else(|| "info".into());
         if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
-            problem("LECTERN_LOG", "must be a level (error, warn, info, debug, trace) or a tracing filter".into());
+            problem(
+                "LECTERN_LOG",
+                "must be a level (error, warn, info, debug, trace) or a tracing filter".into(),
+            );
         }
         let log_json = match get("LECTERN_LOG_FORMAT").as_deref() {
             None | Some("text") => false,
@@ -110,9 +139,13 @@ impl Config {
                 problem("SMTP_URL", "must start with smtp:// or smtps://".into());
             }
         }
-        let mail_from = get("LECTERN_MAIL_FROM").unwrap_or_else(|| "Lectern <no-reply@localhost>".into());
+        let mail_from =
+            get("LECTERN_MAIL_FROM").unwrap_or_else(|| "Lectern <no-reply@localhost>".into());
         if mail_from.parse::<Mailbox>().is_err() {
-            problem("LECTERN_MAIL_FROM", "must be a mailbox such as `Lectern <no-reply@example.org>`".into());
+            problem(
+                "LECTERN_MAIL_FROM",
+                "must be a mailbox such as `Lectern <no-reply@example.org>`".into(),
+            );
         }
         let seed_demo = match get("LECTERN_SEED_DEMO").as_deref() {
             None | Some("false") | Some("0") => false,
@@ -123,14 +156,18 @@ impl Config {
             }
         };
         let site_root = get("LECTERN_SITE_ROOT").unwrap_or_else(|| "target/site".into());
-        let database_max_connections = match get("DATABASE_MAX_CONNECTIONS").map(|v| v.parse::<u32>()) {
-            None => 10,
-            Some(Ok(n)) if (1..=500).contains(&n) => n,
-            Some(_) => {
-                problem("DATABASE_MAX_CONNECTIONS", "must be a whole number from 1 to 500".into());
-                10
-            }
-        };
+        let database_max_connections =
+            match get("DATABASE_MAX_CONNECTIONS").map(|v| v.parse::<u32>()) {
+                None => 10,
+                Some(Ok(n)) if (1..=500).contains(&n) => n,
+                Some(_) => {
+                    problem(
+                        "DATABASE_MAX_CONNECTIONS",
+                        "must be a whole number from 1 to 500".into(),
+                    );
+                    10
+                }
+            };
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -172,13 +209,22 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, Vec<ConfigProblem>> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_lookup(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
     }
 
     #[test]
     fn defaults_need_only_a_database_url() {
-        let config = config(&[("DATABASE_URL", "postgres://localhost/lectern")]).map_err(|p| format!("{p:?}"));
+        let config = config(&[("DATABASE_URL", "postgres://localhost/lectern")])
+            .map_err(|p| format!("{p:?}"));
         let config = config.unwrap_or_else(|p| unreachable!("{p}"));
         assert_eq!(config.bind.to_string(), "127.0.0.1:3000");
         assert_eq!(config.public_url, "http://127.0.0.1:3000");
@@ -225,7 +271,10 @@ mod tests {
 
     #[test]
     fn the_mailbox_is_off_when_served_beyond_this_machine() {
-        let config = config(&[("DATABASE_URL", "postgres://h/db"), ("LECTERN_BIND", "0.0.0.0:8080")]);
+        let config = config(&[
+            ("DATABASE_URL", "postgres://h/db"),
+            ("LECTERN_BIND", "0.0.0.0:8080"),
+        ]);
         assert!(config.is_ok_and(|c| !c.dev_mailbox_enabled()));
     }
 }

@@ -17,13 +17,20 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     if is_allowed(&request, &state.config.public_url) {
         next.run(request).await
     } else {
-        ApiError::from_request(&request, ErrorCode::CrossOriginRefused, "This request came from another site and was refused.")
-            .into_response()
+        ApiError::from_request(
+            &request,
+            ErrorCode::CrossOriginRefused,
+            "This request came from another site and was refused.",
+        )
+        .into_response()
     }
 }
 
 fn is_allowed(request: &Request, public_url: &str) -> bool {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return true;
     }
     // The bearer-key API is not cookie-authenticated, so a forged request would carry no credential.
@@ -37,7 +44,10 @@ fn is_allowed(request: &Request, public_url: &str) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     origin == public_url || origin.split_once("://").map(|(_, h)| h) == Some(host)
 }
 
@@ -47,7 +57,10 @@ mod tests {
     use axum::body::Body;
 
     fn request(method: Method, path: &str, headers: &[(&str, &str)]) -> Request {
-        let mut builder = Request::builder().method(method).uri(path).header("host", "learn.example.org");
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "learn.example.org");
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
@@ -58,16 +71,38 @@ mod tests {
 
     #[test]
     fn cross_site_posts_are_refused() {
-        assert!(!is_allowed(&request(Method::POST, "/api/x", &[("sec-fetch-site", "cross-site")]), PUBLIC));
-        assert!(!is_allowed(&request(Method::POST, "/api/x", &[("sec-fetch-site", "same-site")]), PUBLIC));
-        assert!(!is_allowed(&request(Method::POST, "/api/x", &[("origin", "https://evil.example")]), PUBLIC));
+        assert!(!is_allowed(
+            &request(Method::POST, "/api/x", &[("sec-fetch-site", "cross-site")]),
+            PUBLIC
+        ));
+        assert!(!is_allowed(
+            &request(Method::POST, "/api/x", &[("sec-fetch-site", "same-site")]),
+            PUBLIC
+        ));
+        assert!(!is_allowed(
+            &request(
+                Method::POST,
+                "/api/x",
+                &[("origin", "https://evil.example")]
+            ),
+            PUBLIC
+        ));
     }
 
     #[test]
     fn same_origin_and_non_browser_requests_pass() {
-        assert!(is_allowed(&request(Method::POST, "/api/x", &[("sec-fetch-site", "same-origin")]), PUBLIC));
-        assert!(is_allowed(&request(Method::POST, "/api/x", &[("origin", PUBLIC)]), PUBLIC));
+        assert!(is_allowed(
+            &request(Method::POST, "/api/x", &[("sec-fetch-site", "same-origin")]),
+            PUBLIC
+        ));
+        assert!(is_allowed(
+            &request(Method::POST, "/api/x", &[("origin", PUBLIC)]),
+            PUBLIC
+        ));
         assert!(is_allowed(&request(Method::POST, "/api/x", &[]), PUBLIC));
-        assert!(is_allowed(&request(Method::GET, "/", &[("sec-fetch-site", "cross-site")]), PUBLIC));
+        assert!(is_allowed(
+            &request(Method::GET, "/", &[("sec-fetch-site", "cross-site")]),
+            PUBLIC
+        ));
     }
 }

@@ -13,7 +13,10 @@ pub const HEADER: &str = "x-request-id";
 pub use service::auth::RequestId;
 
 pub fn new_request_id() -> String {
-    format!("req_{}", domain::id::encode_128(uuid::Uuid::now_v7().as_u128()))
+    format!(
+        "req_{}",
+        domain::id::encode_128(uuid::Uuid::now_v7().as_u128())
+    )
 }
 
 pub async fn assign(mut request: Request, next: Next) -> Response {

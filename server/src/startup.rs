@@ -35,9 +35,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .connect(&config.database_url)
         .await
         .context("could not connect to DATABASE_URL")?;
-    service::MIGRATOR.run(&pool).await.context("could not apply the database migrations")?;
+    service::MIGRATOR
+        .run(&pool)
+        .await
+        .context("could not apply the database migrations")?;
     let store = Store::new(pool, Clock::system());
-    if config.seed_demo && seed::demo(&store).await.context("could not seed the demo tenant")? {
+    if config.seed_demo
+        && seed::demo(&store)
+            .await
+            .context("could not seed the demo tenant")?
+    {
         tracing::info!("seeded the demo tenant");
     }
     if config.secret_key_generated {
@@ -54,10 +61,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server failed")
 }
 
 fn print_welcome(config: &Config) {
@@ -65,11 +75,19 @@ fn print_welcome(config: &Config) {
     if config.seed_demo {
         println!("  organisation: {}", seed::DEMO_SLUG);
         for login in &seed::DEMO_LOGINS {
-            println!("  {:<8} {}  password: {}", login.role.as_str(), login.email, seed::DEMO_PASSWORD);
+            println!(
+                "  {:<8} {}  password: {}",
+                login.role.as_str(),
+                login.email,
+                seed::DEMO_PASSWORD
+            );
         }
     }
     if config.dev_mailbox_enabled() {
-        println!("  mails (no SMTP_URL set): {}/dev/mailbox", config.public_url);
+        println!(
+            "  mails (no SMTP_URL set): {}/dev/mailbox",
+            config.public_url
+        );
     }
     println!();
 }
@@ -77,8 +95,12 @@ fn print_welcome(config: &Config) {
 /// The whole application, as the tests drive it too.
 pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Router> {
     let session_store = PostgresStore::new(store.pool.clone());
-    session_store.migrate().await.context("could not create the session table")?;
-    let key = Key::try_from(config.secret_key.as_slice()).context("LECTERN_SECRET_KEY is too short")?;
+    session_store
+        .migrate()
+        .await
+        .context("could not create the session table")?;
+    let key =
+        Key::try_from(config.secret_key.as_slice()).context("LECTERN_SECRET_KEY is too short")?;
     let sessions = SessionManagerLayer::new(session_store)
         .with_name("lectern_session")
         .with_secure(config.is_https())
@@ -93,7 +115,11 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
         .site_pkg_dir("pkg")
         .site_addr(config.bind)
         .build();
-    let state = AppState { store: store.clone(), config: config.clone(), leptos_options: leptos_options.clone() };
+    let state = AppState {
+        store: store.clone(),
+        config: config.clone(),
+        leptos_options: leptos_options.clone(),
+    };
     let server_context = app::ssr::ServerContext {
         store,
         public_url: config.public_url.clone(),
@@ -101,12 +127,19 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
     };
     let context = move || provide_context(server_context.clone());
     let routes = generate_route_list(app::App);
-    let pages_fallback = leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), app::shell);
+    let pages_fallback = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        context.clone(),
+        app::shell,
+    );
     let fallback = move |uri: Uri, state: State<AppState>, request: Request<Body>| {
         let pages_fallback = pages_fallback.clone();
         async move {
             if uri.path() == "/v1" || uri.path().starts_with("/v1/") {
-                v1::envelope::route_not_found(v1::envelope::Meta::from_extensions(request.extensions())).await.into_response()
+                v1::envelope::route_not_found(v1::envelope::Meta::from_extensions(
+                    request.extensions(),
+                ))
+                .await
+                .into_response()
             } else {
                 pages_fallback(uri, state, request).await
             }
@@ -115,11 +148,16 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
 
     let router = Router::new()
         .merge(v1::router())
-        .leptos_routes_with_context(&state, routes, context, move || app::shell(leptos_options.clone()))
+        .leptos_routes_with_context(&state, routes, context, move || {
+            app::shell(leptos_options.clone())
+        })
         .fallback(fallback)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
-        .layer(middleware::from_fn_with_state(state.clone(), v1::health::negotiate))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            v1::health::negotiate,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn(request_id::assign))
@@ -133,7 +171,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };
@@ -144,4 +184,3 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
 }
-

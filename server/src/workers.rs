@@ -8,8 +8,13 @@ use service::{mail, Store};
 use crate::config::Config;
 
 pub fn spawn(config: &Config, store: &Store) {
-    let Some(url) = config.smtp_url.clone() else { return };
-    let (Ok(smtp), Ok(from)) = (mail::smtp_transport(&url), config.mail_from.parse::<Mailbox>()) else {
+    let Some(url) = config.smtp_url.clone() else {
+        return;
+    };
+    let (Ok(smtp), Ok(from)) = (
+        mail::smtp_transport(&url),
+        config.mail_from.parse::<Mailbox>(),
+    ) else {
         tracing::error!("SMTP_URL or LECTERN_MAIL_FROM cannot be used; mails stay in the outbox");
         return;
     };

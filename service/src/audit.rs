@@ -14,9 +14,21 @@ pub struct AuditEntry<'a> {
 }
 
 /// Records an action taken by a signed-in caller.
-pub async fn record(tx: &mut Tx, caller: &Caller, entry: AuditEntry<'_>) -> Result<(), ServiceError> {
+pub async fn record(
+    tx: &mut Tx,
+    caller: &Caller,
+    entry: AuditEntry<'_>,
+) -> Result<(), ServiceError> {
     let ip = caller.ip.map(|ip| ip.to_string());
-    insert(tx, caller.tenant_id, caller.user_id, ip, Some(&caller.request_id), entry).await
+    insert(
+        tx,
+        caller.tenant_id,
+        caller.user_id,
+        ip,
+        Some(&caller.request_id),
+        entry,
+    )
+    .await
 }
 
 /// Records an event with no signed-in actor yet (a sign-in, a password reset).

@@ -52,8 +52,13 @@ pub struct SignedIn {
 
 /// Signs a user in and opens a server-side session. Every failure looks the same to the caller.
 #[tracing::instrument(skip_all, fields(request_id = %meta.request_id))]
-pub async fn sign_in(store: &Store, meta: &RequestMeta, form: SignInForm) -> Result<SignedIn, ServiceError> {
-    let slug = Slug::parse("organisation", &form.organisation).map_err(|_| ServiceError::InvalidCredentials);
+pub async fn sign_in(
+    store: &Store,
+    meta: &RequestMeta,
+    form: SignInForm,
+) -> Result<SignedIn, ServiceError> {
+    let slug = Slug::parse("organisation", &form.organisation)
+        .map_err(|_| ServiceError::InvalidCredentials);
     let email = Email::parse("email", &form.email).map_err(|_| ServiceError::InvalidCredentials);
     let (Ok(slug), Ok(email)) = (slug, email) else {
         password::verify(&form.password, None).await?;
@@ -96,7 +101,9 @@ pub async fn sign_in(store: &Store, meta: &RequestMeta, form: SignInForm) -> Res
     };
     if let Some(oldest) = locked_since {
         let retry_after_seconds = ((oldest + THROTTLE_WINDOW) - now).whole_seconds().max(1);
-        return Err(ServiceError::TooManyAttempts { retry_after_seconds });
+        return Err(ServiceError::TooManyAttempts {
+            retry_after_seconds,
+        });
     }
     sqlx::query!(
         "insert into sign_in_failure (id, tenant_id, email, ip, attempted_at) values ($1, $2, $3, cast($4::text as inet), $5)",
@@ -142,9 +149,14 @@ pub async fn sign_in(store: &Store, meta: &RequestMeta, form: SignInForm) -> Res
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!("update app_user set last_sign_in_at = $1 where tenant_id = $2 and id = $3", now, tenant.id.as_uuid(), user.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "update app_user set last_sign_in_at = $1 where tenant_id = $2 and id = $3",
+        now,
+        tenant.id.as_uuid(),
+        user.id
+    )
+    .execute(&mut *tx)
+    .await?;
     // Random rather than time-ordered: a session id should reveal nothing.
     let session_id = Uuid::new_v4();
     sqlx::query!(
@@ -156,11 +168,18 @@ pub async fn sign_in(store: &Store, meta: &RequestMeta, form: SignInForm) -> Res
         now,
         now + SESSION_LIFETIME,
         ip,
-        meta.user_agent.as_deref().map(|ua| ua.chars().take(300).collect::<String>()),
+        meta.user_agent
+            .as_deref()
+            .map(|ua| ua.chars().take(300).collect::<String>()),
     )
     .execute(&mut *tx)
     .await?;
-    let entry = AuditEntry { action: "auth.signed_in", target_type: Some("user"), target_id: Some(user.id), data: json!({}) };
+    let entry = AuditEntry {
+        action: "auth.signed_in",
+        target_type: Some("user"),
+        target_id: Some(user.id),
+        data: json!({}),
+    };
     audit::record_anonymous(&mut tx, tenant.id, Some(user_id), meta, entry).await?;
     tx.commit().await?;
     Ok(SignedIn {
@@ -179,7 +198,11 @@ pub async fn sign_in(store: &Store, meta: &RequestMeta, form: SignInForm) -> Res
 
 /// Resolves a session to its user, or None when it is unknown, revoked, expired, or its user or
 /// tenant may no longer act.
-pub async fn resolve_session(store: &Store, tenant: TenantId, session_id: Uuid) -> Result<Option<SessionUser>, ServiceError> {
+pub async fn resolve_session(
+    store: &Store,
+    tenant: TenantId,
+    session_id: Uuid,
+) -> Result<Option<SessionUser>, ServiceError> {
     let mut tx = tenant_tx(&store.pool, tenant).await?;
     let row = sqlx::query!(
         "select u.id, u.name, u.email, u.role, t.slug, t.name as tenant_name
@@ -208,7 +231,11 @@ pub async fn resolve_session(store: &Store, tenant: TenantId, session_id: Uuid) 
 }
 
 /// Ends one session.
-pub async fn sign_out(store: &Store, caller: &Caller, session_id: Uuid) -> Result<(), ServiceError> {
+pub async fn sign_out(
+    store: &Store,
+    caller: &Caller,
+    session_id: Uuid,
+) -> Result<(), ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     sqlx::query!(
         "update auth_session set revoked_at = $1 where tenant_id = $2 and id = $3 and revoked_at is null",
@@ -218,14 +245,24 @@ pub async fn sign_out(store: &Store, caller: &Caller, session_id: Uuid) -> Resul
     )
     .execute(&mut *tx)
     .await?;
-    let entry = AuditEntry { action: "auth.signed_out", target_type: None, target_id: None, data: json!({}) };
+    let entry = AuditEntry {
+        action: "auth.signed_out",
+        target_type: None,
+        target_id: None,
+        data: json!({}),
+    };
     audit::record(&mut tx, caller, entry).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Revokes every open session of a user (deactivation, password reset).
-pub async fn revoke_sessions(tx: &mut crate::db::Tx, tenant: TenantId, user: Uuid, now: time::OffsetDateTime) -> Result<u64, ServiceError> {
+pub async fn revoke_sessions(
+    tx: &mut crate::db::Tx,
+    tenant: TenantId,
+    user: Uuid,
+    now: time::OffsetDateTime,
+) -> Result<u64, ServiceError> {
     let done = sqlx::query!(
         "update auth_session set revoked_at = $1 where tenant_id = $2 and user_id = $3 and revoked_at is null",
         now,

@@ -25,6 +25,11 @@ pub async fn published(caller: &Caller, store: &Store) -> Result<Vec<CourseCard>
     tx.commit().await?;
     Ok(rows
         .into_iter()
-        .map(|r| CourseCard { id: CourseId::from_uuid(r.id), title: r.title, summary: r.summary, quiz_count: r.quiz_count })
+        .map(|r| CourseCard {
+            id: CourseId::from_uuid(r.id),
+            title: r.title,
+            summary: r.summary,
+            quiz_count: r.quiz_count,
+        })
         .collect())
 }

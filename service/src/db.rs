@@ -11,10 +11,12 @@ pub type Tx = Transaction<'static, Postgres>;
 /// the tables' policies apply, with `app.tenant_id` set. Both settings end with the transaction.
 pub async fn tenant_tx(pool: &PgPool, tenant: TenantId) -> Result<Tx, ServiceError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("select set_config('app.tenant_id', $1, true), set_config('role', 'lectern_app', true)")
-        .bind(tenant.as_uuid().to_string())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "select set_config('app.tenant_id', $1, true), set_config('role', 'lectern_app', true)",
+    )
+    .bind(tenant.as_uuid().to_string())
+    .execute(&mut *tx)
+    .await?;
     Ok(tx)
 }
 

@@ -62,7 +62,10 @@ impl ServiceError {
     }
 
     pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
-        ServiceError::Conflict { code, message: message.into() }
+        ServiceError::Conflict {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -86,11 +89,19 @@ impl From<sqlx::Error> for ServiceError {
 
 /// Turns a named constraint's violation into the caller's error (realworld's `on_constraint`).
 pub trait ResultExt<T> {
-    fn on_constraint(self, name: &str, map: impl FnOnce() -> ServiceError) -> Result<T, ServiceError>;
+    fn on_constraint(
+        self,
+        name: &str,
+        map: impl FnOnce() -> ServiceError,
+    ) -> Result<T, ServiceError>;
 }
 
 impl<T> ResultExt<T> for Result<T, sqlx::Error> {
-    fn on_constraint(self, name: &str, map: impl FnOnce() -> ServiceError) -> Result<T, ServiceError> {
+    fn on_constraint(
+        self,
+        name: &str,
+        map: impl FnOnce() -> ServiceError,
+    ) -> Result<T, ServiceError> {
         self.map_err(|error| match &error {
             sqlx::Error::Database(db) if db.constraint() == Some(name) => map(),
             _ => ServiceError::from(error),

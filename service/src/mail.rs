@@ -22,7 +22,12 @@ pub struct Mail {
 
 impl Mail {
     /// Renders a pair of templates (plain text and HTML) into one mail.
-    pub fn render(to: &str, subject: &str, text: &impl Template, html: &impl Template) -> Result<Mail, ServiceError> {
+    pub fn render(
+        to: &str,
+        subject: &str,
+        text: &impl Template,
+        html: &impl Template,
+    ) -> Result<Mail, ServiceError> {
         Ok(Mail {
             to: to.to_string(),
             subject: subject.to_string(),
@@ -71,12 +76,19 @@ pub async fn recent(pool: &PgPool, limit: i64) -> Result<Vec<MailView>, ServiceE
 pub type Smtp = AsyncSmtpTransport<Tokio1Executor>;
 
 pub fn smtp_transport(url: &str) -> Result<Smtp, ServiceError> {
-    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url).context("SMTP_URL is not a valid SMTP URL")?.build())
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .context("SMTP_URL is not a valid SMTP URL")?
+        .build())
 }
 
 /// Sends up to `batch` unsent mails; several workers may run, each claims its own rows.
 /// Returns how many were sent.
-pub async fn deliver_pending(pool: &PgPool, smtp: &Smtp, from: &Mailbox, batch: i64) -> Result<usize, ServiceError> {
+pub async fn deliver_pending(
+    pool: &PgPool,
+    smtp: &Smtp,
+    from: &Mailbox,
+    batch: i64,
+) -> Result<usize, ServiceError> {
     let mut tx = pool.begin().await?;
     let rows = sqlx::query!(
         "select id, to_address, subject, body_text, body_html from mail_outbox
@@ -88,22 +100,39 @@ pub async fn deliver_pending(pool: &PgPool, smtp: &Smtp, from: &Mailbox, batch: 
     .await?;
     let mut sent = 0;
     for row in rows {
-        let outcome = match build_message(from, &row.to_address, &row.subject, row.body_text, row.body_html) {
-            Ok(message) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        let outcome = match build_message(
+            from,
+            &row.to_address,
+            &row.subject,
+            row.body_text,
+            row.body_html,
+        ) {
+            Ok(message) => smtp
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e),
         };
         match outcome {
             Ok(()) => {
                 sent += 1;
-                sqlx::query!("update mail_outbox set sent_at = now(), attempts = attempts + 1 where id = $1", row.id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query!(
+                    "update mail_outbox set sent_at = now(), attempts = attempts + 1 where id = $1",
+                    row.id
+                )
+                .execute(&mut *tx)
+                .await?;
             }
             Err(error) => {
                 tracing::warn!(mail_id = %row.id, %error, "sending a mail failed");
-                sqlx::query!("update mail_outbox set attempts = attempts + 1, last_error = $2 where id = $1", row.id, error)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query!(
+                    "update mail_outbox set attempts = attempts + 1, last_error = $2 where id = $1",
+                    row.id,
+                    error
+                )
+                .execute(&mut *tx)
+                .await?;
             }
         }
     }
@@ -111,7 +140,13 @@ pub async fn deliver_pending(pool: &PgPool, smtp: &Smtp, from: &Mailbox, batch: 
     Ok(sent)
 }
 
-fn build_message(from: &Mailbox, to: &str, subject: &str, text: String, html: String) -> Result<Message, String> {
+fn build_message(
+    from: &Mailbox,
+    to: &str,
+    subject: &str,
+    text: String,
+    html: String,
+) -> Result<Message, String> {
     let to: Mailbox = to.parse().map_err(|e| format!("bad recipient: {e}"))?;
     Message::builder()
         .from(from.clone())
@@ -119,8 +154,16 @@ fn build_message(from: &Mailbox, to: &str, subject: &str, text: String, html: St
         .subject(subject)
         .multipart(
             MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html),
+                ),
         )
         .map_err(|e| e.to_string())
 }

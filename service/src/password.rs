@@ -1,7 +1,9 @@
 //! Password hashing with argon2id at its default (OWASP minimum) parameters, off the async threads.
 
 use anyhow::Context;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use domain::Password;
 
@@ -29,7 +31,11 @@ pub async fn verify(password: &Password, stored: Option<String>) -> Result<bool,
     let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_string());
     let matches = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
-            .map(|parsed| Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.expose().as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await

@@ -64,10 +64,20 @@ fn new_token() -> (String, Vec<u8>) {
 }
 
 fn link(base_url: &str, slug: &str, token: &str) -> String {
-    format!("{}/reset-password?org={slug}&token={token}", base_url.trim_end_matches('/'))
+    format!(
+        "{}/reset-password?org={slug}&token={token}",
+        base_url.trim_end_matches('/')
+    )
 }
 
-async fn store_token(tx: &mut Tx, store: &Store, tenant: TenantId, user: UserId, hash: Vec<u8>, validity: Duration) -> Result<(), ServiceError> {
+async fn store_token(
+    tx: &mut Tx,
+    store: &Store,
+    tenant: TenantId,
+    user: UserId,
+    hash: Vec<u8>,
+    validity: Duration,
+) -> Result<(), ServiceError> {
     let now = store.clock.now();
     sqlx::query!(
         "insert into password_reset_token (id, tenant_id, user_id, token_hash, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)",
@@ -86,10 +96,20 @@ async fn store_token(tx: &mut Tx, store: &Store, tenant: TenantId, user: UserId,
 /// Mails a reset link when the organisation and an active user with this email exist; otherwise
 /// does nothing, and the caller cannot tell the difference.
 #[tracing::instrument(skip_all, fields(request_id = %meta.request_id))]
-pub async fn request_reset(store: &Store, meta: &RequestMeta, organisation: &str, email: &str, base_url: &str) -> Result<(), ServiceError> {
+pub async fn request_reset(
+    store: &Store,
+    meta: &RequestMeta,
+    organisation: &str,
+    email: &str,
+    base_url: &str,
+) -> Result<(), ServiceError> {
     let email = Email::parse("email", email)?;
-    let Ok(slug) = Slug::parse("organisation", organisation) else { return Ok(()) };
-    let Some(tenant) = tenants::find_by_slug(&store.pool, &slug).await? else { return Ok(()) };
+    let Ok(slug) = Slug::parse("organisation", organisation) else {
+        return Ok(());
+    };
+    let Some(tenant) = tenants::find_by_slug(&store.pool, &slug).await? else {
+        return Ok(());
+    };
     if !tenant.is_active {
         return Ok(());
     }
@@ -105,23 +125,48 @@ pub async fn request_reset(store: &Store, meta: &RequestMeta, organisation: &str
     )
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(user) = user.filter(|u| u.recent < MAX_RESETS_PER_HOUR) else { return Ok(()) };
+    let Some(user) = user.filter(|u| u.recent < MAX_RESETS_PER_HOUR) else {
+        return Ok(());
+    };
     let user_id = UserId::from_uuid(user.id);
     let (token, hash) = new_token();
     store_token(&mut tx, store, tenant.id, user_id, hash, RESET_VALIDITY).await?;
     let link = link(base_url, &tenant.slug, &token);
     let minutes = RESET_VALIDITY.whole_minutes();
-    let text = ResetText { name: &user.name, organisation: &tenant.name, link: &link, valid_minutes: minutes };
-    let html = ResetHtml { name: &user.name, organisation: &tenant.name, link: &link, valid_minutes: minutes };
-    mail::enqueue(&mut tx, tenant.id, Mail::render(email.as_str(), "Reset your Lectern password", &text, &html)?).await?;
-    let entry = AuditEntry { action: "auth.password_reset_requested", target_type: Some("user"), target_id: Some(user.id), data: json!({}) };
+    let text = ResetText {
+        name: &user.name,
+        organisation: &tenant.name,
+        link: &link,
+        valid_minutes: minutes,
+    };
+    let html = ResetHtml {
+        name: &user.name,
+        organisation: &tenant.name,
+        link: &link,
+        valid_minutes: minutes,
+    };
+    mail::enqueue(
+        &mut tx,
+        tenant.id,
+        Mail::render(email.as_str(), "Reset your Lectern password", &text, &html)?,
+    )
+    .await?;
+    let entry = AuditEntry {
+        action: "auth.password_reset_requested",
+        target_type: Some("user"),
+        target_id: Some(user.id),
+        data: json!({}),
+    };
     audit::record_anonymous(&mut tx, tenant.id, None, meta, entry).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Mails a new user the link to choose a first password.
-#[expect(clippy::too_many_arguments, reason = "an invitation needs the new user, the tenant and the link base; a struct would only rename them")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "an invitation needs the new user, the tenant and the link base; a struct would only rename them"
+)]
 pub(crate) async fn issue_invitation(
     tx: &mut Tx,
     store: &Store,
@@ -134,23 +179,50 @@ pub(crate) async fn issue_invitation(
 ) -> Result<(), ServiceError> {
     let (token, hash) = new_token();
     store_token(tx, store, caller.tenant_id, user, hash, INVITATION_VALIDITY).await?;
-    let organisation = sqlx::query_scalar!("select name from tenant where id = $1", caller.tenant_id.as_uuid())
-        .fetch_one(&mut **tx)
-        .await?;
+    let organisation = sqlx::query_scalar!(
+        "select name from tenant where id = $1",
+        caller.tenant_id.as_uuid()
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     let link = link(base_url, slug, &token);
     let minutes = INVITATION_VALIDITY.whole_minutes();
-    let text = InvitationText { name: name.as_str(), organisation: &organisation, link: &link, valid_minutes: minutes };
-    let html = InvitationHtml { name: name.as_str(), organisation: &organisation, link: &link, valid_minutes: minutes };
+    let text = InvitationText {
+        name: name.as_str(),
+        organisation: &organisation,
+        link: &link,
+        valid_minutes: minutes,
+    };
+    let html = InvitationHtml {
+        name: name.as_str(),
+        organisation: &organisation,
+        link: &link,
+        valid_minutes: minutes,
+    };
     let subject = format!("You are invited to {organisation} on Lectern");
-    mail::enqueue(tx, caller.tenant_id, Mail::render(email.as_str(), &subject, &text, &html)?).await
+    mail::enqueue(
+        tx,
+        caller.tenant_id,
+        Mail::render(email.as_str(), &subject, &text, &html)?,
+    )
+    .await
 }
 
 /// Sets a new password with a reset or invitation token, once, and ends the user's other sessions.
 #[tracing::instrument(skip_all, fields(request_id = %meta.request_id))]
-pub async fn reset_password(store: &Store, meta: &RequestMeta, organisation: &str, token: &str, new_password: &str) -> Result<(), ServiceError> {
+pub async fn reset_password(
+    store: &Store,
+    meta: &RequestMeta,
+    organisation: &str,
+    token: &str,
+    new_password: &str,
+) -> Result<(), ServiceError> {
     let new_password = Password::parse_new("password", new_password)?;
-    let slug = Slug::parse("organisation", organisation).map_err(|_| ServiceError::InvalidResetToken)?;
-    let tenant = tenants::find_by_slug(&store.pool, &slug).await?.ok_or(ServiceError::InvalidResetToken)?;
+    let slug =
+        Slug::parse("organisation", organisation).map_err(|_| ServiceError::InvalidResetToken)?;
+    let tenant = tenants::find_by_slug(&store.pool, &slug)
+        .await?
+        .ok_or(ServiceError::InvalidResetToken)?;
     let hash = Sha256::digest(token.trim().as_bytes()).to_vec();
     let password_hash = password::hash(&new_password).await?;
     let now = store.clock.now();
@@ -175,14 +247,27 @@ pub async fn reset_password(store: &Store, meta: &RequestMeta, organisation: &st
     .execute(&mut *tx)
     .await?;
     auth::revoke_sessions(&mut tx, tenant.id, row.user_id, now).await?;
-    let email = sqlx::query_scalar!("select email from app_user where tenant_id = $1 and id = $2", tenant.id.as_uuid(), row.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    sqlx::query!("delete from sign_in_failure where tenant_id = $1 and email = $2", tenant.id.as_uuid(), email)
-        .execute(&mut *tx)
-        .await?;
+    let email = sqlx::query_scalar!(
+        "select email from app_user where tenant_id = $1 and id = $2",
+        tenant.id.as_uuid(),
+        row.user_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "delete from sign_in_failure where tenant_id = $1 and email = $2",
+        tenant.id.as_uuid(),
+        email
+    )
+    .execute(&mut *tx)
+    .await?;
     let actor = Some(UserId::from_uuid(row.user_id));
-    let entry = AuditEntry { action: "auth.password_reset", target_type: Some("user"), target_id: Some(row.user_id), data: json!({}) };
+    let entry = AuditEntry {
+        action: "auth.password_reset",
+        target_type: Some("user"),
+        target_id: Some(row.user_id),
+        data: json!({}),
+    };
     audit::record_anonymous(&mut tx, tenant.id, actor, meta, entry).await?;
     tx.commit().await?;
     Ok(())

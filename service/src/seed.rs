@@ -16,10 +16,22 @@ pub struct DemoLogin {
 }
 
 pub const DEMO_LOGINS: [DemoLogin; 4] = [
-    DemoLogin { email: "admin@demo.lectern.test", role: Role::Admin },
-    DemoLogin { email: "teacher@demo.lectern.test", role: Role::Teacher },
-    DemoLogin { email: "student1@demo.lectern.test", role: Role::Student },
-    DemoLogin { email: "student2@demo.lectern.test", role: Role::Student },
+    DemoLogin {
+        email: "admin@demo.lectern.test",
+        role: Role::Admin,
+    },
+    DemoLogin {
+        email: "teacher@demo.lectern.test",
+        role: Role::Teacher,
+    },
+    DemoLogin {
+        email: "student1@demo.lectern.test",
+        role: Role::Student,
+    },
+    DemoLogin {
+        email: "student2@demo.lectern.test",
+        role: Role::Student,
+    },
 ];
 
 const DEMO_NAMES: [&str; 4] = ["Ada Admin", "Tomás Teacher", "Sam Student", "Siân Student"];
@@ -30,7 +42,13 @@ pub async fn demo(store: &Store) -> Result<bool, ServiceError> {
     if tenants::find_by_slug(&store.pool, &slug).await?.is_some() {
         return Ok(false);
     }
-    let tenant = tenants::create(&store.pool, &slug, &DisplayName::parse("name", "Demo University")?, true).await?;
+    let tenant = tenants::create(
+        &store.pool,
+        &slug,
+        &DisplayName::parse("name", "Demo University")?,
+        true,
+    )
+    .await?;
     let password = Password::parse_new("password", DEMO_PASSWORD)?;
     let hash = password::hash(&password).await?;
     let mut tx = tenant_tx(&store.pool, tenant).await?;
@@ -58,7 +76,11 @@ pub async fn demo(store: &Store) -> Result<bool, ServiceError> {
     Ok(true)
 }
 
-async fn seed_course(tx: &mut crate::db::Tx, tenant: TenantId, owner: uuid::Uuid) -> Result<(), ServiceError> {
+async fn seed_course(
+    tx: &mut crate::db::Tx,
+    tenant: TenantId,
+    owner: uuid::Uuid,
+) -> Result<(), ServiceError> {
     let course = new_id();
     sqlx::query!(
         "insert into course (id, tenant_id, slug, title, summary, status, owner_id) values ($1, $2, $3, $4, $5, 'published', $6)",

@@ -18,14 +18,27 @@ pub struct TenantRef {
 
 /// Platform-level lookup (no tenant is known yet at sign-in), so it reads the table as its owner.
 pub async fn find_by_slug(pool: &PgPool, slug: &Slug) -> Result<Option<TenantRef>, ServiceError> {
-    let row = sqlx::query!("select id, slug, name, status from tenant where slug = $1", slug.as_str())
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.map(|r| TenantRef { id: TenantId::from_uuid(r.id), slug: r.slug, name: r.name, is_active: r.status == "active" }))
+    let row = sqlx::query!(
+        "select id, slug, name, status from tenant where slug = $1",
+        slug.as_str()
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| TenantRef {
+        id: TenantId::from_uuid(r.id),
+        slug: r.slug,
+        name: r.name,
+        is_active: r.status == "active",
+    }))
 }
 
 /// Creates a tenant: platform work (the demo seed, the operator's tooling, tests).
-pub async fn create(pool: &PgPool, slug: &Slug, name: &DisplayName, is_test: bool) -> Result<TenantId, ServiceError> {
+pub async fn create(
+    pool: &PgPool,
+    slug: &Slug,
+    name: &DisplayName,
+    is_test: bool,
+) -> Result<TenantId, ServiceError> {
     let id = new_id();
     sqlx::query!(
         "insert into tenant (id, slug, name, is_test) values ($1, $2, $3, $4)",
@@ -36,15 +49,25 @@ pub async fn create(pool: &PgPool, slug: &Slug, name: &DisplayName, is_test: boo
     )
     .execute(pool)
     .await
-    .on_constraint("tenant_slug_key", || ServiceError::invalid("slug", "This organisation identifier is taken."))?;
+    .on_constraint("tenant_slug_key", || {
+        ServiceError::invalid("slug", "This organisation identifier is taken.")
+    })?;
     Ok(TenantId::from_uuid(id))
 }
 
 /// Suspends or reactivates a tenant: platform work.
-pub async fn set_status(pool: &PgPool, tenant: TenantId, status: TenantStatus) -> Result<(), ServiceError> {
-    sqlx::query!("update tenant set status = $1 where id = $2", status.as_str(), tenant.as_uuid())
-        .execute(pool)
-        .await?;
+pub async fn set_status(
+    pool: &PgPool,
+    tenant: TenantId,
+    status: TenantStatus,
+) -> Result<(), ServiceError> {
+    sqlx::query!(
+        "update tenant set status = $1 where id = $2",
+        status.as_str(),
+        tenant.as_uuid()
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

@@ -17,11 +17,18 @@ pub const MAX_PER_PAGE: u32 = 100;
 
 /// Lists the tenant's users; teachers need it to find learners, admins to manage them.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
-pub async fn list(caller: &Caller, store: &Store, query: UserQuery) -> Result<Page<UserView>, ServiceError> {
+pub async fn list(
+    caller: &Caller,
+    store: &Store,
+    query: UserQuery,
+) -> Result<Page<UserView>, ServiceError> {
     caller.require_teacher()?;
     let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(ServiceError::invalid("per_page", "Choose between 1 and 100 per page."));
+        return Err(ServiceError::invalid(
+            "per_page",
+            "Choose between 1 and 100 per page.",
+        ));
     }
     let page = query.page.unwrap_or(1).max(1);
     let pattern = query
@@ -29,7 +36,14 @@ pub async fn list(caller: &Caller, store: &Store, query: UserQuery) -> Result<Pa
         .as_deref()
         .map(str::trim)
         .filter(|q| !q.is_empty())
-        .map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        .map(|q| {
+            format!(
+                "%{}%",
+                q.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let rows = sqlx::query!(
         r#"select id, email, name, role, status, last_sign_in_at, created_at, count(*) over () as "total!"
@@ -51,18 +65,48 @@ pub async fn list(caller: &Caller, store: &Store, query: UserQuery) -> Result<Pa
     .await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.total).unwrap_or(0),
-        None => count(&mut tx, caller, pattern.as_deref(), query.role, query.status).await?,
+        None => {
+            count(
+                &mut tx,
+                caller,
+                pattern.as_deref(),
+                query.role,
+                query.status,
+            )
+            .await?
+        }
     };
     tx.commit().await?;
     let items = rows
         .into_iter()
-        .map(|r| view(r.id, r.email, r.name, &r.role, &r.status, r.last_sign_in_at, r.created_at))
+        .map(|r| {
+            view(
+                r.id,
+                r.email,
+                r.name,
+                &r.role,
+                &r.status,
+                r.last_sign_in_at,
+                r.created_at,
+            )
+        })
         .collect::<Result<_, _>>()?;
-    Ok(Page { items, page, per_page, total })
+    Ok(Page {
+        items,
+        page,
+        per_page,
+        total,
+    })
 }
 
 /// A page past the end has no rows to carry the window total, so count separately.
-async fn count(tx: &mut Tx, caller: &Caller, pattern: Option<&str>, role: Option<Role>, status: Option<UserStatus>) -> Result<u64, ServiceError> {
+async fn count(
+    tx: &mut Tx,
+    caller: &Caller,
+    pattern: Option<&str>,
+    role: Option<Role>,
+    status: Option<UserStatus>,
+) -> Result<u64, ServiceError> {
     let total = sqlx::query_scalar!(
         r#"select count(*) as "n!" from app_user
            where tenant_id = $1
@@ -101,7 +145,15 @@ async fn fetch(tx: &mut Tx, caller: &Caller, id: UserId) -> Result<UserView, Ser
     .fetch_optional(&mut **tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    view(r.id, r.email, r.name, &r.role, &r.status, r.last_sign_in_at, r.created_at)
+    view(
+        r.id,
+        r.email,
+        r.name,
+        &r.role,
+        &r.status,
+        r.last_sign_in_at,
+        r.created_at,
+    )
 }
 
 fn view(
@@ -139,15 +191,31 @@ pub struct NewUser {
 
 impl NewUser {
     /// Parses raw form input, collecting every field's problem at once.
-    pub fn parse(email: &str, name: &str, role: &str, password: Option<&str>) -> Result<NewUser, ServiceError> {
+    pub fn parse(
+        email: &str,
+        name: &str,
+        role: &str,
+        password: Option<&str>,
+    ) -> Result<NewUser, ServiceError> {
         let email = Email::parse("email", email);
         let name = DisplayName::parse("name", name);
         let role = Role::parse("role", role);
-        let password = password.filter(|p| !p.is_empty()).map(|p| Password::parse_new("password", p)).transpose();
+        let password = password
+            .filter(|p| !p.is_empty())
+            .map(|p| Password::parse_new("password", p))
+            .transpose();
         match (email, name, role, password) {
-            (Ok(email), Ok(name), Ok(role), Ok(password)) => Ok(NewUser { email, name, role, password }),
+            (Ok(email), Ok(name), Ok(role), Ok(password)) => Ok(NewUser {
+                email,
+                name,
+                role,
+                password,
+            }),
             (email, name, role, password) => Err(ServiceError::Validation(
-                [email.err(), name.err(), role.err(), password.err()].into_iter().flatten().collect(),
+                [email.err(), name.err(), role.err(), password.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             )),
         }
     }
@@ -155,7 +223,12 @@ impl NewUser {
 
 /// Creates a user in the caller's tenant (admins only), within the tenant's user limit.
 #[tracing::instrument(skip(store, input), fields(tenant_id = %caller.tenant_id))]
-pub async fn create(caller: &Caller, store: &Store, input: NewUser, base_url: &str) -> Result<UserView, ServiceError> {
+pub async fn create(
+    caller: &Caller,
+    store: &Store,
+    input: NewUser,
+    base_url: &str,
+) -> Result<UserView, ServiceError> {
     caller.require_admin()?;
     let hash = match &input.password {
         Some(p) => Some(password::hash(p).await?),
@@ -173,7 +246,10 @@ pub async fn create(caller: &Caller, store: &Store, input: NewUser, base_url: &s
     if limit.users >= i64::from(limit.max_users) {
         return Err(ServiceError::conflict(
             ErrorCode::TenantLimitReached,
-            format!("This organisation has reached its limit of {} users.", limit.max_users),
+            format!(
+                "This organisation has reached its limit of {} users.",
+                limit.max_users
+            ),
         ));
     }
     let id = new_id();
@@ -193,7 +269,17 @@ pub async fn create(caller: &Caller, store: &Store, input: NewUser, base_url: &s
     })?;
     let user_id = UserId::from_uuid(id);
     if input.password.is_none() {
-        reset::issue_invitation(&mut tx, store, caller, user_id, &input.email, &input.name, &limit.slug, base_url).await?;
+        reset::issue_invitation(
+            &mut tx,
+            store,
+            caller,
+            user_id,
+            &input.email,
+            &input.name,
+            &limit.slug,
+            base_url,
+        )
+        .await?;
     }
     let entry = AuditEntry {
         action: "user.created",
@@ -209,7 +295,12 @@ pub async fn create(caller: &Caller, store: &Store, input: NewUser, base_url: &s
 
 /// Changes a user's role (admins only); the tenant always keeps one active admin.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
-pub async fn change_role(caller: &Caller, store: &Store, id: UserId, role: Role) -> Result<UserView, ServiceError> {
+pub async fn change_role(
+    caller: &Caller,
+    store: &Store,
+    id: UserId,
+    role: Role,
+) -> Result<UserView, ServiceError> {
     caller.require_admin()?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     lock_tenant(&mut tx, caller).await?;
@@ -217,9 +308,14 @@ pub async fn change_role(caller: &Caller, store: &Store, id: UserId, role: Role)
     if before.role == Role::Admin && role != Role::Admin && before.status == UserStatus::Active {
         ensure_another_admin(&mut tx, caller, id).await?;
     }
-    sqlx::query!("update app_user set role = $1 where tenant_id = $2 and id = $3", role.as_str(), caller.tenant_id.as_uuid(), id.as_uuid())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "update app_user set role = $1 where tenant_id = $2 and id = $3",
+        role.as_str(),
+        caller.tenant_id.as_uuid(),
+        id.as_uuid()
+    )
+    .execute(&mut *tx)
+    .await?;
     let entry = AuditEntry {
         action: "user.role_changed",
         target_type: Some("user"),
@@ -234,17 +330,30 @@ pub async fn change_role(caller: &Caller, store: &Store, id: UserId, role: Role)
 
 /// Deactivates or reactivates a user (admins only). Deactivation ends the user's sessions at once.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
-pub async fn set_status(caller: &Caller, store: &Store, id: UserId, status: UserStatus) -> Result<UserView, ServiceError> {
+pub async fn set_status(
+    caller: &Caller,
+    store: &Store,
+    id: UserId,
+    status: UserStatus,
+) -> Result<UserView, ServiceError> {
     caller.require_admin()?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     lock_tenant(&mut tx, caller).await?;
     let before = fetch(&mut tx, caller, id).await?;
-    if status == UserStatus::Deactivated && before.role == Role::Admin && before.status == UserStatus::Active {
+    if status == UserStatus::Deactivated
+        && before.role == Role::Admin
+        && before.status == UserStatus::Active
+    {
         ensure_another_admin(&mut tx, caller, id).await?;
     }
-    sqlx::query!("update app_user set status = $1 where tenant_id = $2 and id = $3", status.as_str(), caller.tenant_id.as_uuid(), id.as_uuid())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "update app_user set status = $1 where tenant_id = $2 and id = $3",
+        status.as_str(),
+        caller.tenant_id.as_uuid(),
+        id.as_uuid()
+    )
+    .execute(&mut *tx)
+    .await?;
     if status == UserStatus::Deactivated {
         auth::revoke_sessions(&mut tx, caller.tenant_id, id.as_uuid(), store.clock.now()).await?;
     }
@@ -252,7 +361,12 @@ pub async fn set_status(caller: &Caller, store: &Store, id: UserId, status: User
         UserStatus::Active => "user.reactivated",
         UserStatus::Deactivated => "user.deactivated",
     };
-    let entry = AuditEntry { action, target_type: Some("user"), target_id: Some(id.as_uuid()), data: json!({}) };
+    let entry = AuditEntry {
+        action,
+        target_type: Some("user"),
+        target_id: Some(id.as_uuid()),
+        data: json!({}),
+    };
     audit::record(&mut tx, caller, entry).await?;
     let user = fetch(&mut tx, caller, id).await?;
     tx.commit().await?;
@@ -262,13 +376,20 @@ pub async fn set_status(caller: &Caller, store: &Store, id: UserId, status: User
 /// Role and status changes take the tenant row's lock first: two admins demoting each other at once
 /// then run one after the other, and the second sees that it would remove the last admin.
 async fn lock_tenant(tx: &mut Tx, caller: &Caller) -> Result<(), ServiceError> {
-    sqlx::query!("select id from tenant where id = $1 for update", caller.tenant_id.as_uuid())
-        .fetch_one(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "select id from tenant where id = $1 for update",
+        caller.tenant_id.as_uuid()
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(())
 }
 
-async fn ensure_another_admin(tx: &mut Tx, caller: &Caller, leaving: UserId) -> Result<(), ServiceError> {
+async fn ensure_another_admin(
+    tx: &mut Tx,
+    caller: &Caller,
+    leaving: UserId,
+) -> Result<(), ServiceError> {
     let others = sqlx::query_scalar!(
         "select id from app_user where tenant_id = $1 and role = 'admin' and status = 'active' and id <> $2",
         caller.tenant_id.as_uuid(),
@@ -277,7 +398,10 @@ async fn ensure_another_admin(tx: &mut Tx, caller: &Caller, leaving: UserId) -> 
     .fetch_all(&mut **tx)
     .await?;
     if others.is_empty() {
-        Err(ServiceError::conflict(ErrorCode::LastAdmin, "The organisation must keep at least one active admin."))
+        Err(ServiceError::conflict(
+            ErrorCode::LastAdmin,
+            "The organisation must keep at least one active admin.",
+        ))
     } else {
         Ok(())
     }

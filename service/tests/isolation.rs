@@ -19,8 +19,14 @@ async fn an_unfiltered_query_in_a_tenant_transaction_sees_only_that_tenant(pool:
     user(&store, b, Role::Student, "three@globex.test").await;
 
     let mut tx = tenant_tx(&store.pool, a).await.unwrap();
-    let users: i64 = sqlx::query_scalar("select count(*) from app_user").fetch_one(&mut *tx).await.unwrap();
-    let tenants: i64 = sqlx::query_scalar("select count(*) from tenant").fetch_one(&mut *tx).await.unwrap();
+    let users: i64 = sqlx::query_scalar("select count(*) from app_user")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let tenants: i64 = sqlx::query_scalar("select count(*) from tenant")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!((users, tenants), (1, 1));
 
     // Writing a row into another tenant is refused by the policy's check.
@@ -37,8 +43,14 @@ async fn the_application_role_without_a_tenant_sees_nothing(pool: PgPool) {
     let a = tenant(&store, "acme").await;
     user(&store, a, Role::Student, "one@acme.test").await;
     let mut tx = store.pool.begin().await.unwrap();
-    sqlx::query("set local role lectern_app").execute(&mut *tx).await.unwrap();
-    let users: i64 = sqlx::query_scalar("select count(*) from app_user").fetch_one(&mut *tx).await.unwrap();
+    sqlx::query("set local role lectern_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let users: i64 = sqlx::query_scalar("select count(*) from app_user")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(users, 0);
 }
 
@@ -48,10 +60,14 @@ async fn audit_rows_cannot_be_changed_by_the_application(pool: PgPool) {
     let a = tenant(&store, "acme").await;
     let admin = user(&store, a, Role::Admin, "adm@acme.test").await;
     let other = user(&store, a, Role::Admin, "adm2@acme.test").await;
-    service::users::change_role(&caller(a, admin, Role::Admin), &store, other, Role::Teacher).await.unwrap();
+    service::users::change_role(&caller(a, admin, Role::Admin), &store, other, Role::Teacher)
+        .await
+        .unwrap();
 
     let mut tx = tenant_tx(&store.pool, a).await.unwrap();
-    let deleted = sqlx::query("delete from audit_event").execute(&mut *tx).await;
+    let deleted = sqlx::query("delete from audit_event")
+        .execute(&mut *tx)
+        .await;
     assert!(deleted.is_err(), "audit rows are append-only");
 }
 
@@ -67,7 +83,10 @@ async fn every_table_with_a_tenant_id_has_row_level_security(pool: PgPool) {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(unprotected.is_empty(), "tables without a tenant policy: {unprotected:?}");
+    assert!(
+        unprotected.is_empty(),
+        "tables without a tenant policy: {unprotected:?}"
+    );
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
@@ -77,6 +96,20 @@ async fn seeding_the_demo_tenant_twice_creates_it_once(pool: PgPool) {
     assert!(!service::seed::demo(&store).await.unwrap());
     assert_eq!(count(&store.pool, "select count(*) from tenant").await, 1);
     assert_eq!(count(&store.pool, "select count(*) from app_user").await, 4);
-    assert_eq!(count(&store.pool, "select count(*) from course where status = 'published'").await, 1);
-    assert_eq!(count(&store.pool, "select count(*) from quiz where time_limit_seconds is not null").await, 1);
+    assert_eq!(
+        count(
+            &store.pool,
+            "select count(*) from course where status = 'published'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &store.pool,
+            "select count(*) from quiz where time_limit_seconds is not null"
+        )
+        .await,
+        1
+    );
 }

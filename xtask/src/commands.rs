@@ -29,11 +29,19 @@ pub fn test() -> Result {
     let toolchain = toolchain::ensure(true)?;
     let database_url = test_database_url()?;
     proc::run(toolchain.cargo().args(["fmt", "--all", "--check"]))?;
+    proc::run(offline(toolchain.cargo()).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     proc::run(
         offline(toolchain.cargo())
-            .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+            .env("DATABASE_URL", &database_url)
+            .args(["test", "--workspace"]),
     )?;
-    proc::run(offline(toolchain.cargo()).env("DATABASE_URL", &database_url).args(["test", "--workspace"]))?;
     build_site(&toolchain, false)?;
     end_to_end(&toolchain, &database_url)
 }
@@ -54,7 +62,10 @@ fn build_site(toolchain: &Toolchain, release: bool) -> Result {
 }
 
 fn server_binary(release: bool) -> PathBuf {
-    root().join("target").join(if release { "release" } else { "debug" }).join("server")
+    root()
+        .join("target")
+        .join(if release { "release" } else { "debug" })
+        .join("server")
 }
 
 /// DATABASE_URL when set; else the machine's PostgreSQL on 5432; else the private cluster.
@@ -95,7 +106,8 @@ fn end_to_end(toolchain: &Toolchain, admin_url: &str) -> Result {
     }
     let mut node = with_timeout(1200, "node");
     toolchain.apply(&mut node);
-    node.env("LECTERN_URL", &base_url).args(["--test", "--test-concurrency=1", "end2end/tests/"]);
+    node.env("LECTERN_URL", &base_url)
+        .args(["--test", "--test-concurrency=1", "end2end/tests/"]);
     if let Some(chromium) = toolchain::chromium_path() {
         node.env("CHROMIUM_PATH", chromium);
     }
@@ -132,7 +144,11 @@ fn wait_until_healthy(port: u16, child: &mut Child) -> Result {
 fn http_status(port: u16, path: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).ok()?;
     Some(String::from_utf8_lossy(&head[9..12]).into_owned())

@@ -43,7 +43,10 @@ fn bin_dir() -> Result<PathBuf> {
         })
         .collect();
     versions.sort();
-    versions.pop().map(|(_, bin)| bin).ok_or_else(|| "no initdb found under /usr/lib/postgresql".into())
+    versions
+        .pop()
+        .map(|(_, bin)| bin)
+        .ok_or_else(|| "no initdb found under /usr/lib/postgresql".into())
 }
 
 /// Runs a PostgreSQL tool as the cluster's owner.
@@ -60,7 +63,10 @@ fn pg_tool(bin: &Path, tool: &str) -> Command {
 
 fn free_port() -> Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
 }
 
 fn port_in_use(port: u16) -> bool {
@@ -80,18 +86,30 @@ pub fn start(root: &Path) -> Result<String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     if is_root() {
         // The cluster's owner must be able to reach and own its folder.
-        proc::run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir))?;
-        proc::run(Command::new("chmod").args(["o+x"]).arg(root).arg(root.join(".lectern")))?;
-    }
-    if !data.join("PG_VERSION").exists() {
         proc::run(
-            pg_tool(&bin, "initdb")
-                .arg("-D")
-                .arg(&data)
-                .args(["-U", DB_USER, "--auth=trust", "--encoding=UTF8", "--no-instructions"]),
+            Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir),
+        )?;
+        proc::run(
+            Command::new("chmod")
+                .args(["o+x"])
+                .arg(root)
+                .arg(root.join(".lectern")),
         )?;
     }
-    let saved_port = std::fs::read_to_string(port_file(root)).ok().and_then(|p| p.trim().parse::<u16>().ok());
+    if !data.join("PG_VERSION").exists() {
+        proc::run(pg_tool(&bin, "initdb").arg("-D").arg(&data).args([
+            "-U",
+            DB_USER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-instructions",
+        ]))?;
+    }
+    let saved_port = std::fs::read_to_string(port_file(root))
+        .ok()
+        .and_then(|p| p.trim().parse::<u16>().ok());
     let port = if is_running(&bin, &data) {
         saved_port.ok_or("the private cluster is running but its port file is missing; run `cargo xtask db stop`")?
     } else {
@@ -100,7 +118,8 @@ pub fn start(root: &Path) -> Result<String> {
             _ => free_port()?,
         };
         let log = dir.join("postgres.log");
-        let options = format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
+        let options =
+            format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
         proc::run(
             pg_tool(&bin, "pg_ctl")
                 .args(["start", "-w", "-D"])
@@ -114,14 +133,31 @@ pub fn start(root: &Path) -> Result<String> {
     };
     let exists = output(
         Command::new(bin.join("psql"))
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", DB_USER, "-d", "postgres", "-tAc"])
-            .arg(format!("select 1 from pg_database where datname = '{DB_NAME}'")),
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                DB_USER,
+                "-d",
+                "postgres",
+                "-tAc",
+            ])
+            .arg(format!(
+                "select 1 from pg_database where datname = '{DB_NAME}'"
+            )),
     );
     if exists.as_deref() != Some("1") {
-        proc::run(
-            Command::new(bin.join("createdb"))
-                .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", DB_USER, DB_NAME]),
-        )?;
+        proc::run(Command::new(bin.join("createdb")).args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            DB_USER,
+            DB_NAME,
+        ]))?;
     }
     Ok(format!("postgres://{DB_USER}@127.0.0.1:{port}/{DB_NAME}"))
 }
@@ -133,12 +169,18 @@ pub fn stop(root: &Path) -> Result {
         eprintln!("xtask: the private PostgreSQL cluster is not running");
         return Ok(());
     }
-    proc::run(pg_tool(&bin, "pg_ctl").args(["stop", "-m", "fast", "-D"]).arg(&data))
+    proc::run(
+        pg_tool(&bin, "pg_ctl")
+            .args(["stop", "-m", "fast", "-D"])
+            .arg(&data),
+    )
 }
 
 /// Drops and creates `name` on the server of `admin_url`, returning the new database's URL.
 pub fn recreate_database(admin_url: &str, name: &str) -> Result<String> {
-    let psql = bin_dir().map(|b| b.join("psql")).unwrap_or_else(|_| PathBuf::from("psql"));
+    let psql = bin_dir()
+        .map(|b| b.join("psql"))
+        .unwrap_or_else(|_| PathBuf::from("psql"));
     proc::run(
         Command::new(psql)
             .arg(admin_url)
@@ -148,6 +190,9 @@ pub fn recreate_database(admin_url: &str, name: &str) -> Result<String> {
             .arg("-c")
             .arg(format!("create database {name}")),
     )?;
-    let base = admin_url.rsplit_once('/').map(|(base, _)| base).ok_or("DATABASE_URL has no database name")?;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .ok_or("DATABASE_URL has no database name")?;
     Ok(format!("{base}/{name}"))
 }

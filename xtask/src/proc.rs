@@ -8,7 +8,9 @@ use crate::Result;
 pub fn run(cmd: &mut Command) -> Result {
     let shown = describe(cmd);
     eprintln!("xtask: $ {shown}");
-    let status = cmd.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
     if status.success() {
         Ok(())
     } else {

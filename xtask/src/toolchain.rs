@@ -51,8 +51,11 @@ impl Toolchain {
 pub fn ensure(for_tests: bool) -> Result<Toolchain> {
     let rustup_toolchain = ensure_rust_with_wasm()?;
     let path = search_path();
-    let toolchain = Toolchain { rustup_toolchain, path };
-    ensure_apt(NATIVE_PACKAGES, |p| has_pkg_config_lib(p))?;
+    let toolchain = Toolchain {
+        rustup_toolchain,
+        path,
+    };
+    ensure_apt(NATIVE_PACKAGES, has_pkg_config_lib)?;
     ensure_npm_packages(&toolchain)?;
     ensure_cargo_leptos(&toolchain)?;
     ensure_wasm_bindgen(&toolchain)?;
@@ -76,7 +79,9 @@ fn ensure_rust_with_wasm() -> Result<Option<String>> {
         return if has_wasm_std(Some(&tc)) {
             Ok(Some(tc))
         } else {
-            Err(format!("RUSTUP_TOOLCHAIN={tc} has no {WASM_TARGET} standard library"))
+            Err(format!(
+                "RUSTUP_TOOLCHAIN={tc} has no {WASM_TARGET} standard library"
+            ))
         };
     }
     if has_wasm_std(None) {
@@ -85,7 +90,7 @@ fn ensure_rust_with_wasm() -> Result<Option<String>> {
     if has_wasm_std(Some("debian")) && debian_wasm_std_is_current() {
         return Ok(Some("debian".into()));
     }
-    if succeeds(&mut Command::new("rustup").arg("--version"))
+    if succeeds(Command::new("rustup").arg("--version"))
         && succeeds(with_timeout(120, "rustup").args(["target", "add", WASM_TARGET]))
         && has_wasm_std(None)
     {
@@ -110,7 +115,9 @@ fn wasm_lib_dir(sysroot: &Path) -> PathBuf {
 }
 
 fn has_wasm_std(toolchain: Option<&str>) -> bool {
-    let Some(sysroot) = sysroot(toolchain) else { return false };
+    let Some(sysroot) = sysroot(toolchain) else {
+        return false;
+    };
     std::fs::read_dir(wasm_lib_dir(&sysroot))
         .map(|entries| {
             entries
@@ -121,7 +128,11 @@ fn has_wasm_std(toolchain: Option<&str>) -> bool {
 }
 
 fn debian_rustc_version() -> Option<String> {
-    output(Command::new("rustc").env("RUSTUP_TOOLCHAIN", "debian").arg("--version"))
+    output(
+        Command::new("rustc")
+            .env("RUSTUP_TOOLCHAIN", "debian")
+            .arg("--version"),
+    )
 }
 
 fn stamp_path() -> Option<PathBuf> {
@@ -130,8 +141,12 @@ fn stamp_path() -> Option<PathBuf> {
 
 /// The std copied into Debian's sysroot only fits the rustc it was built by.
 fn debian_wasm_std_is_current() -> bool {
-    let (Some(stamp), Some(version)) = (stamp_path(), debian_rustc_version()) else { return false };
-    std::fs::read_to_string(stamp).map(|s| s.trim() == version).unwrap_or(false)
+    let (Some(stamp), Some(version)) = (stamp_path(), debian_rustc_version()) else {
+        return false;
+    };
+    std::fs::read_to_string(stamp)
+        .map(|s| s.trim() == version)
+        .unwrap_or(false)
 }
 
 fn install_debian_rust() -> Result {
@@ -158,13 +173,25 @@ fn build_debian_wasm_std() -> Result {
             .env("RUSTC_BOOTSTRAP", "1")
             // Keeps LTO working when the release wasm links against these rlibs.
             .env("RUSTFLAGS", "-Cembed-bitcode=yes")
-            .args(["build", "--release", "--target", WASM_TARGET, "-Zbuild-std=std,panic_abort"]),
+            .args([
+                "build",
+                "--release",
+                "--target",
+                WASM_TARGET,
+                "-Zbuild-std=std,panic_abort",
+            ]),
     )?;
     let sysroot = sysroot(Some("debian")).ok_or("cannot find Debian's Rust sysroot")?;
     let dest = wasm_lib_dir(&sysroot);
     std::fs::create_dir_all(&dest).map_err(|e| format!("{}: {e}", dest.display()))?;
-    let built = scratch.join("target").join(WASM_TARGET).join("release/deps");
-    for entry in std::fs::read_dir(&built).map_err(|e| e.to_string())?.flatten() {
+    let built = scratch
+        .join("target")
+        .join(WASM_TARGET)
+        .join("release/deps");
+    for entry in std::fs::read_dir(&built)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.starts_with("lib") && name.ends_with(".rlib") {
@@ -251,7 +278,15 @@ fn ensure_cargo_leptos(toolchain: &Toolchain) -> Result {
     if version.is_some_and(|v| v.contains(CARGO_LEPTOS_VERSION)) {
         return Ok(());
     }
-    install_crate(toolchain, &["cargo-leptos", "--version", CARGO_LEPTOS_VERSION, "--locked"])
+    install_crate(
+        toolchain,
+        &[
+            "cargo-leptos",
+            "--version",
+            CARGO_LEPTOS_VERSION,
+            "--locked",
+        ],
+    )
 }
 
 /// The CLI must be exactly the version of the `wasm-bindgen` crate in Cargo.lock.
@@ -266,9 +301,13 @@ fn ensure_wasm_bindgen(toolchain: &Toolchain) -> Result {
 }
 
 fn locked_version(krate: &str) -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
     let needle = format!("name = \"{krate}\"\nversion = \"");
-    let start = lock.find(&needle).ok_or(format!("{krate} is not in Cargo.lock"))? + needle.len();
+    let start = lock
+        .find(&needle)
+        .ok_or(format!("{krate} is not in Cargo.lock"))?
+        + needle.len();
     let rest = &lock[start..];
     Ok(rest[..rest.find('"').unwrap_or(0)].to_string())
 }
@@ -277,10 +316,14 @@ pub fn chromium_path() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("CHROMIUM_PATH") {
         return Some(PathBuf::from(path));
     }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 fn ensure_chromium() -> Result {

@@ -12,21 +12,42 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
 }
 
 #[server(endpoint = "auth/sign-in")]
-pub async fn sign_in(organisation: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    organisation: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use crate::ssr::{request_meta, server_context, service_error, session, AuthCookie, AUTH_KEY};
     use service::auth::SignInForm;
 
     let ctx = server_context()?;
-    let form = SignInForm { organisation, email, password: domain::Password::offered(&password) };
-    let signed_in = service::auth::sign_in(&ctx.store, &request_meta(), form).await.map_err(service_error)?;
+    let form = SignInForm {
+        organisation,
+        email,
+        password: domain::Password::offered(&password),
+    };
+    let signed_in = service::auth::sign_in(&ctx.store, &request_meta(), form)
+        .await
+        .map_err(service_error)?;
     let session = session().await?;
     // A new id at sign-in, so an id planted before sign-in (session fixation) is worthless.
-    session.cycle_id().await.map_err(|_| AppError::new(domain::ErrorCode::Internal, "The session could not be renewed."))?;
-    let cookie = AuthCookie { tenant_id: signed_in.user.tenant_id, session_id: signed_in.session_id };
-    session
-        .insert(AUTH_KEY, cookie)
-        .await
-        .map_err(|_| AppError::new(domain::ErrorCode::Internal, "The session could not be saved."))?;
+    session.cycle_id().await.map_err(|_| {
+        AppError::new(
+            domain::ErrorCode::Internal,
+            "The session could not be renewed.",
+        )
+    })?;
+    let cookie = AuthCookie {
+        tenant_id: signed_in.user.tenant_id,
+        session_id: signed_in.session_id,
+    };
+    session.insert(AUTH_KEY, cookie).await.map_err(|_| {
+        AppError::new(
+            domain::ErrorCode::Internal,
+            "The session could not be saved.",
+        )
+    })?;
     leptos_axum::redirect(&crate::safe_next(next.as_deref()));
     Ok(())
 }
@@ -38,7 +59,9 @@ pub async fn sign_out() -> Result<(), AppError> {
     let ctx = server_context()?;
     if let Some((user, auth)) = session_user().await? {
         let caller = service::auth::caller_for(&user, &request_meta());
-        service::auth::sign_out(&ctx.store, &caller, auth.session_id).await.map_err(service_error)?;
+        service::auth::sign_out(&ctx.store, &caller, auth.session_id)
+            .await
+            .map_err(service_error)?;
     }
     let _ = session().await?.flush().await;
     leptos_axum::redirect("/sign-in");
@@ -51,17 +74,33 @@ pub async fn request_password_reset(organisation: String, email: String) -> Resu
     use crate::ssr::{request_meta, server_context, service_error};
 
     let ctx = server_context()?;
-    service::reset::request_reset(&ctx.store, &request_meta(), &organisation, &email, &ctx.public_url)
-        .await
-        .map_err(service_error)
+    service::reset::request_reset(
+        &ctx.store,
+        &request_meta(),
+        &organisation,
+        &email,
+        &ctx.public_url,
+    )
+    .await
+    .map_err(service_error)
 }
 
 #[server(endpoint = "auth/reset-password")]
-pub async fn reset_password(organisation: String, token: String, password: String) -> Result<(), AppError> {
+pub async fn reset_password(
+    organisation: String,
+    token: String,
+    password: String,
+) -> Result<(), AppError> {
     use crate::ssr::{request_meta, server_context, service_error};
 
     let ctx = server_context()?;
-    service::reset::reset_password(&ctx.store, &request_meta(), &organisation, &token, &password)
-        .await
-        .map_err(service_error)
+    service::reset::reset_password(
+        &ctx.store,
+        &request_meta(),
+        &organisation,
+        &token,
+        &password,
+    )
+    .await
+    .map_err(service_error)
 }

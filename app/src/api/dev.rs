@@ -12,5 +12,8 @@ pub async fn mailbox() -> Result<Option<Vec<MailView>>, AppError> {
     if !ctx.dev_mailbox {
         return Ok(None);
     }
-    service::mail::recent(&ctx.store.pool, 50).await.map(Some).map_err(crate::ssr::service_error)
+    service::mail::recent(&ctx.store.pool, 50)
+        .await
+        .map(Some)
+        .map_err(crate::ssr::service_error)
 }

@@ -16,24 +16,42 @@ pub async fn list_users(
     per_page: Option<u32>,
 ) -> Result<Page<UserView>, AppError> {
     let (caller, ctx) = crate::ssr::caller().await?;
-    let query = domain::dto::UserQuery { q, role, status, page, per_page };
-    service::users::list(&caller, &ctx.store, query).await.map_err(crate::ssr::service_error)
+    let query = domain::dto::UserQuery {
+        q,
+        role,
+        status,
+        page,
+        per_page,
+    };
+    service::users::list(&caller, &ctx.store, query)
+        .await
+        .map_err(crate::ssr::service_error)
 }
 
 #[server(endpoint = "users/get")]
 pub async fn get_user(id: UserId) -> Result<UserView, AppError> {
     let (caller, ctx) = crate::ssr::caller().await?;
-    service::users::get(&caller, &ctx.store, id).await.map_err(crate::ssr::service_error)
+    service::users::get(&caller, &ctx.store, id)
+        .await
+        .map_err(crate::ssr::service_error)
 }
 
 /// Creates a user; without a password the user gets an invitation mail to choose one.
 #[server(endpoint = "users/create")]
-pub async fn create_user(email: String, name: String, role: String, password: Option<String>) -> Result<UserView, AppError> {
+pub async fn create_user(
+    email: String,
+    name: String,
+    role: String,
+    password: Option<String>,
+) -> Result<UserView, AppError> {
     use crate::ssr::service_error;
 
     let (caller, ctx) = crate::ssr::caller().await?;
-    let input = service::users::NewUser::parse(&email, &name, &role, password.as_deref()).map_err(service_error)?;
-    service::users::create(&caller, &ctx.store, input, &ctx.public_url).await.map_err(service_error)
+    let input = service::users::NewUser::parse(&email, &name, &role, password.as_deref())
+        .map_err(service_error)?;
+    service::users::create(&caller, &ctx.store, input, &ctx.public_url)
+        .await
+        .map_err(service_error)
 }
 
 #[server(endpoint = "users/change-role")]
@@ -42,7 +60,9 @@ pub async fn change_role(id: UserId, role: String) -> Result<UserView, AppError>
 
     let (caller, ctx) = crate::ssr::caller().await?;
     let role = domain::Role::parse("role", &role).map_err(|e| service_error(e.into()))?;
-    service::users::change_role(&caller, &ctx.store, id, role).await.map_err(service_error)
+    service::users::change_role(&caller, &ctx.store, id, role)
+        .await
+        .map_err(service_error)
 }
 
 #[server(endpoint = "users/set-status")]
@@ -50,6 +70,9 @@ pub async fn set_user_status(id: UserId, status: String) -> Result<UserView, App
     use crate::ssr::service_error;
 
     let (caller, ctx) = crate::ssr::caller().await?;
-    let status = domain::UserStatus::parse("status", &status).map_err(|e| service_error(e.into()))?;
-    service::users::set_status(&caller, &ctx.store, id, status).await.map_err(service_error)
+    let status =
+        domain::UserStatus::parse("status", &status).map_err(|e| service_error(e.into()))?;
+    service::users::set_status(&caller, &ctx.store, id, status)
+        .await
+        .map_err(service_error)
 }

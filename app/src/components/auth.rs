@@ -19,8 +19,15 @@ pub struct Auth {
 pub fn provide_auth() {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_out = ServerAction::<SignOut>::new();
-    let user = Resource::new(move || (sign_in.version().get(), sign_out.version().get()), |_| current_user());
-    provide_context(Auth { user, sign_in, sign_out });
+    let user = Resource::new(
+        move || (sign_in.version().get(), sign_out.version().get()),
+        |_| current_user(),
+    );
+    provide_context(Auth {
+        user,
+        sign_in,
+        sign_out,
+    });
 }
 
 /// Shows `children` to a signed-in user whose role is at least `min_role`; sends others to sign
@@ -74,7 +81,9 @@ fn Forbidden() -> impl IntoView {
 pub fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -20,7 +20,12 @@ fn Welcome() -> impl IntoView {
     let auth = crate::use_auth();
     let courses = Resource::new(|| (), |_| published_courses());
     let greeting = move || {
-        auth.user.get().and_then(|r| r.ok()).flatten().map(|u| format!("Welcome, {}", u.name)).unwrap_or_default()
+        auth.user
+            .get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .map(|u| format!("Welcome, {}", u.name))
+            .unwrap_or_default()
     };
     view! {
         <h1 class="text-2xl font-semibold">{greeting}</h1>

@@ -40,7 +40,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let token = query.read_untracked().get("token").unwrap_or_default();
     let error = action_error(action.value());
     let done = move || matches!(action.value().get(), Some(Ok(())));
-    let sign_in = format!("/sign-in?org={}", crate::components::auth::urlencode(&organisation));
+    let sign_in = format!(
+        "/sign-in?org={}",
+        crate::components::auth::urlencode(&organisation)
+    );
     view! {
         <Title text="Choose a password" />
         <section class="mx-auto max-w-md rounded-lg border border-slate-200 bg-white p-6 shadow-sm">

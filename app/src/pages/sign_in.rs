@@ -9,7 +9,10 @@ pub fn SignInPage() -> impl IntoView {
     let auth = crate::use_auth();
     let query = use_query_map();
     let organisation = query.read_untracked().get("org").unwrap_or_default();
-    let next = query.read_untracked().get("next").unwrap_or_else(|| "/".to_string());
+    let next = query
+        .read_untracked()
+        .get("next")
+        .unwrap_or_else(|| "/".to_string());
     let error = action_error(auth.sign_in.value());
     let pending = auth.sign_in.pending();
     view! {

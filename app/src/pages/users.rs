@@ -32,7 +32,13 @@ struct Actions {
 #[component]
 fn Users() -> impl IntoView {
     let auth = crate::use_auth();
-    let is_admin = move || auth.user.get().and_then(|r| r.ok()).flatten().is_some_and(|u| u.role == Role::Admin);
+    let is_admin = move || {
+        auth.user
+            .get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|u| u.role == Role::Admin)
+    };
     let actions = Actions {
         create: ServerAction::<CreateUser>::new(),
         change_role: ServerAction::<ChangeRole>::new(),
@@ -44,15 +50,28 @@ fn Users() -> impl IntoView {
         UserQuery {
             q: q.get("q").filter(|s| !s.is_empty()),
             role: q.get("role").and_then(|r| Role::parse("role", &r).ok()),
-            status: q.get("status").and_then(|s| UserStatus::parse("status", &s).ok()),
+            status: q
+                .get("status")
+                .and_then(|s| UserStatus::parse("status", &s).ok()),
             page: q.get("page").and_then(|p| p.parse().ok()),
             per_page: None,
         }
     };
-    let versions = move || (actions.create.version().get(), actions.change_role.version().get(), actions.set_status.version().get());
-    let users = Resource::new(move || (filters(), versions()), |(f, _)| list_users(f.q, f.role, f.status, f.page, f.per_page));
+    let versions = move || {
+        (
+            actions.create.version().get(),
+            actions.change_role.version().get(),
+            actions.set_status.version().get(),
+        )
+    };
+    let users = Resource::new(
+        move || (filters(), versions()),
+        |(f, _)| list_users(f.q, f.role, f.status, f.page, f.per_page),
+    );
     let change_error = Signal::derive(move || {
-        action_error(actions.change_role.value()).get().or_else(|| action_error(actions.set_status.value()).get())
+        action_error(actions.change_role.value())
+            .get()
+            .or_else(|| action_error(actions.set_status.value()).get())
     });
     view! {
         <div class="flex flex-wrap items-baseline justify-between gap-2">
@@ -101,7 +120,12 @@ fn UserTable(page: Page<UserView>, actions: Actions, is_admin: bool) -> impl Int
     if page.items.is_empty() {
         return view! { <p class="mt-6 text-slate-700" data-testid="no-users">"No user matches these filters."</p> }.into_any();
     }
-    let summary = format!("Page {} of {} · {} users", page.page, page.total_pages().max(1), page.total);
+    let summary = format!(
+        "Page {} of {} · {} users",
+        page.page,
+        page.total_pages().max(1),
+        page.total
+    );
     let (prev, next) = (page.page > 1, u64::from(page.page) < page.total_pages());
     let current = page.page;
     view! {
@@ -141,7 +165,11 @@ fn UserRow(user: UserView, actions: Actions, is_admin: bool) -> impl IntoView {
         UserStatus::Active => ("deactivated", format!("Deactivate {}", user.name)),
         UserStatus::Deactivated => ("active", format!("Reactivate {}", user.name)),
     };
-    let button_text = if user.status == UserStatus::Active { "Deactivate" } else { "Reactivate" };
+    let button_text = if user.status == UserStatus::Active {
+        "Deactivate"
+    } else {
+        "Reactivate"
+    };
     view! {
         <tr class="border-t border-slate-200" data-testid="user-row">
             <td class="px-4 py-2 font-medium">{user.name.clone()}</td>

@@ -22,7 +22,10 @@ pub struct Meta {
 
 impl Meta {
     pub fn from_extensions(extensions: &axum::http::Extensions) -> Meta {
-        let request_id = extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_else(new_request_id);
+        let request_id = extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(new_request_id);
         Meta { request_id }
     }
 }
@@ -36,7 +39,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 }
 
 fn timestamp() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 /// A successful response: `{"data": …, "meta": {…}, "error": null}`.
@@ -48,11 +53,19 @@ pub struct ApiOk<T> {
 
 impl<T: Serialize> ApiOk<T> {
     pub fn new(meta: &Meta, data: T) -> Self {
-        ApiOk { status: StatusCode::OK, request_id: meta.request_id.clone(), data }
+        ApiOk {
+            status: StatusCode::OK,
+            request_id: meta.request_id.clone(),
+            data,
+        }
     }
 
     pub fn created(meta: &Meta, data: T) -> Self {
-        ApiOk { status: StatusCode::CREATED, request_id: meta.request_id.clone(), data }
+        ApiOk {
+            status: StatusCode::CREATED,
+            request_id: meta.request_id.clone(),
+            data,
+        }
     }
 }
 
@@ -79,7 +92,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(meta: &Meta, code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), details: Vec::new(), request_id: meta.request_id.clone(), retry_after_seconds: None }
+        ApiError {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+            request_id: meta.request_id.clone(),
+            retry_after_seconds: None,
+        }
     }
 
     pub fn from_request(request: &Request, code: ErrorCode, message: impl Into<String>) -> Self {
@@ -88,11 +107,16 @@ impl ApiError {
 
     /// Maps a service error; internal causes are logged with the request id, never returned.
     pub fn from_service(meta: &Meta, error: ServiceError) -> Self {
-        if matches!(error, ServiceError::Internal(_) | ServiceError::Unavailable(_)) {
+        if matches!(
+            error,
+            ServiceError::Internal(_) | ServiceError::Unavailable(_)
+        ) {
             tracing::error!(request_id = %meta.request_id, error = ?error, "request failed");
         }
         let retry_after_seconds = match &error {
-            ServiceError::TooManyAttempts { retry_after_seconds } => Some(*retry_after_seconds),
+            ServiceError::TooManyAttempts {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
             _ => None,
         };
         ApiError {
@@ -111,7 +135,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let now = timestamp();
         let body = json!({
             "data": null,
@@ -135,9 +160,17 @@ impl IntoResponse for ApiError {
 }
 
 pub async fn route_not_found(meta: Meta) -> ApiError {
-    ApiError::new(&meta, ErrorCode::RouteNotFound, "There is no such endpoint; see /v1 for what exists.")
+    ApiError::new(
+        &meta,
+        ErrorCode::RouteNotFound,
+        "There is no such endpoint; see /v1 for what exists.",
+    )
 }
 
 pub async fn method_not_allowed(meta: Meta) -> ApiError {
-    ApiError::new(&meta, ErrorCode::MethodNotAllowed, "This endpoint does not accept this method.")
+    ApiError::new(
+        &meta,
+        ErrorCode::MethodNotAllowed,
+        "This endpoint does not accept this method.",
+    )
 }

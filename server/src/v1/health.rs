@@ -17,7 +17,8 @@ pub async fn negotiate(State(state): State<AppState>, request: Request, next: Ne
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    let is_root = request.uri().path() == "/" && matches!(*request.method(), Method::GET | Method::HEAD);
+    let is_root =
+        request.uri().path() == "/" && matches!(*request.method(), Method::GET | Method::HEAD);
     if !is_root || wants_html {
         return next.run(request).await;
     }
@@ -25,12 +26,19 @@ pub async fn negotiate(State(state): State<AppState>, request: Request, next: Ne
 }
 
 async fn report(state: &AppState, meta: &Meta) -> Response {
-    match sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.store.pool).await {
-        Ok(_) => ApiOk::new(meta, json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") }))
-            .into_response(),
+    match sqlx::query_scalar::<_, i32>("select 1")
+        .fetch_one(&state.store.pool)
+        .await
+    {
+        Ok(_) => ApiOk::new(
+            meta,
+            json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") }),
+        )
+        .into_response(),
         Err(error) => {
             tracing::error!(request_id = %meta.request_id, %error, "health check: database unavailable");
-            ApiError::new(meta, ErrorCode::Unavailable, "The database is unavailable.").into_response()
+            ApiError::new(meta, ErrorCode::Unavailable, "The database is unavailable.")
+                .into_response()
         }
     }
 }

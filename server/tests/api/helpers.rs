@@ -23,19 +23,43 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
-    let settings = [("DATABASE_URL", "postgres://set-by-the-test/pool".to_string()), ("LECTERN_PUBLIC_URL", base.clone()), ("LECTERN_BIND", addr.to_string())];
-    let config = Config::from_lookup(|name| settings.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())).unwrap();
+    let settings = [
+        (
+            "DATABASE_URL",
+            "postgres://set-by-the-test/pool".to_string(),
+        ),
+        ("LECTERN_PUBLIC_URL", base.clone()),
+        ("LECTERN_BIND", addr.to_string()),
+    ];
+    let config = Config::from_lookup(|name| {
+        settings
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
     let store = Store::new(pool, Clock::system());
-    let app = server::startup::build_app(Arc::new(config), store.clone()).await.unwrap();
+    let app = server::startup::build_app(Arc::new(config), store.clone())
+        .await
+        .unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     TestApp { base, store }
 }
 
 /// A client that keeps cookies, like a browser, but shows redirects instead of following them.
 pub fn browser() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 impl TestApp {
@@ -45,11 +69,20 @@ impl TestApp {
 
     pub async fn tenant(&self, slug: &str) -> TenantId {
         let name = DisplayName::parse("name", &format!("Tenant {slug}")).unwrap();
-        tenants::create(&self.store.pool, &Slug::parse("slug", slug).unwrap(), &name, true).await.unwrap()
+        tenants::create(
+            &self.store.pool,
+            &Slug::parse("slug", slug).unwrap(),
+            &name,
+            true,
+        )
+        .await
+        .unwrap()
     }
 
     pub async fn user(&self, tenant: TenantId, role: Role, email: &str) -> UserId {
-        let hash = password::hash(&Password::parse_new("password", PASSWORD).unwrap()).await.unwrap();
+        let hash = password::hash(&Password::parse_new("password", PASSWORD).unwrap())
+            .await
+            .unwrap();
         let id = new_id();
         let mut tx = tenant_tx(&self.store.pool, tenant).await.unwrap();
         sqlx::query("insert into app_user (id, tenant_id, email, name, role, password_hash) values ($1, $2, $3, $4, $5, $6)")
@@ -67,8 +100,18 @@ impl TestApp {
     }
 
     /// Calls a server function the way the hydrated page does (form-encoded POST).
-    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, HeaderMap, Value) {
-        let response = client.post(self.url(&format!("/api/{endpoint}"))).form(form).send().await.unwrap();
+    pub async fn call(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, Value) {
+        let response = client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         let (status, headers) = (response.status(), response.headers().clone());
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
@@ -78,15 +121,32 @@ impl TestApp {
     /// Signs in and returns the browser that holds the session.
     pub async fn signed_in(&self, org: &str, email: &str) -> Client {
         let client = browser();
-        let (status, headers, body) =
-            self.call(&client, "auth/sign-in", &[("organisation", org), ("email", email), ("password", PASSWORD)]).await;
+        let (status, headers, body) = self
+            .call(
+                &client,
+                "auth/sign-in",
+                &[
+                    ("organisation", org),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(headers.get("location").and_then(|v| v.to_str().ok()), Some("/"));
+        assert_eq!(
+            headers.get("location").and_then(|v| v.to_str().ok()),
+            Some("/")
+        );
         client
     }
 
     pub async fn get_json(&self, client: &Client, path: &str) -> (StatusCode, HeaderMap, Value) {
-        let response = client.get(self.url(path)).header("accept", "application/json").send().await.unwrap();
+        let response = client
+            .get(self.url(path))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
         let (status, headers) = (response.status(), response.headers().clone());
         (status, headers, response.json().await.unwrap())
     }

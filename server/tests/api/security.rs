@@ -18,10 +18,22 @@ async fn a_student_calling_a_staff_server_function_gets_403(pool: PgPool) {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["code"], "auth.forbidden");
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert_eq!(body["request_id"], headers.get("x-request-id").unwrap().to_str().unwrap());
+    assert_eq!(
+        body["request_id"],
+        headers.get("x-request-id").unwrap().to_str().unwrap()
+    );
 
-    let (status, _, body) = app.call(&student, "users/create", &[("email", "x@acme.test"), ("name", "X"), ("role", "admin")]).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.forbidden")));
+    let (status, _, body) = app
+        .call(
+            &student,
+            "users/create",
+            &[("email", "x@acme.test"), ("name", "X"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("auth.forbidden"))
+    );
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
@@ -35,12 +47,16 @@ async fn a_user_of_another_tenant_answers_404(pool: PgPool) {
 
     for email in ["stu@acme.test", "adm@acme.test"] {
         let client = app.signed_in("acme", email).await;
-        let (status, _, body) = app.call(&client, "users/get", &[("id", &foreign.to_string())]).await;
+        let (status, _, body) = app
+            .call(&client, "users/get", &[("id", &foreign.to_string())])
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{email}: {body}");
         assert_eq!(body["code"], "resource.not_found");
     }
     let student = app.signed_in("acme", "stu@acme.test").await;
-    let (status, _, body) = app.call(&student, "users/get", &[("id", &own.to_string())]).await;
+    let (status, _, body) = app
+        .call(&student, "users/get", &[("id", &own.to_string())])
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["email"], "stu@acme.test");
 }
@@ -59,7 +75,9 @@ async fn a_bad_id_is_a_malformed_request_not_a_crash(pool: PgPool) {
     let tenant = app.tenant("acme").await;
     app.user(tenant, Role::Admin, "adm@acme.test").await;
     let admin = app.signed_in("acme", "adm@acme.test").await;
-    let (status, _, body) = app.call(&admin, "users/get", &[("id", "crs_not-a-user")]).await;
+    let (status, _, body) = app
+        .call(&admin, "users/get", &[("id", "crs_not-a-user")])
+        .await;
     assert!(status.is_client_error(), "{status} {body}");
     assert_eq!(body["code"], "request.malformed");
 }
@@ -71,20 +89,40 @@ async fn a_cross_site_post_is_refused_before_it_does_anything(pool: PgPool) {
     app.user(tenant, Role::Admin, "adm@acme.test").await;
     let admin = app.signed_in("acme", "adm@acme.test").await;
 
-    let form = [("email", "planted@acme.test"), ("name", "Planted"), ("role", "admin")];
-    for (header, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
-        let response = admin.post(app.url("/api/users/create")).header(header, value).form(&form).send().await.unwrap();
+    let form = [
+        ("email", "planted@acme.test"),
+        ("name", "Planted"),
+        ("role", "admin"),
+    ];
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let response = admin
+            .post(app.url("/api/users/create"))
+            .header(header, value)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], "request.cross_origin");
     }
-    let planted: i64 = sqlx::query_scalar("select count(*) from app_user where email = 'planted@acme.test'")
-        .fetch_one(&app.store.pool)
-        .await
-        .unwrap();
+    let planted: i64 =
+        sqlx::query_scalar("select count(*) from app_user where email = 'planted@acme.test'")
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
     assert_eq!(planted, 0);
 
-    let same_site = admin.post(app.url("/api/users/create")).header("origin", app.base.clone()).form(&form).send().await.unwrap();
+    let same_site = admin
+        .post(app.url("/api/users/create"))
+        .header("origin", app.base.clone())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(same_site.status(), StatusCode::OK);
 }
 
@@ -94,9 +132,20 @@ async fn invalid_input_names_each_field(pool: PgPool) {
     let tenant = app.tenant("acme").await;
     app.user(tenant, Role::Admin, "adm@acme.test").await;
     let admin = app.signed_in("acme", "adm@acme.test").await;
-    let (status, _, body) = app.call(&admin, "users/create", &[("email", "nope"), ("name", ""), ("role", "owner")]).await;
+    let (status, _, body) = app
+        .call(
+            &admin,
+            "users/create",
+            &[("email", "nope"), ("name", ""), ("role", "owner")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["code"], "request.validation_failed");
-    let fields: Vec<&str> = body["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["email", "name", "role"]);
 }

@@ -18,11 +18,15 @@ pub fn store(pool: PgPool) -> Store {
 pub async fn tenant(store: &Store, slug: &str) -> TenantId {
     let slug = Slug::parse("slug", slug).unwrap();
     let name = DisplayName::parse("name", &format!("Tenant {slug}")).unwrap();
-    tenants::create(&store.pool, &slug, &name, true).await.unwrap()
+    tenants::create(&store.pool, &slug, &name, true)
+        .await
+        .unwrap()
 }
 
 pub async fn user(store: &Store, tenant: TenantId, role: Role, email: &str) -> UserId {
-    let hash = password::hash(&Password::parse_new("password", PASSWORD).unwrap()).await.unwrap();
+    let hash = password::hash(&Password::parse_new("password", PASSWORD).unwrap())
+        .await
+        .unwrap();
     let id = new_id();
     let mut tx = tenant_tx(&store.pool, tenant).await.unwrap();
     sqlx::query("insert into app_user (id, tenant_id, email, name, role, password_hash) values ($1, $2, $3, $4, $5, $6)")
@@ -40,11 +44,21 @@ pub async fn user(store: &Store, tenant: TenantId, role: Role, email: &str) -> U
 }
 
 pub fn caller(tenant: TenantId, user: UserId, role: Role) -> Caller {
-    Caller { tenant_id: tenant, user_id: Some(user), role, request_id: "req_test".into(), ip: None }
+    Caller {
+        tenant_id: tenant,
+        user_id: Some(user),
+        role,
+        request_id: "req_test".into(),
+        ip: None,
+    }
 }
 
 pub fn meta() -> RequestMeta {
-    RequestMeta { request_id: "req_test".into(), ip: Some("203.0.113.7".parse().unwrap()), user_agent: Some("tests".into()) }
+    RequestMeta {
+        request_id: "req_test".into(),
+        ip: Some("203.0.113.7".parse().unwrap()),
+        user_agent: Some("tests".into()),
+    }
 }
 
 /// Counts rows of a table as the owner, past row-level security: what is really stored.
