@@ -234,20 +234,25 @@ fn has_pkg_config_lib(package: &str) -> bool {
     }
 }
 
+/// `npm install` rather than `npm ci`: npm's optional-dependency bug (npm/cli#4828) makes `ci`
+/// refuse lock files that lack other platforms' binaries, such as Tailwind's. `install` still
+/// follows the lock file.
 fn ensure_npm_packages(toolchain: &Toolchain) -> Result {
     let root = root();
-    let installed = root.join("node_modules/.package-lock.json");
-    let lock = root.join("package-lock.json");
-    let fresh = match (modified(&installed), modified(&lock)) {
-        (Some(installed), Some(lock)) => installed >= lock,
-        _ => false,
-    };
-    if fresh {
-        return Ok(());
+    let stamp = root.join("node_modules/.lectern-installed");
+    let newest_manifest = [root.join("package.json"), root.join("package-lock.json")]
+        .iter()
+        .filter_map(|p| modified(p))
+        .max();
+    if let (Some(installed), Some(manifest)) = (modified(&stamp), newest_manifest) {
+        if installed >= manifest {
+            return Ok(());
+        }
     }
     let mut cmd = with_timeout(900, "npm");
     toolchain.apply(&mut cmd);
-    proc::run(cmd.args(["ci", "--no-audit", "--no-fund"]))
+    proc::run(cmd.args(["install", "--no-audit", "--no-fund"]))?;
+    std::fs::write(&stamp, "").map_err(|e| format!("{}: {e}", stamp.display()))
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {
