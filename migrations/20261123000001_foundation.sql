@@ -176,6 +176,10 @@ end $$;
 grant select, insert, update, delete on all tables in schema public to lectern_app;
 -- Audit rows are append-only for the application.
 revoke update, delete on audit_event from lectern_app;
+-- Status and limits are the platform operator's; the application may only rename its tenant (and
+-- needs an updatable column to lock the row, which serialises admin changes).
+revoke insert, update, delete on tenant from lectern_app;
+grant update (name) on tenant to lectern_app;
 do $$
 begin
     if to_regclass('_sqlx_migrations') is not null then

@@ -69,9 +69,15 @@ pub fn App() -> impl IntoView {
 }
 
 /// Where to go after sign-in: only a path on this site, never another origin (open redirect).
+/// Browsers drop tabs and newlines from URLs (`/\t/evil.example` becomes `//evil.example`) and
+/// read a backslash as a slash, so only printable ASCII without a backslash is followed.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             path.to_string()
         }
         _ => "/".to_string(),
@@ -96,6 +102,9 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/ok path")), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -1,15 +1,12 @@
 //! Server-side glue for the server functions: the services, the caller, and error mapping.
 
-use std::net::SocketAddr;
-
-use axum::extract::ConnectInfo;
 use domain::dto::SessionUser;
 use domain::{ErrorCode, TenantId};
 use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use serde::{Deserialize, Serialize};
-use service::auth::{RequestId, RequestMeta};
+use service::auth::{ClientIp, RequestId, RequestMeta};
 use service::{Caller, ServiceError, Store};
 use tower_sessions::Session;
 
@@ -48,10 +45,7 @@ pub fn request_meta() -> RequestMeta {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default(),
-        ip: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip()),
+        ip: parts.extensions.get::<ClientIp>().map(|c| c.0),
         user_agent: parts
             .headers
             .get(http::header::USER_AGENT)

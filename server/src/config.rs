@@ -35,6 +35,8 @@ pub struct Config {
     pub seed_demo: bool,
     pub site_root: String,
     pub database_max_connections: u32,
+    /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
+    pub trust_proxy: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -155,6 +157,14 @@ impl Config {
                 false
             }
         };
+        let trust_proxy = match get("LECTERN_TRUST_PROXY").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => {
+                problem("LECTERN_TRUST_PROXY", "must be true or false".into());
+                false
+            }
+        };
         let site_root = get("LECTERN_SITE_ROOT").unwrap_or_else(|| "target/site".into());
         let database_max_connections =
             match get("DATABASE_MAX_CONNECTIONS").map(|v| v.parse::<u32>()) {
@@ -184,6 +194,7 @@ impl Config {
             seed_demo,
             site_root,
             database_max_connections,
+            trust_proxy,
         })
     }
 

@@ -160,7 +160,10 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
-        .layer(middleware::from_fn(request_id::assign))
+        .layer(middleware::from_fn_with_state(
+            config.trust_proxy,
+            request_id::assign,
+        ))
         .with_state(state);
     Ok(router)
 }

@@ -29,6 +29,11 @@ pub const MAX_FAILURES_PER_IP: i64 = 30;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The client's address as the server determined it (the socket's peer, or the address a trusted
+/// proxy reported), kept in the request's extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
 /// Where a request came from, for throttling and the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
@@ -68,15 +73,19 @@ pub async fn sign_in(
         password::verify(&form.password, None).await?;
         return Err(ServiceError::InvalidCredentials);
     };
-    if !tenant.is_active {
-        return Err(ServiceError::TenantSuspended);
-    }
     let now = store.clock.now();
-    let ip = meta.ip.map(|ip| ip.to_string());
+    let ip = meta.ip.map(throttle_key);
 
-    // Record the attempt as a failure before checking the password, so parallel guesses all count;
-    // a success deletes it again.
+    // Attempts on one account run this part one at a time (the lock ends with the transaction), and
+    // each records itself as a failure before the password is checked: parallel guesses all count.
+    // A success deletes its row again.
     let mut tx = tenant_tx(&store.pool, tenant.id).await?;
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtextextended($1, 0))",
+        format!("sign-in:{}:{}", tenant.id.as_uuid(), email.as_str())
+    )
+    .execute(&mut *tx)
+    .await?;
     let counts = sqlx::query!(
         r#"select
              count(*) filter (where email = $1) as "by_email!",
@@ -141,6 +150,11 @@ pub async fn sign_in(
             return Err(ServiceError::InvalidCredentials);
         }
     };
+    if !tenant.is_active {
+        // Said only to someone who knows a password, so strangers cannot probe which tenants are suspended.
+        tx.commit().await?;
+        return Err(ServiceError::TenantSuspended);
+    }
     let user_id = UserId::from_uuid(user.id);
     sqlx::query!(
         "delete from sign_in_failure where tenant_id = $1 and email = $2",
@@ -194,6 +208,22 @@ pub async fn sign_in(
             tenant_name: tenant.name,
         },
     })
+}
+
+/// The address a sign-in counts against: IPv4 as it is, IPv6 by its /64, which one client
+/// usually holds whole (counting single IPv6 addresses would let it rotate through them).
+pub fn throttle_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let network = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{network}/64")
+            }
+        },
+    }
 }
 
 /// Resolves a session to its user, or None when it is unknown, revoked, expired, or its user or
@@ -282,5 +312,42 @@ pub fn caller_for(user: &SessionUser, meta: &RequestMeta) -> Caller {
         role: user.role,
         request_id: meta.request_id.clone(),
         ip: meta.ip,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::throttle_key;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_bit_prefix() {
+        let a = throttle_key(
+            "2001:db8:1:2::1"
+                .parse()
+                .unwrap_or(std::net::Ipv6Addr::LOCALHOST.into()),
+        );
+        let b = throttle_key(
+            "2001:db8:1:2:ffff::9"
+                .parse()
+                .unwrap_or(std::net::Ipv6Addr::LOCALHOST.into()),
+        );
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(a, b);
+        assert_eq!(
+            throttle_key(
+                "203.0.113.9"
+                    .parse()
+                    .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into())
+            ),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            throttle_key(
+                "::ffff:203.0.113.9"
+                    .parse()
+                    .unwrap_or(std::net::Ipv6Addr::LOCALHOST.into())
+            ),
+            "203.0.113.9"
+        );
     }
 }

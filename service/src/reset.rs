@@ -208,7 +208,8 @@ pub(crate) async fn issue_invitation(
     .await
 }
 
-/// Sets a new password with a reset or invitation token, once, and ends the user's other sessions.
+/// Sets a new password with a reset or invitation token, once, and ends the user's sessions.
+/// Every other outstanding link of the user dies with it.
 #[tracing::instrument(skip_all, fields(request_id = %meta.request_id))]
 pub async fn reset_password(
     store: &Store,
@@ -223,14 +224,25 @@ pub async fn reset_password(
     let tenant = tenants::find_by_slug(&store.pool, &slug)
         .await?
         .ok_or(ServiceError::InvalidResetToken)?;
+    if !tenant.is_active {
+        return Err(ServiceError::InvalidResetToken);
+    }
     let hash = Sha256::digest(token.trim().as_bytes()).to_vec();
-    let password_hash = password::hash(&new_password).await?;
+    // A cheap look-up first: hashing the new password costs real CPU, so unknown tokens must not.
     let now = store.clock.now();
     let mut tx = tenant_tx(&store.pool, tenant.id).await?;
+    let user = usable_token_user(&mut tx, tenant.id, &hash, now).await?;
+    tx.commit().await?;
+    user.ok_or(ServiceError::InvalidResetToken)?;
+
+    let password_hash = password::hash(&new_password).await?;
+    let mut tx = tenant_tx(&store.pool, tenant.id).await?;
     let row = sqlx::query!(
-        "update password_reset_token set used_at = $1
-         where tenant_id = $2 and token_hash = $3 and used_at is null and expires_at > $1
-         returning user_id",
+        "update password_reset_token r set used_at = $1
+         from app_user u
+         where r.tenant_id = $2 and r.token_hash = $3 and r.used_at is null and r.expires_at > $1
+           and u.tenant_id = r.tenant_id and u.id = r.user_id and u.status = 'active'
+         returning r.user_id, u.email",
         now,
         tenant.id.as_uuid(),
         hash
@@ -246,18 +258,12 @@ pub async fn reset_password(
     )
     .execute(&mut *tx)
     .await?;
+    void_tokens(&mut tx, tenant.id, row.user_id, now).await?;
     auth::revoke_sessions(&mut tx, tenant.id, row.user_id, now).await?;
-    let email = sqlx::query_scalar!(
-        "select email from app_user where tenant_id = $1 and id = $2",
-        tenant.id.as_uuid(),
-        row.user_id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
     sqlx::query!(
         "delete from sign_in_failure where tenant_id = $1 and email = $2",
         tenant.id.as_uuid(),
-        email
+        row.email
     )
     .execute(&mut *tx)
     .await?;
@@ -270,5 +276,42 @@ pub async fn reset_password(
     };
     audit::record_anonymous(&mut tx, tenant.id, actor, meta, entry).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+async fn usable_token_user(
+    tx: &mut Tx,
+    tenant: TenantId,
+    hash: &[u8],
+    now: time::OffsetDateTime,
+) -> Result<Option<uuid::Uuid>, ServiceError> {
+    let user = sqlx::query_scalar!(
+        "select r.user_id from password_reset_token r
+         join app_user u on u.tenant_id = r.tenant_id and u.id = r.user_id
+         where r.tenant_id = $1 and r.token_hash = $2 and r.used_at is null and r.expires_at > $3 and u.status = 'active'",
+        tenant.as_uuid(),
+        hash,
+        now
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(user)
+}
+
+/// Marks every outstanding link of a user as used (after a reset, on deactivation).
+pub(crate) async fn void_tokens(
+    tx: &mut Tx,
+    tenant: TenantId,
+    user: uuid::Uuid,
+    now: time::OffsetDateTime,
+) -> Result<(), ServiceError> {
+    sqlx::query!(
+        "update password_reset_token set used_at = $1 where tenant_id = $2 and user_id = $3 and used_at is null",
+        now,
+        tenant.as_uuid(),
+        user
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

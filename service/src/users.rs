@@ -123,16 +123,17 @@ async fn count(
     Ok(u64::try_from(total).unwrap_or(0))
 }
 
-/// Reads one user. Anyone may read themselves; teachers and admins may read anyone in their tenant.
-/// An id from another tenant is simply not found.
+/// Reads one user. Teachers and admins may read anyone in their tenant; students only themselves,
+/// and to a student every other id is simply not found, so it cannot probe which ids exist. An id
+/// from another tenant is not found for anyone.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn get(caller: &Caller, store: &Store, id: UserId) -> Result<UserView, ServiceError> {
+    if !caller.is_user(id) && !caller.role.can_teach() {
+        return Err(ServiceError::NotFound);
+    }
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let user = fetch(&mut tx, caller, id).await?;
     tx.commit().await?;
-    if !caller.is_user(id) {
-        caller.require_teacher()?;
-    }
     Ok(user)
 }
 
@@ -238,7 +239,7 @@ pub async fn create(
     // Locking the tenant row serialises concurrent creations, so the limit holds.
     let limit = sqlx::query!(
         r#"select t.max_users, t.slug, (select count(*) from app_user u where u.tenant_id = t.id) as "users!"
-           from tenant t where t.id = $1 for update"#,
+           from tenant t where t.id = $1 for no key update"#,
         caller.tenant_id.as_uuid()
     )
     .fetch_one(&mut *tx)
@@ -356,6 +357,7 @@ pub async fn set_status(
     .await?;
     if status == UserStatus::Deactivated {
         auth::revoke_sessions(&mut tx, caller.tenant_id, id.as_uuid(), store.clock.now()).await?;
+        reset::void_tokens(&mut tx, caller.tenant_id, id.as_uuid(), store.clock.now()).await?;
     }
     let action = match status {
         UserStatus::Active => "user.reactivated",
@@ -374,10 +376,12 @@ pub async fn set_status(
 }
 
 /// Role and status changes take the tenant row's lock first: two admins demoting each other at once
-/// then run one after the other, and the second sees that it would remove the last admin.
+/// then run one after the other, and the second sees that it would remove the last admin. `no key
+/// update`, because the key-share locks that inserts referencing the tenant take (audit rows, sign-in
+/// failures) must not wait for it, nor it for them.
 async fn lock_tenant(tx: &mut Tx, caller: &Caller) -> Result<(), ServiceError> {
     sqlx::query!(
-        "select id from tenant where id = $1 for update",
+        "select id from tenant where id = $1 for no key update",
         caller.tenant_id.as_uuid()
     )
     .fetch_one(&mut **tx)

@@ -231,3 +231,35 @@ async fn passwords_are_stored_as_argon2_hashes_only(pool: PgPool) {
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains(PASSWORD));
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn parallel_guesses_cannot_exceed_the_failure_limit(pool: PgPool) {
+    let store = store(pool);
+    let tenant = tenant(&store, "acme").await;
+    user(&store, tenant, Role::Student, "stu@acme.test").await;
+
+    let guesses = (0..12).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            auth::sign_in(
+                &store,
+                &meta(),
+                form("acme", "stu@acme.test", &format!("guess number {i}")),
+            )
+            .await
+        })
+    });
+    let mut wrong_password = 0;
+    let mut throttled = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            Err(ServiceError::InvalidCredentials) => wrong_password += 1,
+            Err(ServiceError::TooManyAttempts { .. }) => throttled += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        (wrong_password, throttled),
+        (MAX_FAILURES_PER_ACCOUNT, 12 - MAX_FAILURES_PER_ACCOUNT)
+    );
+}

@@ -113,3 +113,14 @@ async fn seeding_the_demo_tenant_twice_creates_it_once(pool: PgPool) {
         1
     );
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_application_cannot_change_its_tenants_status_or_limits(pool: PgPool) {
+    let store = store(pool);
+    let a = tenant(&store, "acme").await;
+    let mut tx = tenant_tx(&store.pool, a).await.unwrap();
+    let raised = sqlx::query("update tenant set max_users = 1000000, status = 'active'")
+        .execute(&mut *tx)
+        .await;
+    assert!(raised.is_err());
+}

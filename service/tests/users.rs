@@ -70,7 +70,7 @@ async fn a_user_of_another_tenant_is_not_found_whatever_the_role(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
-async fn a_student_reads_themselves_but_not_others(pool: PgPool) {
+async fn a_student_reads_themselves_and_no_one_else_exists_for_them(pool: PgPool) {
     let store = store(pool);
     let t = tenant(&store, "acme").await;
     let student = user(&store, t, Role::Student, "stu@acme.test").await;
@@ -83,7 +83,7 @@ async fn a_student_reads_themselves_but_not_others(pool: PgPool) {
     );
     assert!(matches!(
         users::get(&me, &store, other).await,
-        Err(ServiceError::Forbidden)
+        Err(ServiceError::NotFound)
     ));
 }
 

@@ -22,7 +22,28 @@ pub fn run(release: bool) -> Result {
         .current_dir(root())
         .env("DATABASE_URL", &database_url)
         .env("LECTERN_SEED_DEMO", "true");
+    if std::env::var_os("LECTERN_SECRET_KEY").is_none() {
+        server.env("LECTERN_SECRET_KEY", local_secret_key()?);
+    }
     proc::run(&mut server)
+}
+
+/// A cookie-signing key kept under `.lectern/`, so sessions survive a restart of `cargo xtask run`.
+fn local_secret_key() -> Result<String> {
+    let path = root().join(".lectern/secret_key");
+    if let Ok(key) = std::fs::read_to_string(&path) {
+        if key.trim().len() >= 64 {
+            return Ok(key.trim().to_string());
+        }
+    }
+    let mut bytes = [0u8; 48];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| format!("/dev/urandom: {e}"))?;
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(root().join(".lectern")).map_err(|e| e.to_string())?;
+    std::fs::write(&path, &key).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(key)
 }
 
 pub fn test() -> Result {

@@ -42,7 +42,7 @@ fn Welcome() -> impl IntoView {
                                 <li class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
                                     <h3 class="font-semibold">{course.title}</h3>
                                     <p class="mt-1 text-sm text-slate-700">{course.summary}</p>
-                                    <p class="mt-2 text-xs text-slate-700">{format!("{} quiz(zes)", course.quiz_count)}</p>
+                                    <p class="mt-2 text-xs text-slate-700">{match course.quiz_count { 1 => "1 quiz".to_string(), n => format!("{n} quizzes") }}</p>
                                 </li>
                             }).collect_view()}
                         </ul>
