@@ -120,7 +120,9 @@ impl Config {
             }
             None => (random_key(), true),
         };
-        let log_filter = get("LECTERN_LOG").unwrap_or_else(|| "info".into());
+        // PostgreSQL's notices ("relation … already exists, skipping") are noise at every start.
+        let log_filter =
+            get("LECTERN_LOG").unwrap_or_else(|| "info,sqlx::postgres::notice=warn".into());
         if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
             problem(
                 "LECTERN_LOG",

@@ -20,7 +20,7 @@ use sqlx::postgres::PgPoolOptions;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::{Key, SameSite};
-use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions::{session_store::ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::Config;
@@ -99,6 +99,11 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
         .migrate()
         .await
         .context("could not create the session table")?;
+    tokio::spawn(
+        session_store
+            .clone()
+            .continuously_delete_expired(tokio::time::Duration::from_secs(600)),
+    );
     let key =
         Key::try_from(config.secret_key.as_slice()).context("LECTERN_SECRET_KEY is too short")?;
     let sessions = SessionManagerLayer::new(session_store)

@@ -1,4 +1,5 @@
-//! Background work: delivering the mail outbox when SMTP is configured.
+//! Background work: delivering the mail outbox when SMTP is configured, and sweeping expired
+//! sessions and sign-in failures.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use service::{mail, Store};
 use crate::config::Config;
 
 pub fn spawn(config: &Config, store: &Store) {
+    spawn_sweeper(store);
     let Some(url) = config.smtp_url.clone() else {
         return;
     };
@@ -27,6 +29,18 @@ pub fn spawn(config: &Config, store: &Store) {
                 Err(error) => tracing::warn!(?error, "mail delivery failed; retrying"),
             }
             tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    });
+}
+
+fn spawn_sweeper(store: &Store) {
+    let store = store.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = service::auth::sweep(&store.pool, store.clock.now()).await {
+                tracing::warn!(?error, "sweeping expired sessions failed; retrying later");
+            }
+            tokio::time::sleep(Duration::from_secs(600)).await;
         }
     });
 }

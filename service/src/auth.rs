@@ -315,6 +315,26 @@ pub fn caller_for(user: &SessionUser, meta: &RequestMeta) -> Caller {
     }
 }
 
+/// Deletes what no longer counts: failures older than the throttling window and sessions that
+/// ended a day ago (kept that long for the audit trail). Platform work, across tenants.
+pub async fn sweep(pool: &sqlx::PgPool, now: time::OffsetDateTime) -> Result<u64, ServiceError> {
+    let failures = sqlx::query!(
+        "delete from sign_in_failure where attempted_at < $1",
+        now - THROTTLE_WINDOW
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let sessions = sqlx::query!(
+        "delete from auth_session where coalesce(revoked_at, expires_at) < $1",
+        now - Duration::days(1)
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(failures + sessions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::throttle_key;

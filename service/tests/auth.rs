@@ -263,3 +263,43 @@ async fn parallel_guesses_cannot_exceed_the_failure_limit(pool: PgPool) {
         (MAX_FAILURES_PER_ACCOUNT, 12 - MAX_FAILURES_PER_ACCOUNT)
     );
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_sweeper_removes_only_what_no_longer_counts(pool: PgPool) {
+    let store = store(pool);
+    let tenant = tenant(&store, "acme").await;
+    user(&store, tenant, Role::Student, "stu@acme.test").await;
+    let live = auth::sign_in(&store, &meta(), form("acme", "stu@acme.test", PASSWORD))
+        .await
+        .unwrap();
+    let _ = auth::sign_in(
+        &store,
+        &meta(),
+        form("acme", "stu@acme.test", "a wrong password"),
+    )
+    .await;
+
+    auth::sweep(&store.pool, store.clock.now()).await.unwrap();
+    assert_eq!(
+        count(&store.pool, "select count(*) from sign_in_failure").await,
+        1,
+        "still inside the window"
+    );
+    assert!(auth::resolve_session(&store, tenant, live.session_id)
+        .await
+        .unwrap()
+        .is_some());
+
+    store
+        .clock
+        .advance(SESSION_LIFETIME + time::Duration::days(1) + time::Duration::seconds(1));
+    auth::sweep(&store.pool, store.clock.now()).await.unwrap();
+    assert_eq!(
+        count(&store.pool, "select count(*) from sign_in_failure").await,
+        0
+    );
+    assert_eq!(
+        count(&store.pool, "select count(*) from auth_session").await,
+        0
+    );
+}
