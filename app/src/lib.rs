@@ -1,5 +1,9 @@
 //! Lectern's pages: the shell, the router, and the layout; pages and server functions in modules.
 
+// Leptos views are nested static types; the optimised wasm build of the users table needs more depth
+// than rustc's default of 128 to compute their layout.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod error;

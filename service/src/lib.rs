@@ -10,6 +10,8 @@ pub mod clock;
 pub mod courses;
 pub mod db;
 pub mod error;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod mail;
 pub mod password;
 pub mod reset;

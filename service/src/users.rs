@@ -302,34 +302,11 @@ pub async fn change_role(
     id: UserId,
     role: Role,
 ) -> Result<UserView, ServiceError> {
-    caller.require_admin()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    lock_tenant(&mut tx, caller).await?;
-    let before = fetch(&mut tx, caller, id).await?;
-    if before.role == Role::Admin && role != Role::Admin && before.status == UserStatus::Active {
-        ensure_another_admin(&mut tx, caller, id).await?;
-    }
-    sqlx::query!(
-        "update app_user set role = $1 where tenant_id = $2 and id = $3",
-        role.as_str(),
-        caller.tenant_id.as_uuid(),
-        id.as_uuid()
-    )
-    .execute(&mut *tx)
-    .await?;
-    let entry = AuditEntry {
-        action: "user.role_changed",
-        target_type: Some("user"),
-        target_id: Some(id.as_uuid()),
-        data: json!({ "before": before.role.as_str(), "after": role.as_str() }),
-    };
-    audit::record(&mut tx, caller, entry).await?;
-    let user = fetch(&mut tx, caller, id).await?;
-    tx.commit().await?;
-    Ok(user)
+    update_standing(caller, store, id, Standing::Role(role)).await
 }
 
-/// Deactivates or reactivates a user (admins only). Deactivation ends the user's sessions at once.
+/// Deactivates or reactivates a user (admins only). Deactivation ends the user's sessions and voids
+/// their reset and invitation links at once.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn set_status(
     caller: &Caller,
@@ -337,37 +314,68 @@ pub async fn set_status(
     id: UserId,
     status: UserStatus,
 ) -> Result<UserView, ServiceError> {
+    update_standing(caller, store, id, Standing::Status(status)).await
+}
+
+enum Standing {
+    Role(Role),
+    Status(UserStatus),
+}
+
+/// The one path for role and status changes: admins only, under the tenant lock, never leaving the
+/// tenant without an active admin, audited in the same transaction.
+async fn update_standing(
+    caller: &Caller,
+    store: &Store,
+    id: UserId,
+    change: Standing,
+) -> Result<UserView, ServiceError> {
     caller.require_admin()?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     lock_tenant(&mut tx, caller).await?;
     let before = fetch(&mut tx, caller, id).await?;
-    if status == UserStatus::Deactivated
-        && before.role == Role::Admin
-        && before.status == UserStatus::Active
-    {
+    let (role, status) = match change {
+        Standing::Role(role) => (role, before.status),
+        Standing::Status(status) => (before.role, status),
+    };
+    let is_active_admin =
+        |role: Role, status: UserStatus| role == Role::Admin && status == UserStatus::Active;
+    if is_active_admin(before.role, before.status) && !is_active_admin(role, status) {
         ensure_another_admin(&mut tx, caller, id).await?;
     }
     sqlx::query!(
-        "update app_user set status = $1 where tenant_id = $2 and id = $3",
+        "update app_user set role = $1, status = $2 where tenant_id = $3 and id = $4",
+        role.as_str(),
         status.as_str(),
         caller.tenant_id.as_uuid(),
         id.as_uuid()
     )
     .execute(&mut *tx)
     .await?;
-    if status == UserStatus::Deactivated {
-        auth::revoke_sessions(&mut tx, caller.tenant_id, id.as_uuid(), store.clock.now()).await?;
-        reset::void_tokens(&mut tx, caller.tenant_id, id.as_uuid(), store.clock.now()).await?;
-    }
-    let action = match status {
-        UserStatus::Active => "user.reactivated",
-        UserStatus::Deactivated => "user.deactivated",
-    };
-    let entry = AuditEntry {
-        action,
-        target_type: Some("user"),
-        target_id: Some(id.as_uuid()),
-        data: json!({}),
+    let now = store.clock.now();
+    let entry = match change {
+        Standing::Role(_) => AuditEntry {
+            action: "user.role_changed",
+            target_type: Some("user"),
+            target_id: Some(id.as_uuid()),
+            data: json!({ "before": before.role.as_str(), "after": role.as_str() }),
+        },
+        Standing::Status(UserStatus::Deactivated) => {
+            auth::revoke_sessions(&mut tx, caller.tenant_id, id.as_uuid(), now).await?;
+            reset::void_tokens(&mut tx, caller.tenant_id, id.as_uuid(), now).await?;
+            AuditEntry {
+                action: "user.deactivated",
+                target_type: Some("user"),
+                target_id: Some(id.as_uuid()),
+                data: json!({}),
+            }
+        }
+        Standing::Status(UserStatus::Active) => AuditEntry {
+            action: "user.reactivated",
+            target_type: Some("user"),
+            target_id: Some(id.as_uuid()),
+            data: json!({}),
+        },
     };
     audit::record(&mut tx, caller, entry).await?;
     let user = fetch(&mut tx, caller, id).await?;

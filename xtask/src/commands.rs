@@ -46,6 +46,10 @@ fn local_secret_key() -> Result<String> {
     Ok(key)
 }
 
+pub fn build(release: bool) -> Result {
+    build_site(&toolchain::ensure(false)?, release)
+}
+
 pub fn test() -> Result {
     let toolchain = toolchain::ensure(true)?;
     let database_url = test_database_url()?;

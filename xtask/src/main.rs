@@ -15,6 +15,7 @@ commands:
   run [--release]   install what is missing, build, start PostgreSQL if DATABASE_URL is unset,
                     migrate, seed the demo tenant, and serve Lectern
   test              install what is missing, then fmt, clippy, the Rust tests and the browser tests
+  build [--release] install what is missing and build the site (server binary, wasm, CSS)
   setup             only install what is missing (toolchain, npm packages, Chromium)
   db stop           stop the private PostgreSQL cluster started by `run`";
 
@@ -25,6 +26,8 @@ fn main() -> ExitCode {
         ["run"] => commands::run(false),
         ["run", "--release"] => commands::run(true),
         ["test"] => commands::test(),
+        ["build"] => commands::build(false),
+        ["build", "--release"] => commands::build(true),
         ["setup"] => toolchain::ensure(true).map(|_| ()),
         ["db", "stop"] => pg::stop(&root()),
         _ => {

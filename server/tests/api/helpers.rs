@@ -3,16 +3,15 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use domain::{DisplayName, Password, Role, Slug, TenantId, UserId};
+use domain::{Role, TenantId, UserId};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use server::config::Config;
-use service::db::{new_id, tenant_tx};
-use service::{password, tenants, Clock, Store};
+use service::{Clock, Store};
 use sqlx::PgPool;
 
-pub const PASSWORD: &str = "correct horse battery staple";
+pub use service::fixtures::PASSWORD;
 
 pub struct TestApp {
     pub base: String,
@@ -68,35 +67,13 @@ impl TestApp {
     }
 
     pub async fn tenant(&self, slug: &str) -> TenantId {
-        let name = DisplayName::parse("name", &format!("Tenant {slug}")).unwrap();
-        tenants::create(
-            &self.store.pool,
-            &Slug::parse("slug", slug).unwrap(),
-            &name,
-            true,
-        )
-        .await
-        .unwrap()
+        service::fixtures::tenant(&self.store, slug).await.unwrap()
     }
 
     pub async fn user(&self, tenant: TenantId, role: Role, email: &str) -> UserId {
-        let hash = password::hash(&Password::parse_new("password", PASSWORD).unwrap())
+        service::fixtures::user(&self.store, tenant, role, email)
             .await
-            .unwrap();
-        let id = new_id();
-        let mut tx = tenant_tx(&self.store.pool, tenant).await.unwrap();
-        sqlx::query("insert into app_user (id, tenant_id, email, name, role, password_hash) values ($1, $2, $3, $4, $5, $6)")
-            .bind(id)
-            .bind(tenant.as_uuid())
-            .bind(email)
-            .bind(format!("User {email}"))
-            .bind(role.as_str())
-            .bind(hash)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        UserId::from_uuid(id)
+            .unwrap()
     }
 
     /// Calls a server function the way the hydrated page does (form-encoded POST).
