@@ -1,0 +1,121 @@
+//! Mail delivery through SMTP (lettre) to a minimal SMTP server on a local port.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use domain::Role;
+use service::{mail, reset};
+use sqlx::PgPool;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// Speaks just enough SMTP to accept mail; refuses recipients whose address contains `refuse`.
+/// Returns its URL and the transcript of what clients sent.
+async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let transcript = Arc::new(Mutex::new(Vec::new()));
+    let seen = transcript.clone();
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    seen.lock().unwrap().push(line.clone());
+                    let reply: &[u8] = if in_data {
+                        if line == "." {
+                            in_data = false;
+                            b"250 queued\r\n"
+                        } else {
+                            continue;
+                        }
+                    } else {
+                        let verb = line.to_ascii_uppercase();
+                        if verb.starts_with("EHLO") || verb.starts_with("HELO") {
+                            b"250 sink\r\n"
+                        } else if verb.starts_with("RCPT") && line.contains("refuse") {
+                            b"550 no such mailbox\r\n"
+                        } else if verb.starts_with("DATA") {
+                            in_data = true;
+                            b"354 go on\r\n"
+                        } else if verb.starts_with("QUIT") {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            break;
+                        } else {
+                            b"250 ok\r\n"
+                        }
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, transcript)
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn outbox_mail_is_sent_over_smtp_once_and_refusals_are_recorded(pool: PgPool) {
+    let store = store(pool);
+    let t = tenant(&store, "acme").await;
+    user(&store, t, Role::Student, "stu@acme.test").await;
+    user(&store, t, Role::Student, "refuse@acme.test").await;
+    for email in ["stu@acme.test", "refuse@acme.test"] {
+        reset::request_reset(&store, &meta(), "acme", email, "http://lectern.test")
+            .await
+            .unwrap();
+    }
+    let (url, transcript) = smtp_sink().await;
+    let smtp = mail::smtp_transport(&url).unwrap();
+    let from = "Lectern <no-reply@lectern.test>".parse().unwrap();
+
+    assert_eq!(
+        mail::deliver_pending(&store.pool, &smtp, &from, 10)
+            .await
+            .unwrap(),
+        1
+    );
+
+    let lines = transcript.lock().unwrap().join("\n");
+    assert!(lines.contains("RCPT TO:<stu@acme.test>"), "{lines}");
+    assert!(
+        lines.contains("Subject: Reset your Lectern password"),
+        "{lines}"
+    );
+    // The body travels quoted-printable, where `=` is written `=3D`.
+    assert!(
+        lines.contains("reset-password?org=3Dacme&token=3D"),
+        "{lines}"
+    );
+    let (sent, refused): (i64, i64) = sqlx::query_as(
+        "select count(*) filter (where sent_at is not null), count(*) filter (where sent_at is null and last_error like '%550%')
+         from mail_outbox",
+    )
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    assert_eq!((sent, refused), (1, 1));
+
+    // A second pass sends nothing twice; the refused mail is tried again, and refused again.
+    assert_eq!(
+        mail::deliver_pending(&store.pool, &smtp, &from, 10)
+            .await
+            .unwrap(),
+        0
+    );
+    let attempts: i32 = sqlx::query_scalar(
+        "select attempts from mail_outbox where to_address = 'refuse@acme.test'",
+    )
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    assert_eq!(attempts, 2);
+}
