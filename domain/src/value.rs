@@ -200,9 +200,22 @@ text_enum!(
 );
 
 impl Role {
+    /// Roles are ordered: an admin may do what a teacher may, a teacher what a student may.
+    pub const fn at_least(self, min: Role) -> bool {
+        self.rank() >= min.rank()
+    }
+
+    const fn rank(self) -> u8 {
+        match self {
+            Role::Student => 0,
+            Role::Teacher => 1,
+            Role::Admin => 2,
+        }
+    }
+
     /// Teachers and admins author and manage; admins also manage the tenant.
     pub const fn can_teach(self) -> bool {
-        matches!(self, Role::Teacher | Role::Admin)
+        self.at_least(Role::Teacher)
     }
 
     pub const fn label(self) -> &'static str {
@@ -271,6 +284,13 @@ mod tests {
             DisplayName::parse("name", " Ada ").map(|n| n.into_inner()),
             Ok("Ada".into())
         );
+    }
+
+    #[test]
+    fn roles_are_ordered_student_teacher_admin() {
+        assert!(Role::Admin.at_least(Role::Teacher) && Role::Admin.at_least(Role::Student));
+        assert!(Role::Teacher.at_least(Role::Teacher) && !Role::Teacher.at_least(Role::Admin));
+        assert!(!Role::Student.at_least(Role::Teacher) && Role::Student.at_least(Role::Student));
     }
 
     #[test]

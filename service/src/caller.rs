@@ -17,21 +17,22 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Refuses callers who are not teachers or admins.
-    pub fn require_teacher(&self) -> Result<(), ServiceError> {
-        if self.role.can_teach() {
+    /// Refuses callers whose role is below `min`.
+    pub fn require(&self, min: Role) -> Result<(), ServiceError> {
+        if self.role.at_least(min) {
             Ok(())
         } else {
             Err(ServiceError::Forbidden)
         }
     }
 
+    /// Refuses callers who are not teachers or admins.
+    pub fn require_teacher(&self) -> Result<(), ServiceError> {
+        self.require(Role::Teacher)
+    }
+
     pub fn require_admin(&self) -> Result<(), ServiceError> {
-        if self.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(ServiceError::Forbidden)
-        }
+        self.require(Role::Admin)
     }
 
     pub fn is_user(&self, user: UserId) -> bool {

@@ -131,33 +131,16 @@ pub fn start(root: &Path) -> Result<String> {
         std::fs::write(port_file(root), port.to_string()).map_err(|e| e.to_string())?;
         port
     };
-    let exists = output(
-        Command::new(bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-U",
-                DB_USER,
-                "-d",
-                "postgres",
-                "-tAc",
-            ])
-            .arg(format!(
-                "select 1 from pg_database where datname = '{DB_NAME}'"
-            )),
-    );
+    let client = |tool: &str| {
+        let mut cmd = Command::new(bin.join(tool));
+        cmd.args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", DB_USER]);
+        cmd
+    };
+    let exists = output(client("psql").args(["-d", "postgres", "-tAc"]).arg(format!(
+        "select 1 from pg_database where datname = '{DB_NAME}'"
+    )));
     if exists.as_deref() != Some("1") {
-        proc::run(Command::new(bin.join("createdb")).args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-U",
-            DB_USER,
-            DB_NAME,
-        ]))?;
+        proc::run(client("createdb").arg(DB_NAME))?;
     }
     Ok(format!("postgres://{DB_USER}@127.0.0.1:{port}/{DB_NAME}"))
 }

@@ -41,7 +41,7 @@ pub fn RequireRole(min_role: Role, children: ChildrenFn) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="p-6 text-slate-700">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) if allows(user.role, min_role) => children.read_value()().into_any(),
+                    Ok(Some(user)) if user.role.at_least(min_role) => children.read_value()().into_any(),
                     Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
                     Ok(None) => {
                         let next = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
@@ -52,14 +52,6 @@ pub fn RequireRole(min_role: Role, children: ChildrenFn) -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-fn allows(role: Role, min_role: Role) -> bool {
-    match min_role {
-        Role::Student => true,
-        Role::Teacher => role.can_teach(),
-        Role::Admin => role == Role::Admin,
     }
 }
 

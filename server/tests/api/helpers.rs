@@ -95,25 +95,34 @@ impl TestApp {
         (status, headers, body)
     }
 
+    /// A sign-in with the fixture password, ready to send (tests may add headers first).
+    pub fn sign_in_request(
+        &self,
+        client: &Client,
+        org: &str,
+        email: &str,
+    ) -> reqwest::RequestBuilder {
+        client.post(self.url("/api/auth/sign-in")).form(&[
+            ("organisation", org),
+            ("email", email),
+            ("password", PASSWORD),
+        ])
+    }
+
     /// Signs in and returns the browser that holds the session.
     pub async fn signed_in(&self, org: &str, email: &str) -> Client {
         let client = browser();
-        let (status, headers, body) = self
-            .call(
-                &client,
-                "auth/sign-in",
-                &[
-                    ("organisation", org),
-                    ("email", email),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(
-            headers.get("location").and_then(|v| v.to_str().ok()),
-            Some("/")
+        let response = self
+            .sign_in_request(&client, org, email)
+            .send()
+            .await
+            .unwrap();
+        let (status, location) = (
+            response.status(),
+            response.headers().get("location").cloned(),
         );
+        assert_eq!(status, StatusCode::OK, "{}", response.text().await.unwrap());
+        assert_eq!(location.as_ref().and_then(|v| v.to_str().ok()), Some("/"));
         client
     }
 

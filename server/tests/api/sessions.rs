@@ -4,7 +4,7 @@ use domain::Role;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{browser, spawn_app, PASSWORD};
+use crate::helpers::{browser, spawn_app};
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn signing_in_sets_a_protected_session_cookie_and_signing_out_ends_it(pool: PgPool) {
@@ -13,13 +13,8 @@ async fn signing_in_sets_a_protected_session_cookie_and_signing_out_ends_it(pool
     app.user(tenant, Role::Teacher, "tea@acme.test").await;
 
     let client = browser();
-    let response = client
-        .post(app.url("/api/auth/sign-in"))
-        .form(&[
-            ("organisation", "acme"),
-            ("email", "tea@acme.test"),
-            ("password", PASSWORD),
-        ])
+    let response = app
+        .sign_in_request(&client, "acme", "tea@acme.test")
         .send()
         .await
         .unwrap();
@@ -59,13 +54,8 @@ async fn a_replayed_session_cookie_is_dead_after_sign_out(pool: PgPool) {
     let tenant = app.tenant("acme").await;
     app.user(tenant, Role::Teacher, "tea@acme.test").await;
     let client = browser();
-    let response = client
-        .post(app.url("/api/auth/sign-in"))
-        .form(&[
-            ("organisation", "acme"),
-            ("email", "tea@acme.test"),
-            ("password", PASSWORD),
-        ])
+    let response = app
+        .sign_in_request(&client, "acme", "tea@acme.test")
         .send()
         .await
         .unwrap();
@@ -153,17 +143,9 @@ async fn the_session_id_changes_at_sign_in(pool: PgPool) {
     app.user(tenant, Role::Student, "stu@acme.test").await;
     // An attacker plants a session id before the victim signs in (session fixation).
     let planted = "lectern_session=planted-session-id";
-    let response = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(app.url("/api/auth/sign-in"))
+    let response = app
+        .sign_in_request(&browser(), "acme", "stu@acme.test")
         .header("cookie", planted)
-        .form(&[
-            ("organisation", "acme"),
-            ("email", "stu@acme.test"),
-            ("password", PASSWORD),
-        ])
         .send()
         .await
         .unwrap();
