@@ -65,6 +65,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=ssr.clone() />
                     <Route path=path!("/admin/users") view=UsersPage ssr=ssr.clone() />
                     <Route path=path!("/admin/settings") view=SettingsPage ssr=ssr.clone() />
+                    <Route path=path!("/admin/api") view=ApiAccessPage ssr=ssr.clone() />
+                    <Route path=path!("/admin/audit") view=AuditPage ssr=ssr.clone() />
                     <Route path=path!("/dev/mailbox") view=MailboxPage ssr=ssr.clone() />
                 </Routes>
             </Layout>

@@ -103,10 +103,7 @@ pub fn service_error(error: ServiceError) -> AppError {
         if let Ok(status) = http::StatusCode::from_u16(code.http_status()) {
             response.set_status(status);
         }
-        if let ServiceError::TooManyAttempts {
-            retry_after_seconds,
-        } = &error
-        {
+        if let Some(retry_after_seconds) = error.retry_after_seconds() {
             if let Ok(value) = http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
                 response.insert_header(http::header::RETRY_AFTER, value);
             }

@@ -17,6 +17,7 @@ pub struct SessionUser {
 }
 
 /// A user as listed to teachers and admins.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
     pub id: UserId,
@@ -84,4 +85,77 @@ pub struct MailView {
     pub body_text: String,
     pub created_at: String,
     pub sent: bool,
+}
+
+/// An API key as its tenant's admins see it. Its secret is shown once, in [`IssuedApiKey`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: crate::ApiKeyId,
+    pub name: String,
+    /// The role the key acts with.
+    pub role: Role,
+    /// The start of the secret (`ck_live_abcd`), to recognise the key by.
+    pub prefix: String,
+    pub status: crate::ApiKeyStatus,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+/// A key together with its secret: answered once, when the key is made or rotated.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedApiKey {
+    #[serde(flatten)]
+    pub key: ApiKeyView,
+    /// `ck_live_…` or `ck_test_…`; never shown again.
+    pub secret: String,
+}
+
+/// One row of the audit log.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEventView {
+    pub id: crate::AuditEventId,
+    pub action: String,
+    /// `user`, `api_key`, or `none` for events without an authenticated actor (a failed sign-in).
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+    /// What changed: before and after values where they help.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub data: serde_json::Value,
+    pub created_at: String,
+}
+
+/// Filters and cursor for the audit log; newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct AuditQuery {
+    /// An exact action (`user.role_changed`) or a family ending in a dot (`api_key.`).
+    pub action: Option<String>,
+    /// A `usr_…` or `key_…` id.
+    pub actor: Option<String>,
+    /// A target's public id (`usr_…`, `key_…`).
+    pub target: Option<String>,
+    /// RFC 3339 or a date (`2026-11-23`); inclusive.
+    pub since: Option<String>,
+    /// RFC 3339 or a date; exclusive (a date means the start of that day, UTC).
+    pub until: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// A page of a list read by cursor: pass `next_cursor` back for the next page; None at the end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CursorPage<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
 }

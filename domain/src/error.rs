@@ -33,6 +33,20 @@ macro_rules! error_codes {
                 match code { $($code => Some(ErrorCode::$variant),)* _ => None }
             }
         }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for ErrorCode {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($code,)*]))
+                    .description(Some("A stable error code; see docs/API.md for each one's meaning."))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for ErrorCode {}
     };
 }
 
@@ -43,6 +57,9 @@ error_codes! {
     Unauthenticated = "auth.unauthenticated", 401, "No valid session or credentials were given.";
     InvalidCredentials = "auth.invalid_credentials", 401, "The email or password is wrong.";
     Forbidden = "auth.forbidden", 403, "The caller's role may not do this.";
+    InvalidToken = "auth.invalid_token", 401, "The API key is malformed or unknown.";
+    TenantMismatch = "auth.tenant_mismatch", 403, "The API key belongs to another tenant than `X-Tenant-Id` names.";
+    TokenRevoked = "auth.token_revoked", 401, "The API key was revoked, rotated out or has expired.";
     TooManyAttempts = "auth.too_many_attempts", 429, "Too many failed sign-ins; try again after the time given.";
     InvalidResetToken = "auth.invalid_reset_token", 400, "The password reset link is unknown, used or expired.";
     TenantNotFound = "tenant.not_found", 404, "No organisation has that identifier.";
@@ -54,11 +71,15 @@ error_codes! {
     LastAdmin = "user.last_admin", 409, "The tenant's last active admin cannot be demoted or deactivated.";
     TenantLimitReached = "tenant.limit_reached", 409, "The tenant has reached one of its limits.";
     RateLimitExceeded = "rate_limit.exceeded", 429, "Too many requests; retry after the time given.";
+    ApiKeyInactive = "api_key.inactive", 409, "The API key is revoked or expired and cannot be rotated.";
+    IdempotencyKeyReused = "idempotency.key_reused", 422, "This `Idempotency-Key` was used with another request body.";
+    IdempotencyInProgress = "idempotency.in_progress", 409, "A request with this `Idempotency-Key` is still running; retry shortly.";
     Unavailable = "service.unavailable", 503, "A dependency (such as the database) is unavailable.";
     Internal = "internal.error", 500, "An unexpected error; quote the request id when reporting it.";
 }
 
 /// One invalid field of a request, reported in an error's `details`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,

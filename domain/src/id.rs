@@ -92,6 +92,20 @@ macro_rules! public_id {
             }
         }
 
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some(concat!("^", $prefix, "_[0-7][0-9a-hjkmnp-tv-z]{25}$")))
+                    .examples([concat!($prefix, "_01kbt2n3r5x8yq0c4e6g8j9m2p")])
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
@@ -116,6 +130,14 @@ public_id!(
 public_id!(
     /// A quiz within one course.
     QuizId, "quz"
+);
+public_id!(
+    /// An API key of one tenant.
+    ApiKeyId, "key"
+);
+public_id!(
+    /// A row of a tenant's audit log.
+    AuditEventId, "aud"
 );
 
 #[cfg(test)]

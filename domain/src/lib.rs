@@ -8,5 +8,5 @@ pub mod id;
 pub mod value;
 
 pub use error::{ErrorCode, FieldError};
-pub use id::{CourseId, QuizId, TenantId, UserId};
-pub use value::{DisplayName, Email, Password, Role, Slug, TenantStatus, UserStatus};
+pub use id::{ApiKeyId, AuditEventId, CourseId, QuizId, TenantId, UserId};
+pub use value::{ApiKeyStatus, DisplayName, Email, Password, Role, Slug, TenantStatus, UserStatus};

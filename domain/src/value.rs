@@ -165,6 +165,7 @@ macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant,)* }
 
@@ -230,6 +231,11 @@ impl Role {
 text_enum!(
     /// Whether a user may sign in.
     UserStatus { Active = "active", Deactivated = "deactivated" }
+);
+
+text_enum!(
+    /// Whether an API key still authenticates.
+    ApiKeyStatus { Active = "active", Revoked = "revoked", Expired = "expired" }
 );
 
 text_enum!(

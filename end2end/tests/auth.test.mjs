@@ -8,7 +8,7 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 const roles = [
-  { email: DEMO.admin, role: 'Admin', nav: ['Home', 'Users', 'Settings'] },
+  { email: DEMO.admin, role: 'Admin', nav: ['Home', 'Users', 'API', 'Audit log', 'Settings'] },
   { email: DEMO.teacher, role: 'Teacher', nav: ['Home', 'People'] },
   { email: DEMO.student, role: 'Student', nav: ['Home'] },
 ];

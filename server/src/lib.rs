@@ -2,7 +2,10 @@
 
 pub mod config;
 pub mod csrf;
+pub mod operator;
+pub mod public_limit;
 pub mod request_id;
+pub mod scim;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

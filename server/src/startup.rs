@@ -25,7 +25,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{csrf, request_id, v1, workers};
+use crate::{csrf, public_limit, request_id, scim, v1, workers};
 
 /// Connects, migrates, seeds when asked, and serves until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -152,13 +152,23 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
     };
 
     let router = Router::new()
-        .merge(v1::router())
+        .merge(v1::router(&state))
+        .merge(scim::router(&state))
+        // The interactive reference, with Swagger UI's files served from the binary (no CDN).
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/docs")
+                .config(utoipa_swagger_ui::Config::from("/v1/openapi.json")),
+        )
         .leptos_routes_with_context(&state, routes, context, move || {
             app::shell(leptos_options.clone())
         })
         .fallback(fallback)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            public_limit::limit,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             v1::health::negotiate,

@@ -1,5 +1,5 @@
 //! Background work: delivering the mail outbox when SMTP is configured, and sweeping expired
-//! sessions and sign-in failures.
+//! sessions, sign-in failures, idle rate-limit buckets and old idempotency records.
 
 use std::time::Duration;
 
@@ -37,8 +37,14 @@ fn spawn_sweeper(store: &Store) {
     let store = store.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(error) = service::auth::sweep(&store.pool, store.clock.now()).await {
-                tracing::warn!(?error, "sweeping expired sessions failed; retrying later");
+            let now = store.clock.now();
+            let sweeps = [
+                service::auth::sweep(&store.pool, now).await,
+                service::rate_limit::sweep(&store.pool, now).await,
+                service::idempotency::sweep(&store.pool, now).await,
+            ];
+            for error in sweeps.into_iter().filter_map(Result::err) {
+                tracing::warn!(?error, "sweeping expired rows failed; retrying later");
             }
             tokio::time::sleep(Duration::from_secs(600)).await;
         }

@@ -1,6 +1,6 @@
 //! Append-only audit rows, written in the same transaction as the change they record.
 
-use domain::{TenantId, UserId};
+use domain::{ApiKeyId, TenantId, UserId};
 use serde_json::Value;
 
 use crate::db::{new_id, Tx};
@@ -19,11 +19,15 @@ pub async fn record(
     caller: &Caller,
     entry: AuditEntry<'_>,
 ) -> Result<(), ServiceError> {
+    let actor = Actor {
+        user: caller.user_id,
+        key: caller.api_key_id,
+    };
     let ip = caller.ip.map(|ip| ip.to_string());
     insert(
         tx,
         caller.tenant_id,
-        caller.user_id,
+        actor,
         ip,
         Some(&caller.request_id),
         entry,
@@ -39,24 +43,34 @@ pub async fn record_anonymous(
     meta: &crate::auth::RequestMeta,
     entry: AuditEntry<'_>,
 ) -> Result<(), ServiceError> {
+    let actor = Actor {
+        user: actor,
+        key: None,
+    };
     let ip = meta.ip.map(|ip| ip.to_string());
     insert(tx, tenant, actor, ip, Some(&meta.request_id), entry).await
+}
+
+struct Actor {
+    user: Option<UserId>,
+    key: Option<ApiKeyId>,
 }
 
 async fn insert(
     tx: &mut Tx,
     tenant: TenantId,
-    actor: Option<UserId>,
+    actor: Actor,
     ip: Option<String>,
     request_id: Option<&str>,
     entry: AuditEntry<'_>,
 ) -> Result<(), ServiceError> {
     sqlx::query!(
-        "insert into audit_event (id, tenant_id, actor_user_id, action, target_type, target_id, ip, request_id, data)
-         values ($1, $2, $3, $4, $5, $6, cast($7::text as inet), $8, $9)",
+        "insert into audit_event (id, tenant_id, actor_user_id, actor_key_id, action, target_type, target_id, ip, request_id, data)
+         values ($1, $2, $3, $4, $5, $6, $7, cast($8::text as inet), $9, $10)",
         new_id(),
         tenant.as_uuid(),
-        actor.map(|a| a.as_uuid()),
+        actor.user.map(|a| a.as_uuid()),
+        actor.key.map(|k| k.as_uuid()),
         entry.action,
         entry.target_type,
         entry.target_id,

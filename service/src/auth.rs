@@ -309,6 +309,7 @@ pub fn caller_for(user: &SessionUser, meta: &RequestMeta) -> Caller {
     Caller {
         tenant_id: user.tenant_id,
         user_id: Some(user.user_id),
+        api_key_id: None,
         role: user.role,
         request_id: meta.request_id.clone(),
         ip: meta.ip,

@@ -2,15 +2,17 @@
 
 use std::net::IpAddr;
 
-use domain::{Role, TenantId, UserId};
+use domain::{ApiKeyId, Role, TenantId, UserId};
 
 use crate::ServiceError;
 
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub tenant_id: TenantId,
-    /// The signed-in user; None for an API key that acts on its own.
+    /// The signed-in user; None for an API key, which acts on its own.
     pub user_id: Option<UserId>,
+    /// The API key the request authenticated with; None for a browser session.
+    pub api_key_id: Option<ApiKeyId>,
     pub role: Role,
     pub request_id: String,
     pub ip: Option<IpAddr>,

@@ -12,6 +12,14 @@ pub enum ServiceError {
     InvalidCredentials,
     #[error("your role does not allow this")]
     Forbidden,
+    #[error("this API key is malformed or unknown")]
+    InvalidToken,
+    #[error("this API key belongs to another tenant than X-Tenant-Id names")]
+    TenantMismatch,
+    #[error("{0}")]
+    TokenRevoked(&'static str),
+    #[error("too many requests; retry in {retry_after_seconds} seconds")]
+    RateLimited { retry_after_seconds: i64 },
     #[error("too many failed sign-ins; try again in {retry_after_seconds} seconds")]
     TooManyAttempts { retry_after_seconds: i64 },
     #[error("this password reset link is unknown, already used or expired")]
@@ -35,6 +43,10 @@ impl ServiceError {
             ServiceError::Unauthenticated => ErrorCode::Unauthenticated,
             ServiceError::InvalidCredentials => ErrorCode::InvalidCredentials,
             ServiceError::Forbidden => ErrorCode::Forbidden,
+            ServiceError::InvalidToken => ErrorCode::InvalidToken,
+            ServiceError::TenantMismatch => ErrorCode::TenantMismatch,
+            ServiceError::TokenRevoked(_) => ErrorCode::TokenRevoked,
+            ServiceError::RateLimited { .. } => ErrorCode::RateLimitExceeded,
             ServiceError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             ServiceError::InvalidResetToken => ErrorCode::InvalidResetToken,
             ServiceError::TenantSuspended => ErrorCode::TenantSuspended,
@@ -54,6 +66,19 @@ impl ServiceError {
         match self {
             ServiceError::Validation(fields) => fields.clone(),
             _ => Vec::new(),
+        }
+    }
+
+    /// Seconds to wait before trying again, for `Retry-After`.
+    pub fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            ServiceError::TooManyAttempts {
+                retry_after_seconds,
+            }
+            | ServiceError::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 

@@ -37,3 +37,31 @@ pub async fn user(
     tx.commit().await?;
     Ok(UserId::from_uuid(id))
 }
+
+/// A caller acting for the platform with `role` in `tenant`: no user, no key.
+pub fn platform_caller(tenant: TenantId, role: Role) -> crate::Caller {
+    crate::Caller {
+        tenant_id: tenant,
+        user_id: None,
+        api_key_id: None,
+        role,
+        request_id: "req_fixture".into(),
+        ip: None,
+    }
+}
+
+/// A key of `tenant` acting with `role`, and its secret.
+pub async fn api_key(
+    store: &Store,
+    tenant: TenantId,
+    role: Role,
+) -> Result<(domain::ApiKeyId, String), ServiceError> {
+    let input = crate::api_keys::NewApiKey {
+        name: format!("{} key", role.label()),
+        role,
+        expires_at: None,
+    };
+    let issued =
+        crate::api_keys::create(&platform_caller(tenant, Role::Admin), store, input).await?;
+    Ok((issued.key.id, issued.secret))
+}

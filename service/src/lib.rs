@@ -3,7 +3,9 @@
 //! Every tenant-scoped function takes the [`Caller`] first and runs in a transaction opened by
 //! [`db::tenant_tx`], which also switches on row-level security for that tenant.
 
+pub mod api_keys;
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod caller;
 pub mod clock;
@@ -12,8 +14,11 @@ pub mod db;
 pub mod error;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
+pub mod idempotency;
 pub mod mail;
+pub mod outbox;
 pub mod password;
+pub mod rate_limit;
 pub mod reset;
 pub mod seed;
 pub mod tenants;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::audit::{self, AuditEntry};
 use crate::db::{new_id, tenant_tx, Tx};
 use crate::error::ResultExt;
-use crate::{auth, password, reset, Caller, ServiceError, Store};
+use crate::{auth, outbox, password, reset, Caller, ServiceError, Store};
 
 pub const DEFAULT_PER_PAGE: u32 = 25;
 pub const MAX_PER_PAGE: u32 = 100;
@@ -290,6 +290,13 @@ pub async fn create(
     };
     audit::record(&mut tx, caller, entry).await?;
     let user = fetch(&mut tx, caller, user_id).await?;
+    outbox::emit(
+        &mut tx,
+        caller,
+        "user.provisioned",
+        json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -333,15 +340,32 @@ async fn update_standing(
     caller.require_admin()?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     lock_tenant(&mut tx, caller).await?;
-    let before = fetch(&mut tx, caller, id).await?;
+    apply_standing(&mut tx, caller, store, id, change).await?;
+    let user = fetch(&mut tx, caller, id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Changes role or status within a transaction that holds the tenant lock.
+async fn apply_standing(
+    tx: &mut Tx,
+    caller: &Caller,
+    store: &Store,
+    id: UserId,
+    change: Standing,
+) -> Result<(), ServiceError> {
+    let before = fetch(tx, caller, id).await?;
     let (role, status) = match change {
         Standing::Role(role) => (role, before.status),
         Standing::Status(status) => (before.role, status),
     };
+    if (role, status) == (before.role, before.status) {
+        return Ok(());
+    }
     let is_active_admin =
         |role: Role, status: UserStatus| role == Role::Admin && status == UserStatus::Active;
     if is_active_admin(before.role, before.status) && !is_active_admin(role, status) {
-        ensure_another_admin(&mut tx, caller, id).await?;
+        ensure_another_admin(tx, caller, id).await?;
     }
     sqlx::query!(
         "update app_user set role = $1, status = $2 where tenant_id = $3 and id = $4",
@@ -350,7 +374,7 @@ async fn update_standing(
         caller.tenant_id.as_uuid(),
         id.as_uuid()
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     let now = store.clock.now();
     let entry = match change {
@@ -361,8 +385,8 @@ async fn update_standing(
             data: json!({ "before": before.role.as_str(), "after": role.as_str() }),
         },
         Standing::Status(UserStatus::Deactivated) => {
-            auth::revoke_sessions(&mut tx, caller.tenant_id, id.as_uuid(), now).await?;
-            reset::void_tokens(&mut tx, caller.tenant_id, id.as_uuid(), now).await?;
+            auth::revoke_sessions(tx, caller.tenant_id, id.as_uuid(), now).await?;
+            reset::void_tokens(tx, caller.tenant_id, id.as_uuid(), now).await?;
             AuditEntry {
                 action: "user.deactivated",
                 target_type: Some("user"),
@@ -377,7 +401,48 @@ async fn update_standing(
             data: json!({}),
         },
     };
-    audit::record(&mut tx, caller, entry).await?;
+    audit::record(tx, caller, entry).await
+}
+
+/// A partial change to a user, as `PATCH /v1/users/:id` takes it.
+#[derive(Debug, Default)]
+pub struct UserPatch {
+    pub name: Option<DisplayName>,
+    pub status: Option<UserStatus>,
+}
+
+/// Renames and/or (de)activates a user in one transaction (admins only).
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn update(
+    caller: &Caller,
+    store: &Store,
+    id: UserId,
+    patch: UserPatch,
+) -> Result<UserView, ServiceError> {
+    caller.require_admin()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    lock_tenant(&mut tx, caller).await?;
+    let before = fetch(&mut tx, caller, id).await?;
+    if let Some(name) = patch.name.filter(|n| n.as_str() != before.name) {
+        sqlx::query!(
+            "update app_user set name = $1 where tenant_id = $2 and id = $3",
+            name.as_str(),
+            caller.tenant_id.as_uuid(),
+            id.as_uuid()
+        )
+        .execute(&mut *tx)
+        .await?;
+        let entry = AuditEntry {
+            action: "user.renamed",
+            target_type: Some("user"),
+            target_id: Some(id.as_uuid()),
+            data: json!({ "before": before.name, "after": name.as_str() }),
+        };
+        audit::record(&mut tx, caller, entry).await?;
+    }
+    if let Some(status) = patch.status {
+        apply_standing(&mut tx, caller, store, id, Standing::Status(status)).await?;
+    }
     let user = fetch(&mut tx, caller, id).await?;
     tx.commit().await?;
     Ok(user)
@@ -417,4 +482,28 @@ async fn ensure_another_admin(
     } else {
         Ok(())
     }
+}
+
+/// The user with this email, if any (teachers and admins; identity providers match on it).
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn find_by_email(
+    caller: &Caller,
+    store: &Store,
+    email: &Email,
+) -> Result<Option<UserView>, ServiceError> {
+    caller.require_teacher()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let id = sqlx::query_scalar!(
+        "select id from app_user where tenant_id = $1 and email = $2",
+        caller.tenant_id.as_uuid(),
+        email.as_str()
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user = match id {
+        Some(id) => Some(fetch(&mut tx, caller, UserId::from_uuid(id)).await?),
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(user)
 }

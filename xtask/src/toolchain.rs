@@ -12,6 +12,9 @@ use crate::{root, Result};
 
 const CARGO_LEPTOS_VERSION: &str = "0.3.11";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// cargo-leptos 0.3.11's locked dependencies need this rustc; an older toolchain, even one with a
+/// wasm32 std, cannot install it.
+const MIN_RUSTC: (u32, u32) = (1, 96);
 const DEBIAN_RUST_PACKAGES: &[&str] = &[
     "rustc-web",
     "cargo-web",
@@ -78,17 +81,18 @@ fn ensure_rust_with_wasm() -> Result<Option<String>> {
     // rustup's proxy exports RUSTUP_TOOLCHAIN to what it starts, so this is the toolchain that ran
     // `cargo xtask`, chosen or not: use it when it can build wasm, otherwise look further.
     if let Ok(tc) = std::env::var("RUSTUP_TOOLCHAIN") {
-        if has_wasm_std(Some(&tc)) {
+        if is_usable(Some(&tc)) {
             return Ok(Some(tc));
         }
     }
-    if has_wasm_std(None) {
+    if is_usable(None) {
         return Ok(None);
     }
     if has_wasm_std(Some("debian")) && debian_wasm_std_is_current() {
         return Ok(Some("debian".into()));
     }
     if succeeds(Command::new("rustup").arg("--version"))
+        && is_recent(None)
         && succeeds(with_timeout(120, "rustup").args(["target", "add", WASM_TARGET]))
         && has_wasm_std(None)
     {
@@ -98,6 +102,27 @@ fn ensure_rust_with_wasm() -> Result<Option<String>> {
     install_debian_rust()?;
     build_debian_wasm_std()?;
     Ok(Some("debian".into()))
+}
+
+fn is_usable(toolchain: Option<&str>) -> bool {
+    is_recent(toolchain) && has_wasm_std(toolchain)
+}
+
+/// True when the toolchain's rustc is at least [`MIN_RUSTC`].
+fn is_recent(toolchain: Option<&str>) -> bool {
+    let mut cmd = Command::new("rustc");
+    if let Some(tc) = toolchain {
+        cmd.env("RUSTUP_TOOLCHAIN", tc);
+    }
+    output(cmd.arg("--version"))
+        .and_then(|v| parse_rustc_version(&v))
+        .is_some_and(|version| version >= MIN_RUSTC)
+}
+
+/// `rustc 1.96.0 (… 2026-…)` → (1, 96).
+fn parse_rustc_version(text: &str) -> Option<(u32, u32)> {
+    let mut numbers = text.split_whitespace().nth(1)?.split('.');
+    Some((numbers.next()?.parse().ok()?, numbers.next()?.parse().ok()?))
 }
 
 fn sysroot(toolchain: Option<&str>) -> Option<PathBuf> {
@@ -315,6 +340,27 @@ fn locked_version(krate: &str) -> Result<String> {
     Ok(rest[..rest.find('"').unwrap_or(0)].to_string())
 }
 
+/// The Python tools that check the API's contract, pinned, in a virtual environment of the project.
+const PYTHON_TOOLS: &[&str] = &["schemathesis==4.32.5", "openapi-spec-validator==0.9.0"];
+
+/// Creates `.lectern/venv` with [`PYTHON_TOOLS`] unless it has them already; returns its path.
+pub fn ensure_python_tools() -> Result<PathBuf> {
+    let venv = root().join(".lectern/venv");
+    let stamp = venv.join(".lectern-tools");
+    let wanted = PYTHON_TOOLS.join(" ");
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
+        return Ok(venv);
+    }
+    proc::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    proc::run(
+        with_timeout(900, &venv.join("bin/pip").to_string_lossy())
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(PYTHON_TOOLS),
+    )?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    Ok(venv)
+}
+
 pub fn chromium_path() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("CHROMIUM_PATH") {
         return Some(PathBuf::from(path));
@@ -334,4 +380,19 @@ fn ensure_chromium() -> Result {
         return Ok(());
     }
     apt_install(&["chromium"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_rustc_version;
+
+    #[test]
+    fn rustc_versions_are_read_from_the_version_line() {
+        assert_eq!(
+            parse_rustc_version("rustc 1.95.0 (59807616e 2026-04-14)"),
+            Some((1, 95))
+        );
+        assert_eq!(parse_rustc_version("rustc 1.96.1"), Some((1, 96)));
+        assert_eq!(parse_rustc_version("nonsense"), None);
+    }
 }

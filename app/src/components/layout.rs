@@ -17,6 +17,8 @@ pub fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
         Role::Teacher => links.push(("/admin/users", "People")),
         Role::Admin => {
             links.push(("/admin/users", "Users"));
+            links.push(("/admin/api", "API"));
+            links.push(("/admin/audit", "Audit log"));
             links.push(("/admin/settings", "Settings"));
         }
     }

@@ -1,5 +1,7 @@
 //! One module per page.
 
+mod api_access;
+mod audit;
 mod home;
 mod mailbox;
 mod not_found;
@@ -8,6 +10,8 @@ mod settings;
 mod sign_in;
 mod users;
 
+pub use api_access::ApiAccessPage;
+pub use audit::AuditPage;
 pub use home::HomePage;
 pub use mailbox::MailboxPage;
 pub use not_found::NotFoundPage;

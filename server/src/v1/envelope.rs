@@ -49,34 +49,63 @@ pub struct ApiOk<T> {
     status: StatusCode,
     request_id: String,
     data: T,
+    extra_meta: serde_json::Map<String, serde_json::Value>,
 }
 
 impl<T: Serialize> ApiOk<T> {
     pub fn new(meta: &Meta, data: T) -> Self {
-        ApiOk {
-            status: StatusCode::OK,
-            request_id: meta.request_id.clone(),
-            data,
-        }
+        Self::with_status(meta, StatusCode::OK, data)
     }
 
     pub fn created(meta: &Meta, data: T) -> Self {
+        Self::with_status(meta, StatusCode::CREATED, data)
+    }
+
+    pub fn with_status(meta: &Meta, status: StatusCode, data: T) -> Self {
         ApiOk {
-            status: StatusCode::CREATED,
+            status,
             request_id: meta.request_id.clone(),
             data,
+            extra_meta: serde_json::Map::new(),
         }
+    }
+
+    /// Adds a member to `meta` (pagination totals, a cursor).
+    pub fn with_meta(mut self, name: &str, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        self.extra_meta.insert(name.to_string(), value);
+        self
+    }
+
+    pub fn envelope(&self) -> serde_json::Value {
+        let mut meta = serde_json::Map::new();
+        meta.insert("request_id".into(), json!(self.request_id));
+        meta.insert("timestamp".into(), json!(timestamp()));
+        meta.extend(self.extra_meta.clone());
+        json!({ "data": self.data, "meta": meta, "error": null })
+    }
+}
+
+impl<T: Serialize> ApiOk<Vec<T>> {
+    /// A page of a list: the items as `data`, the totals in `meta`.
+    pub fn page(meta: &Meta, page: domain::dto::Page<T>) -> Self {
+        let total_pages = page.total_pages();
+        ApiOk::new(meta, page.items)
+            .with_meta("page", page.page)
+            .with_meta("per_page", page.per_page)
+            .with_meta("total", page.total)
+            .with_meta("total_pages", total_pages)
+    }
+
+    /// A page read by cursor: the items as `data`, `next_cursor` in `meta` (null at the end).
+    pub fn cursor_page(meta: &Meta, page: domain::dto::CursorPage<T>) -> Self {
+        ApiOk::new(meta, page.items).with_meta("next_cursor", page.next_cursor)
     }
 }
 
 impl<T: Serialize> IntoResponse for ApiOk<T> {
     fn into_response(self) -> Response {
-        let body = json!({
-            "data": self.data,
-            "meta": { "request_id": self.request_id, "timestamp": timestamp() },
-            "error": null,
-        });
-        (self.status, Json(body)).into_response()
+        (self.status, Json(self.envelope())).into_response()
     }
 }
 
@@ -113,12 +142,7 @@ impl ApiError {
         ) {
             tracing::error!(request_id = %meta.request_id, error = ?error, "request failed");
         }
-        let retry_after_seconds = match &error {
-            ServiceError::TooManyAttempts {
-                retry_after_seconds,
-            } => Some(*retry_after_seconds),
-            _ => None,
-        };
+        let retry_after_seconds = error.retry_after_seconds();
         ApiError {
             code: error.code(),
             message: error.public_message(),

@@ -1,19 +1,55 @@
-//! The REST API under `/v1`: one envelope for every JSON body (see docs/API.md).
+//! The REST API under `/v1`: one envelope for every JSON body (see docs/API.md). Authenticated
+//! routes pass the bearer-key check and the tenant's rate limit, then the idempotency layer.
 
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
 pub mod envelope;
+pub mod extract;
 pub mod health;
+pub mod idempotency;
+pub mod openapi;
+pub mod users;
+pub mod whoami;
 
-use axum::routing::get;
-use axum::Router;
+use axum::routing::{get, patch, post};
+use axum::{middleware, Router};
 use serde_json::json;
 
 use crate::state::AppState;
 use envelope::{ApiError, ApiOk, Meta};
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    let authenticated = Router::new()
+        .route("/v1/whoami", get(whoami::whoami))
+        .route("/v1/users", get(users::list).post(users::create))
+        .route("/v1/users/{id}", get(users::get).patch(users::update))
+        .route("/v1/users/{id}/role", patch(users::change_role))
+        .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
+        .route(
+            "/v1/api-keys/{id}",
+            get(api_keys::get).delete(api_keys::delete),
+        )
+        .route("/v1/api-keys/{id}/rotate", post(api_keys::rotate))
+        .route("/v1/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/v1/admin/key/rotate", post(api_keys::rotate_own))
+        .route("/v1/admin/key/revoke", post(api_keys::revoke_own))
+        .route("/v1/admin/audit-log", get(audit::list))
+        .route("/v1/admin/audit-log/export", get(audit::export))
+        // Layers run outside-in: authentication first, then idempotency around the handler.
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
     Router::new()
         .route("/v1", get(describe))
         .route("/v1/", get(describe))
+        .route("/v1/openapi.json", get(openapi_json))
+        .merge(authenticated)
         .fallback(envelope::route_not_found)
         .method_not_allowed_fallback(envelope::method_not_allowed)
 }
@@ -34,4 +70,18 @@ async fn describe(meta: Meta) -> Result<ApiOk<serde_json::Value>, ApiError> {
             }
         }),
     ))
+}
+
+/// Built once: the document does not change while the server runs.
+static OPENAPI_JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    openapi::document()
+        .to_json()
+        .unwrap_or_else(|_| "{}".to_string())
+});
+
+async fn openapi_json() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON.as_str(),
+    )
 }

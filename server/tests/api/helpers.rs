@@ -19,6 +19,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with_clock(pool, Clock::system()).await
+}
+
+/// The application with a clock the test moves (rate-limit windows, key expiry).
+pub async fn spawn_app_with_clock(pool: PgPool, clock: Clock) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
@@ -37,7 +42,7 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
             .map(|(_, v)| v.clone())
     })
     .unwrap();
-    let store = Store::new(pool, Clock::system());
+    let store = Store::new(pool, clock);
     let app = server::startup::build_app(Arc::new(config), store.clone())
         .await
         .unwrap();
@@ -68,6 +73,28 @@ impl TestApp {
 
     pub async fn tenant(&self, slug: &str) -> TenantId {
         service::fixtures::tenant(&self.store, slug).await.unwrap()
+    }
+
+    /// An API key of `tenant` with `role`: its secret.
+    pub async fn key(&self, tenant: TenantId, role: Role) -> String {
+        service::fixtures::api_key(&self.store, tenant, role)
+            .await
+            .unwrap()
+            .1
+    }
+
+    /// A `/v1` request with a key and tenant id, ready to send.
+    pub fn v1(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        secret: &str,
+        tenant: TenantId,
+    ) -> reqwest::RequestBuilder {
+        Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(secret)
+            .header("x-tenant-id", tenant.to_string())
     }
 
     pub async fn user(&self, tenant: TenantId, role: Role, email: &str) -> UserId {
@@ -136,4 +163,18 @@ impl TestApp {
         let (status, headers) = (response.status(), response.headers().clone());
         (status, headers, response.json().await.unwrap())
     }
+}
+
+/// Sends and reads a `/v1` answer: status, headers and the JSON body.
+pub async fn send(request: reqwest::RequestBuilder) -> (StatusCode, HeaderMap, Value) {
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, headers, body)
+}
+
+/// The error code of an envelope, or "" for a success.
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
 }

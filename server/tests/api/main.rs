@@ -4,6 +4,14 @@
 
 mod helpers;
 
+mod audit;
 mod envelope;
+mod idempotency;
+mod keys;
+mod openapi;
+mod rate_limits;
+mod scim;
+mod secrets;
 mod security;
 mod sessions;
+mod users;

@@ -28,6 +28,7 @@ pub fn caller(tenant: TenantId, user: UserId, role: Role) -> Caller {
     Caller {
         tenant_id: tenant,
         user_id: Some(user),
+        api_key_id: None,
         role,
         request_id: "req_test".into(),
         ip: None,

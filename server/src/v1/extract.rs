@@ -1,0 +1,103 @@
+//! What `/v1` handlers take from a request: the authenticated caller, a JSON body, query filters and
+//! path ids, each refused in the envelope with a stable code when it cannot be read.
+
+use std::str::FromStr;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use domain::ErrorCode;
+use serde::de::DeserializeOwned;
+use service::Caller;
+
+use super::envelope::{ApiError, Meta};
+
+/// The caller the bearer key authenticated as (set by the `auth` middleware).
+#[derive(Debug, Clone)]
+pub struct ApiCaller(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<ApiCaller>().cloned().ok_or_else(|| {
+            ApiError::new(
+                &Meta::from_extensions(&parts.extensions),
+                ErrorCode::Unauthenticated,
+                "Send Authorization: Bearer ck_live_… and X-Tenant-Id.",
+            )
+        })
+    }
+}
+
+/// A JSON body; unreadable JSON is `400 request.malformed` in the envelope.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let meta = Meta::from_extensions(request.extensions());
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(malformed(&meta, &json_problem(&rejection))),
+        }
+    }
+}
+
+fn json_problem(rejection: &JsonRejection) -> String {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "Send the body as JSON with Content-Type: application/json.".to_string()
+        }
+        other => format!("The JSON body could not be read: {}", other.body_text()),
+    }
+}
+
+/// Query-string filters; unreadable ones are `400 request.malformed`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let meta = Meta::from_extensions(&parts.extensions);
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|rejection: QueryRejection| {
+                malformed(
+                    &meta,
+                    &format!(
+                        "The query string could not be read: {}",
+                        rejection.body_text()
+                    ),
+                )
+            })
+    }
+}
+
+/// Parses a public id from the path (`usr_…`); another shape is `400 request.malformed`.
+pub fn parse_id<T: FromStr>(meta: &Meta, raw: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.parse::<T>()
+        .map_err(|e| malformed(meta, &format!("{raw:?} is {e}.")))
+}
+
+pub fn malformed(meta: &Meta, message: &str) -> ApiError {
+    ApiError::new(meta, ErrorCode::MalformedRequest, message)
+}
+
+/// A body that may be left out: empty means the defaults.
+pub fn optional_json<T: DeserializeOwned + Default>(
+    meta: &Meta,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| malformed(meta, &format!("The JSON body could not be read: {e}")))
+}

@@ -1,0 +1,228 @@
+//! The OpenAPI 3.1 document of `/v1`, generated from the handlers' annotations and served at
+//! `/v1/openapi.json`. Every operation gets the error answers every route can give, described once.
+
+use domain::dto::{ApiKeyView, AuditEventView, UserView};
+use domain::{ErrorCode, FieldError};
+use serde_json::json;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
+
+use super::{api_keys, audit, users, whoami};
+
+/// `null`: what `error` is on success and `data` on failure.
+pub struct Null;
+
+impl PartialSchema for Null {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Null)
+            .into()
+    }
+}
+
+impl ToSchema for Null {}
+
+#[derive(ToSchema)]
+pub struct Meta {
+    /// The request's id, as in the `X-Request-Id` header.
+    #[schema(example = "req_01kbt2n3r5x8yq0c4e6g8j9m2p")]
+    pub request_id: String,
+    #[schema(format = DateTime)]
+    pub timestamp: String,
+}
+
+#[derive(ToSchema)]
+pub struct PageMeta {
+    pub request_id: String,
+    #[schema(format = DateTime)]
+    pub timestamp: String,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+    pub total_pages: u64,
+}
+
+#[derive(ToSchema)]
+pub struct CursorMeta {
+    pub request_id: String,
+    #[schema(format = DateTime)]
+    pub timestamp: String,
+    /// Pass it back as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A successful answer.
+#[derive(ToSchema)]
+pub struct Envelope<T: ToSchema> {
+    pub data: T,
+    pub meta: Meta,
+    pub error: Null,
+}
+
+/// A page of a list, with totals.
+#[derive(ToSchema)]
+pub struct PageEnvelope<T: ToSchema> {
+    pub data: Vec<T>,
+    pub meta: PageMeta,
+    pub error: Null,
+}
+
+/// A page read by cursor.
+#[derive(ToSchema)]
+pub struct CursorEnvelope<T: ToSchema> {
+    pub data: Vec<T>,
+    pub meta: CursorMeta,
+    pub error: Null,
+}
+
+#[derive(ToSchema)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Each invalid field, for `request.validation_failed`.
+    pub details: Vec<FieldError>,
+    pub request_id: String,
+    #[schema(format = DateTime)]
+    pub timestamp: String,
+}
+
+/// A refused or failed request.
+#[derive(ToSchema)]
+pub struct ErrorEnvelope {
+    pub data: Null,
+    pub meta: Meta,
+    pub error: ErrorBody,
+}
+
+/// A key with its secret, answered once; a replay answers `already_provisioned` instead.
+#[derive(serde::Serialize, ToSchema)]
+pub struct IssuedKeyDoc {
+    #[serde(flatten)]
+    pub key: ApiKeyView,
+    /// `ck_live_…` (or `ck_test_…`): shown only in this answer.
+    pub secret: Option<String>,
+    /// True in a replay of the same `Idempotency-Key`, which never repeats the secret.
+    pub already_provisioned: Option<bool>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Lectern API",
+        description = "The REST API of Lectern. Authenticate with `Authorization: Bearer ck_live_…` and `X-Tenant-Id: ten_…`. Every JSON body is an envelope `{data, meta, error}`; errors carry a stable `code`. Mutating routes accept `Idempotency-Key`. Every answer carries `X-Request-Id` and `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`; a 429 carries `Retry-After`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    servers((url = "/", description = "This server")),
+    paths(
+        users::list, users::create, users::get, users::update, users::change_role,
+        api_keys::list, api_keys::create, api_keys::get, api_keys::rotate, api_keys::revoke,
+        api_keys::delete, api_keys::rotate_own, api_keys::revoke_own,
+        audit::list, audit::export, whoami::whoami,
+    ),
+    components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView)),
+    modifiers(&Security, &ErrorResponses),
+    tags(
+        (name = "users", description = "The organisation's users and their roles."),
+        (name = "api-keys", description = "Keys for programs: made, rotated and revoked by admins, or by a key itself."),
+        (name = "audit", description = "The append-only audit log."),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("ck_live_ followed by 26 characters")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "tenant",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Tenant-Id",
+                "The tenant the key belongs to (ten_…).",
+            ))),
+        );
+        let both =
+            utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())
+                .add("tenant", Vec::<String>::new());
+        openapi.security = Some(vec![both]);
+    }
+}
+
+/// The refusals every authenticated route can answer, with an example of each.
+struct ErrorResponses;
+
+const ERRORS: &[(&str, &str, ErrorCode)] = &[
+    ("400", "The request could not be read: bad JSON, a bad id, a missing `X-Tenant-Id`.", ErrorCode::MalformedRequest),
+    ("401", "No key, or a key that is unknown (`auth.invalid_token`), revoked or expired (`auth.token_revoked`).", ErrorCode::InvalidToken),
+    ("403", "The key's role may not do this (`auth.forbidden`), it belongs to another tenant (`auth.tenant_mismatch`), or the tenant is suspended.", ErrorCode::Forbidden),
+    ("404", "No such resource in this tenant (ids of other tenants are not found either).", ErrorCode::NotFound),
+    ("409", "A conflict: the last admin, a taken email, a request with this `Idempotency-Key` still running.", ErrorCode::IdempotencyInProgress),
+    ("422", "The input is invalid (`details` names each field), or an `Idempotency-Key` was reused with another body.", ErrorCode::ValidationFailed),
+    ("429", "The tenant's rate limit is used up; retry after `Retry-After` seconds.", ErrorCode::RateLimitExceeded),
+    ("500", "An unexpected error; quote the request id.", ErrorCode::Internal),
+    ("503", "A dependency, such as the database, is unavailable.", ErrorCode::Unavailable),
+];
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                add_errors(operation);
+            }
+        }
+    }
+}
+
+fn add_errors(operation: &mut Operation) {
+    let responses: &mut Responses = &mut operation.responses;
+    for (status, description, code) in ERRORS {
+        let example = json!({
+            "data": null,
+            "meta": { "request_id": "req_01kbt2n3r5x8yq0c4e6g8j9m2p", "timestamp": "2026-11-23T12:00:00Z" },
+            "error": {
+                "code": code.as_str(),
+                "message": code.description(),
+                "details": [],
+                "request_id": "req_01kbt2n3r5x8yq0c4e6g8j9m2p",
+                "timestamp": "2026-11-23T12:00:00Z"
+            }
+        });
+        let content = utoipa::openapi::ContentBuilder::new()
+            .schema(Some(utoipa::openapi::Ref::from_schema_name(
+                "ErrorEnvelope",
+            )))
+            .example(Some(example))
+            .build();
+        let response = ResponseBuilder::new()
+            .description(*description)
+            .content("application/json", content)
+            .build();
+        responses
+            .responses
+            .entry((*status).to_string())
+            .or_insert(RefOr::T(response));
+    }
+}
+
+/// The document, as served.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,176 @@
+//! `/v1/users`: the tenant's users, as the admin pages manage them.
+
+use axum::extract::{Path, State};
+use domain::dto::{UserQuery, UserView};
+use domain::{DisplayName, Role, UserId, UserStatus};
+use serde::Deserialize;
+use service::users::{self, NewUser, UserPatch};
+use service::ServiceError;
+use utoipa::{IntoParams, ToSchema};
+
+use super::envelope::{ApiError, ApiOk, Meta};
+use super::extract::{parse_id, ApiCaller, ApiJson, ApiQuery};
+use super::openapi::{Envelope, PageEnvelope};
+use crate::state::AppState;
+
+type ApiResult<T> = Result<ApiOk<T>, ApiError>;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/v1/users", tag = "users", params(ListParams),
+    responses((status = 200, description = "A page of users; totals in `meta`.", body = PageEnvelope<UserView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Vec<UserView>> {
+    let fail = |e: ServiceError| ApiError::from_service(&meta, e);
+    let query = UserQuery {
+        q: params.q,
+        role: params
+            .role
+            .map(|r| Role::parse("role", &r))
+            .transpose()
+            .map_err(|e| fail(e.into()))?,
+        status: params
+            .status
+            .map(|s| UserStatus::parse("status", &s))
+            .transpose()
+            .map_err(|e| fail(e.into()))?,
+        page: params.page,
+        per_page: params.per_page,
+    };
+    let page = users::list(&caller, &state.store, query)
+        .await
+        .map_err(fail)?;
+    Ok(ApiOk::page(&meta, page))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    /// Without one, the user is invited by mail to choose a password.
+    pub password: Option<String>,
+}
+
+/// Provisions a user; without a password, an invitation mail lets them choose one. Writes a
+/// `user.provisioned` event.
+#[utoipa::path(post, path = "/v1/users", tag = "users", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = CreateBody,
+    responses((status = 201, description = "The new user.", body = Envelope<UserView>)))]
+pub async fn create(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> ApiResult<UserView> {
+    let fail = |e: ServiceError| ApiError::from_service(&meta, e);
+    let input = NewUser::parse(
+        &body.email,
+        &body.name,
+        &body.role,
+        body.password.as_deref(),
+    )
+    .map_err(fail)?;
+    let user = users::create(&caller, &state.store, input, &state.config.public_url)
+        .await
+        .map_err(fail)?;
+    Ok(ApiOk::created(&meta, user))
+}
+
+#[utoipa::path(get, path = "/v1/users/{id}", tag = "users", params(("id" = UserId, Path)),
+    responses((status = 200, description = "The user.", body = Envelope<UserView>)))]
+pub async fn get(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<UserView> {
+    let id: UserId = parse_id(&meta, &id)?;
+    let user = users::get(&caller, &state.store, id)
+        .await
+        .map_err(|e| ApiError::from_service(&meta, e))?;
+    Ok(ApiOk::new(&meta, user))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBody {
+    pub name: Option<String>,
+    /// `active` or `deactivated`.
+    pub status: Option<String>,
+}
+
+/// Renames and/or deactivates or reactivates a user, in one change.
+#[utoipa::path(patch, path = "/v1/users/{id}", tag = "users", params(("id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = PatchBody,
+    responses((status = 200, description = "The user after the change.", body = Envelope<UserView>)))]
+pub async fn update(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PatchBody>,
+) -> ApiResult<UserView> {
+    let id: UserId = parse_id(&meta, &id)?;
+    let fail = |e: ServiceError| ApiError::from_service(&meta, e);
+    let name = body.name.as_deref().map(|n| DisplayName::parse("name", n));
+    let status = body
+        .status
+        .as_deref()
+        .map(|s| UserStatus::parse("status", s));
+    let errors: Vec<_> = [
+        name.clone().and_then(Result::err),
+        status.clone().and_then(Result::err),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !errors.is_empty() {
+        return Err(fail(ServiceError::Validation(errors)));
+    }
+    let patch = UserPatch {
+        name: name.and_then(Result::ok),
+        status: status.and_then(Result::ok),
+    };
+    let user = users::update(&caller, &state.store, id, patch)
+        .await
+        .map_err(fail)?;
+    Ok(ApiOk::new(&meta, user))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    /// `student`, `teacher` or `admin`.
+    pub role: String,
+}
+
+/// Changes a user's role; the organisation always keeps one active admin (`user.last_admin`).
+#[utoipa::path(patch, path = "/v1/users/{id}/role", tag = "users", params(("id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = RoleBody,
+    responses((status = 200, description = "The user after the change.", body = Envelope<UserView>)))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RoleBody>,
+) -> ApiResult<UserView> {
+    let id: UserId = parse_id(&meta, &id)?;
+    let fail = |e: ServiceError| ApiError::from_service(&meta, e);
+    let role = Role::parse("role", &body.role).map_err(|e| fail(e.into()))?;
+    let user = users::change_role(&caller, &state.store, id, role)
+        .await
+        .map_err(fail)?;
+    Ok(ApiOk::new(&meta, user))
+}

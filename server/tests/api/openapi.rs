@@ -1,0 +1,152 @@
+//! The OpenAPI document: served, 3.1, and complete: every `/v1` route the router registers is in it
+//! with its method, and every error code is listed.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::helpers::spawn_app;
+
+/// Routes that describe the API rather than being part of it.
+const NOT_DOCUMENTED: &[&str] = &["/v1", "/v1/", "/v1/openapi.json"];
+
+/// (method, path) of every `.route(…)` in the `/v1` router's source.
+fn registered_routes() -> Vec<(String, String)> {
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/v1/mod.rs")).unwrap();
+    let mut routes = Vec::new();
+    for chunk in source.split(".route(").skip(1) {
+        let path = chunk.split('"').nth(1).unwrap().to_string();
+        // The method routers stand between the path and the closing parenthesis of `.route(`.
+        let mut depth = 1;
+        let end = chunk
+            .char_indices()
+            .find(|(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .unwrap();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let call = format!("{method}(");
+            let found = chunk[..end].match_indices(&call).any(|(i, _)| {
+                i == 0 || !chunk[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+            });
+            if found {
+                routes.push((method.to_string(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn every_registered_route_is_in_the_document(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let response = reqwest::get(app.url("/v1/openapi.json")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+
+    let routes = registered_routes();
+    assert!(
+        routes.len() >= 16,
+        "the source scan found the routes: {routes:?}"
+    );
+    let mut missing = Vec::new();
+    for (method, path) in routes {
+        if NOT_DOCUMENTED.contains(&path.as_str()) {
+            continue;
+        }
+        let operation = &doc["paths"][&path][&method];
+        if operation.is_null() {
+            missing.push(format!("{method} {path}"));
+            continue;
+        }
+        for status in ["401", "403", "404", "422", "429"] {
+            assert!(
+                !operation["responses"][status].is_null(),
+                "{method} {path} lacks {status}"
+            );
+        }
+        if path.contains("{id}") {
+            let params = operation["parameters"].as_array().unwrap();
+            assert!(
+                params
+                    .iter()
+                    .any(|p| p["name"] == "id" && p["in"] == "path"),
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes missing from the OpenAPI document: {missing:?}"
+    );
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_document_names_every_error_code_and_the_security_schemes(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let doc: Value = reqwest::get(app.url("/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap();
+    for code in domain::ErrorCode::ALL {
+        assert!(
+            codes.iter().any(|c| c == code.as_str()),
+            "{} is not in the document",
+            code.as_str()
+        );
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["tenant"]["name"], "X-Tenant-Id");
+    let create = &doc["paths"]["/v1/api-keys"]["post"];
+    assert!(create["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "Idempotency-Key"));
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_interactive_reference_is_served_without_a_cdn(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let client = reqwest::Client::new();
+    let page = client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    for remote in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
+        assert!(
+            !html.contains(remote),
+            "the page loads from another host:\n{html}"
+        );
+    }
+    let initializer = client
+        .get(app.url("/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(initializer.contains("/v1/openapi.json"), "{initializer}");
+    for asset in ["/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js"] {
+        let response = client.get(app.url(asset)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{asset}");
+    }
+}

@@ -1,0 +1,159 @@
+//! Idempotency keys for mutating `/v1` requests: the first response is kept per (tenant, route, key)
+//! for 24 hours and replayed to retries; the same key with another body, or while the first request
+//! still runs, is refused. Responses that carry a secret are stored with the secret taken out.
+
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use crate::db::tenant_tx;
+use crate::{Caller, ServiceError, Store};
+
+/// How long a first response is kept for replay.
+pub const RETENTION: Duration = Duration::hours(24);
+/// A first request that has not finished after this long is taken to have died with its process.
+pub const ABANDONED_AFTER: Duration = Duration::minutes(5);
+
+/// What to do with a request that carries an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// First use: run the request, then `finish` (or `release` when it failed on our side).
+    Fresh,
+    /// A retry of a finished request: answer this instead.
+    Replay { status: u16, body: Vec<u8> },
+}
+
+/// The fingerprint of a request: its method, path and body.
+pub fn fingerprint(route: &str, body: &[u8]) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(route.as_bytes());
+    hasher.update([0]);
+    hasher.update(body);
+    hasher.finalize().to_vec()
+}
+
+/// Checks a key's length and characters (printable ASCII, 1–255).
+pub fn validate_key(key: &str) -> Result<(), ServiceError> {
+    if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid(
+            "Idempotency-Key",
+            "Use 1 to 255 printable ASCII characters, such as a UUID.",
+        ))
+    }
+}
+
+/// Claims `key` for this request, or says how to answer it.
+pub async fn claim(
+    caller: &Caller,
+    store: &Store,
+    route: &str,
+    key: &str,
+    request_hash: &[u8],
+) -> Result<Claim, ServiceError> {
+    let now = store.clock.now();
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    // Claims an unused key, or takes over one that expired or whose first request died.
+    let claimed = sqlx::query_scalar!(
+        r#"insert into idempotency_record as r (tenant_id, route, idem_key, request_hash, created_at, expires_at)
+           values ($1, $2, $3, $4, $5, $6)
+           on conflict (tenant_id, route, idem_key) do update
+              set request_hash = excluded.request_hash, status_code = null, response_body = null,
+                  created_at = excluded.created_at, expires_at = excluded.expires_at
+            where r.expires_at <= $5 or (r.status_code is null and r.created_at <= $7)
+           returning true as "claimed!""#,
+        caller.tenant_id.as_uuid(),
+        route,
+        key,
+        request_hash,
+        now,
+        now + RETENTION,
+        now - ABANDONED_AFTER,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .unwrap_or(false);
+    if claimed {
+        tx.commit().await?;
+        return Ok(Claim::Fresh);
+    }
+    let existing = sqlx::query!(
+        "select request_hash, status_code, response_body from idempotency_record
+         where tenant_id = $1 and route = $2 and idem_key = $3",
+        caller.tenant_id.as_uuid(),
+        route,
+        key,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if existing.request_hash != request_hash {
+        return Err(ServiceError::conflict(
+            domain::ErrorCode::IdempotencyKeyReused,
+            "This Idempotency-Key was already used with another request; use a new key for a new request.",
+        ));
+    }
+    match (existing.status_code, existing.response_body) {
+        (Some(status), Some(body)) => Ok(Claim::Replay {
+            status: u16::try_from(status).unwrap_or(500),
+            body,
+        }),
+        _ => Err(ServiceError::conflict(
+            domain::ErrorCode::IdempotencyInProgress,
+            "A request with this Idempotency-Key is still running; retry in a moment.",
+        )),
+    }
+}
+
+/// Stores the first response for replay.
+pub async fn finish(
+    caller: &Caller,
+    store: &Store,
+    route: &str,
+    key: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<(), ServiceError> {
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    sqlx::query!(
+        "update idempotency_record set status_code = $1, response_body = $2
+         where tenant_id = $3 and route = $4 and idem_key = $5",
+        i32::from(status),
+        body,
+        caller.tenant_id.as_uuid(),
+        route,
+        key,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Frees the key after a failure on our side (5xx), so a retry runs the request again.
+pub async fn release(
+    caller: &Caller,
+    store: &Store,
+    route: &str,
+    key: &str,
+) -> Result<(), ServiceError> {
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    sqlx::query!(
+        "delete from idempotency_record where tenant_id = $1 and route = $2 and idem_key = $3 and status_code is null",
+        caller.tenant_id.as_uuid(),
+        route,
+        key,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes expired records (platform work, across tenants).
+pub async fn sweep(pool: &sqlx::PgPool, now: OffsetDateTime) -> Result<u64, ServiceError> {
+    let done = sqlx::query!("delete from idempotency_record where expires_at < $1", now)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}

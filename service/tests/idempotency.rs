@@ -1,0 +1,91 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use domain::Role;
+use service::fixtures::platform_caller;
+use service::idempotency::{claim, fingerprint, finish, release, Claim};
+use sqlx::PgPool;
+use time::Duration;
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_key_replays_its_first_response_and_refuses_another_body(pool: PgPool) {
+    let store = store(pool);
+    let t = tenant(&store, "acme").await;
+    let c = platform_caller(t, Role::Admin);
+    let route = "POST /v1/users";
+    let body = fingerprint(route, b"{\"a\":1}");
+
+    assert_eq!(
+        claim(&c, &store, route, "k1", &body).await.unwrap(),
+        Claim::Fresh
+    );
+    let running = claim(&c, &store, route, "k1", &body).await.unwrap_err();
+    assert_eq!(running.code().as_str(), "idempotency.in_progress");
+    finish(&c, &store, route, "k1", 201, b"first")
+        .await
+        .unwrap();
+
+    let replay = claim(&c, &store, route, "k1", &body).await.unwrap();
+    assert_eq!(
+        replay,
+        Claim::Replay {
+            status: 201,
+            body: b"first".to_vec()
+        }
+    );
+    let other = fingerprint(route, b"{\"a\":2}");
+    assert_eq!(
+        claim(&c, &store, route, "k1", &other)
+            .await
+            .unwrap_err()
+            .code()
+            .as_str(),
+        "idempotency.key_reused"
+    );
+    // The same key on another route, or in another tenant, is another record.
+    assert_eq!(
+        claim(&c, &store, "POST /v1/api-keys", "k1", &body)
+            .await
+            .unwrap(),
+        Claim::Fresh
+    );
+    let g = tenant(&store, "globex").await;
+    assert_eq!(
+        claim(&platform_caller(g, Role::Admin), &store, route, "k1", &body)
+            .await
+            .unwrap(),
+        Claim::Fresh
+    );
+
+    store.clock.advance(Duration::hours(25));
+    assert_eq!(
+        claim(&c, &store, route, "k1", &other).await.unwrap(),
+        Claim::Fresh,
+        "expired after 24 hours"
+    );
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_released_or_abandoned_key_may_run_again(pool: PgPool) {
+    let store = store(pool);
+    let t = tenant(&store, "acme").await;
+    let c = platform_caller(t, Role::Admin);
+    let body = fingerprint("POST /x", b"");
+    assert_eq!(
+        claim(&c, &store, "POST /x", "k", &body).await.unwrap(),
+        Claim::Fresh
+    );
+    release(&c, &store, "POST /x", "k").await.unwrap();
+    assert_eq!(
+        claim(&c, &store, "POST /x", "k", &body).await.unwrap(),
+        Claim::Fresh
+    );
+    store.clock.advance(Duration::minutes(6));
+    assert_eq!(
+        claim(&c, &store, "POST /x", "k", &body).await.unwrap(),
+        Claim::Fresh,
+        "its first request died"
+    );
+}
