@@ -5,21 +5,8 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("issue-key") {
-        let Ok(database_url) = std::env::var("DATABASE_URL") else {
-            eprintln!("issue-key needs DATABASE_URL");
-            return ExitCode::from(2);
-        };
-        return match server::operator::issue_key(&database_url, &args[1..]).await {
-            Ok((tenant, secret)) => {
-                println!("tenant_id={tenant}\nsecret={secret}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("issue-key: {error:#}");
-                ExitCode::FAILURE
-            }
-        };
+    if let Some(command) = args.first().filter(|a| !a.starts_with('-')) {
+        return operator_command(command, &args[1..]).await;
     }
     let config = match server::config::Config::from_env() {
         Ok(config) => config,
@@ -37,6 +24,31 @@ async fn main() -> ExitCode {
         Err(error) => {
             tracing::error!("{error:#}");
             eprintln!("Lectern stopped: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The platform operator's commands (see `server::operator`).
+async fn operator_command(command: &str, args: &[String]) -> ExitCode {
+    let Ok(database_url) = std::env::var("DATABASE_URL") else {
+        eprintln!("{command} needs DATABASE_URL");
+        return ExitCode::from(2);
+    };
+    let result = match command {
+        "issue-key" => server::operator::issue_key(&database_url, args)
+            .await
+            .map(|(tenant, secret)| println!("tenant_id={tenant}\nsecret={secret}")),
+        "set-limits" => server::operator::set_limits(&database_url, args).await,
+        other => {
+            eprintln!("unknown command {other:?}; the commands are issue-key and set-limits");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{command}: {error:#}");
             ExitCode::FAILURE
         }
     }

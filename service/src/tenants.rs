@@ -71,6 +71,30 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Sets a tenant's API rate limits (requests a minute and an hour): platform work.
+pub async fn set_rate_limits(
+    pool: &PgPool,
+    tenant: TenantId,
+    per_minute: i32,
+    per_hour: i32,
+) -> Result<(), ServiceError> {
+    if per_minute < 1 || per_hour < 1 {
+        return Err(ServiceError::invalid(
+            "limits",
+            "Limits are whole numbers of at least 1.",
+        ));
+    }
+    sqlx::query!(
+        "update tenant set requests_per_minute = $1, requests_per_hour = $2 where id = $3",
+        per_minute,
+        per_hour,
+        tenant.as_uuid()
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// The caller's tenant, as its admins see it.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn settings(caller: &Caller, store: &Store) -> Result<TenantSettings, ServiceError> {
