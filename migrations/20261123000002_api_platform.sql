@@ -80,18 +80,23 @@ begin
 end $$;
 revoke all on rate_limit_bucket from lectern_app;
 
--- The first response to a mutating request with an `Idempotency-Key`, kept 24 hours.
+-- The first response to a mutating request with an `Idempotency-Key`, kept 24 hours. Keys are
+-- the caller's own: two API keys of one tenant never share a record, so one key's stored answer can
+-- neither stand in for another's request nor skip its role check.
 create table idempotency_record (
     tenant_id      uuid not null references tenant (id) on delete cascade,
+    -- The API key (or user) that sent the request.
+    principal      uuid not null,
     route          text not null,
     idem_key       text not null check (length(idem_key) between 1 and 255),
     request_hash   bytea not null,
+    -- HMAC-SHA256 of route and body under the server's secret: a body may hold a password.
     -- Null while the first request is still running.
     status_code    integer,
     response_body  bytea,
     created_at     timestamptz not null,
     expires_at     timestamptz not null,
-    primary key (tenant_id, route, idem_key)
+    primary key (tenant_id, principal, route, idem_key)
 );
 create index idempotency_record_expiry on idempotency_record (expires_at);
 

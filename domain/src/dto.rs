@@ -104,9 +104,10 @@ pub struct ApiKeyView {
     pub last_used_at: Option<String>,
 }
 
-/// A key together with its secret: answered once, when the key is made or rotated.
+/// A key together with its secret: answered once, when the key is made or rotated. Its `Debug`
+/// leaves the secret out, so no log line can carry it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedApiKey {
     #[serde(flatten)]
     pub key: ApiKeyView,
@@ -158,4 +159,13 @@ pub struct AuditQuery {
 pub struct CursorPage<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+impl std::fmt::Debug for IssuedApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedApiKey")
+            .field("key", &self.key)
+            .field("secret", &"…")
+            .finish()
+    }
 }

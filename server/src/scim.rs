@@ -16,10 +16,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use service::auth::ClientIp;
 use service::users::{self, NewUser, UserPatch};
-use service::{rate_limit, Caller, ServiceError};
+use service::{Caller, ServiceError};
 
 use crate::state::AppState;
-use crate::v1::auth::{bearer_token, rate_limit_headers, TENANT_HEADER};
+use crate::v1::auth::{bearer_token, check_key, rate_limit_headers, TENANT_HEADER};
 use crate::v1::envelope::Meta;
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -40,6 +40,7 @@ pub struct ScimError {
     status: StatusCode,
     scim_type: Option<&'static str>,
     detail: String,
+    retry_after_seconds: Option<i64>,
 }
 
 impl ScimError {
@@ -48,6 +49,7 @@ impl ScimError {
             status,
             scim_type,
             detail: detail.into(),
+            retry_after_seconds: None,
         }
     }
 
@@ -69,7 +71,10 @@ impl ScimError {
         for field in error.details() {
             detail.push_str(&format!("; {}: {}", field.field, field.message));
         }
-        ScimError::new(status, scim_type, detail)
+        ScimError {
+            retry_after_seconds: error.retry_after_seconds(),
+            ..ScimError::new(status, scim_type, detail)
+        }
     }
 }
 
@@ -83,7 +88,13 @@ impl IntoResponse for ScimError {
         if let Some(scim_type) = self.scim_type {
             body["scimType"] = json!(scim_type);
         }
-        scim_json(self.status, &body)
+        let mut response = scim_json(self.status, &body);
+        if let Some(seconds) = self.retry_after_seconds {
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert("retry-after", value);
+            }
+        }
+        response
     }
 }
 
@@ -127,47 +138,23 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
             }
         },
     };
-    let request_meta = service::auth::RequestMeta {
-        request_id: meta.request_id.clone(),
-        ip: request.extensions().get::<ClientIp>().map(|c| c.0),
-        user_agent: None,
+    let ip = request.extensions().get::<ClientIp>().map(|c| c.0);
+    let (caller, decision) = match check_key(&state, &token, tenant, &meta, ip).await {
+        Ok(checked) => checked,
+        Err((error, decision)) => {
+            let mut response = ScimError::from_service(&meta, error).into_response();
+            if let Some(decision) = decision {
+                rate_limit_headers(response.headers_mut(), &decision);
+            }
+            return response;
+        }
     };
-    let store = &state.store;
-    let authenticated =
-        match service::api_keys::authenticate(store, &token, tenant, &request_meta).await {
-            Ok(authenticated) => authenticated,
-            Err(error) => return ScimError::from_service(&meta, error).into_response(),
-        };
-    if let Err(error) = authenticated.caller.require_admin() {
-        return ScimError::from_service(&meta, error).into_response();
-    }
-    let bucket = rate_limit::tenant_bucket(authenticated.caller.tenant_id);
-    let decision = match rate_limit::take(
-        &store.pool,
-        &bucket,
-        authenticated.requests_per_minute,
-        authenticated.requests_per_hour,
-        store.clock.now(),
-    )
-    .await
-    {
-        Ok(decision) => decision,
-        Err(error) => return ScimError::from_service(&meta, error).into_response(),
-    };
-    let mut response = match decision.into_result() {
-        Ok(_) => {
-            request
-                .extensions_mut()
-                .insert(ScimCaller(authenticated.caller));
+    let mut response = match caller.require_admin() {
+        Ok(()) => {
+            request.extensions_mut().insert(ScimCaller(caller));
             next.run(request).await
         }
-        Err(error) => {
-            let mut response = ScimError::from_service(&meta, error).into_response();
-            if let Ok(value) = HeaderValue::from_str(&decision.retry_after_seconds.to_string()) {
-                response.headers_mut().insert("retry-after", value);
-            }
-            response
-        }
+        Err(error) => ScimError::from_service(&meta, error).into_response(),
     };
     rate_limit_headers(response.headers_mut(), &decision);
     response
@@ -341,18 +328,13 @@ async fn create(
     let role = user["roles"][0]["value"]
         .as_str()
         .unwrap_or(Role::Student.as_str());
-    let input = NewUser::parse(email, &name, role, None).map_err(fail)?;
+    let mut input = NewUser::parse(email, &name, role, None).map_err(fail)?;
+    if let Some(active) = user.get("active").and_then(active_value) {
+        input.status = status_of(active);
+    }
     let created = users::create(&caller, &state.store, input, &state.config.public_url)
         .await
         .map_err(fail)?;
-    let created = match user.get("active").and_then(active_value) {
-        Some(false) => {
-            users::set_status(&caller, &state.store, created.id, UserStatus::Deactivated)
-                .await
-                .map_err(fail)?
-        }
-        _ => created,
-    };
     Ok(scim_json(StatusCode::CREATED, &resource(&created)))
 }
 

@@ -89,7 +89,8 @@ impl NewApiKey {
 fn parse_expiry(raw: &str) -> Result<OffsetDateTime, FieldError> {
     let at = crate::audit_log::parse_instant("expires_at", raw)?;
     if raw.len() == 10 {
-        Ok(at + Duration::days(1))
+        // Within the years parse_instant allows, a day more cannot overflow.
+        Ok(at.saturating_add(Duration::days(1)))
     } else {
         Ok(at)
     }

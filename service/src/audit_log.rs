@@ -108,7 +108,11 @@ fn any_public_id(text: &str) -> Option<Uuid> {
         .ok()
 }
 
-/// RFC 3339, or a bare date meaning the start of that day in UTC.
+/// The years an instant may fall in: far enough for any real date, and away from the edges of what
+/// the time and database types can hold, where arithmetic and conversion to UTC would fail.
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=9000;
+
+/// RFC 3339, or a bare date meaning the start of that day in UTC; always answered in UTC.
 pub fn parse_instant(field: &str, raw: &str) -> Result<OffsetDateTime, FieldError> {
     let raw = raw.trim();
     OffsetDateTime::parse(raw, &Rfc3339)
@@ -118,10 +122,12 @@ pub fn parse_instant(field: &str, raw: &str) -> Result<OffsetDateTime, FieldErro
                 .ok()
                 .map(|d| d.midnight().assume_utc())
         })
+        .and_then(|at| at.checked_to_offset(time::UtcOffset::UTC))
+        .filter(|at| YEARS.contains(&at.year()))
         .ok_or_else(|| {
             FieldError::new(
                 field,
-                "Give a date (2026-11-23) or a time in RFC 3339 (2026-11-23T14:00:00Z).",
+                "Give a date (2026-11-23) or a time in RFC 3339 (2026-11-23T14:00:00Z) between the years 1970 and 9000.",
             )
         })
 }

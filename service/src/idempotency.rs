@@ -1,9 +1,12 @@
 //! Idempotency keys for mutating `/v1` requests: the first response is kept per (tenant, route, key)
 //! for 24 hours and replayed to retries; the same key with another body, or while the first request
-//! still runs, is refused. Responses that carry a secret are stored with the secret taken out.
+//! still runs, is refused. Responses that carry a secret are stored with the secret taken out. Each
+//! API key (or user) has its own keys: a record never answers another caller's request.
 
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
 use crate::db::tenant_tx;
 use crate::{Caller, ServiceError, Store};
@@ -22,13 +25,27 @@ pub enum Claim {
     Replay { status: u16, body: Vec<u8> },
 }
 
-/// The fingerprint of a request: its method, path and body.
-pub fn fingerprint(route: &str, body: &[u8]) -> Vec<u8> {
-    let mut hasher = Sha256::new();
-    hasher.update(route.as_bytes());
-    hasher.update([0]);
-    hasher.update(body);
-    hasher.finalize().to_vec()
+/// The fingerprint of a request (its method, path and body): an HMAC under the server's secret, so
+/// a stored fingerprint reveals nothing of a body that holds a password.
+pub fn fingerprint(secret: &[u8], route: &str, body: &[u8]) -> Vec<u8> {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(mac) => mac,
+        // HMAC takes keys of any length; this arm cannot run.
+        Err(_) => return Vec::new(),
+    };
+    mac.update(route.as_bytes());
+    mac.update(&[0]);
+    mac.update(body);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Whose record it is: the API key, or the user, that sent the request.
+fn principal(caller: &Caller) -> Uuid {
+    caller
+        .api_key_id
+        .map(|k| k.as_uuid())
+        .or(caller.user_id.map(|u| u.as_uuid()))
+        .unwrap_or_default()
 }
 
 /// Checks a key's length and characters (printable ASCII, 1–255).
@@ -55,9 +72,9 @@ pub async fn claim(
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     // Claims an unused key, or takes over one that expired or whose first request died.
     let claimed = sqlx::query_scalar!(
-        r#"insert into idempotency_record as r (tenant_id, route, idem_key, request_hash, created_at, expires_at)
-           values ($1, $2, $3, $4, $5, $6)
-           on conflict (tenant_id, route, idem_key) do update
+        r#"insert into idempotency_record as r (tenant_id, principal, route, idem_key, request_hash, created_at, expires_at)
+           values ($1, $8, $2, $3, $4, $5, $6)
+           on conflict (tenant_id, principal, route, idem_key) do update
               set request_hash = excluded.request_hash, status_code = null, response_body = null,
                   created_at = excluded.created_at, expires_at = excluded.expires_at
             where r.expires_at <= $5 or (r.status_code is null and r.created_at <= $7)
@@ -69,6 +86,7 @@ pub async fn claim(
         now,
         now + RETENTION,
         now - ABANDONED_AFTER,
+        principal(caller),
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -79,10 +97,11 @@ pub async fn claim(
     }
     let existing = sqlx::query!(
         "select request_hash, status_code, response_body from idempotency_record
-         where tenant_id = $1 and route = $2 and idem_key = $3",
+         where tenant_id = $1 and principal = $4 and route = $2 and idem_key = $3",
         caller.tenant_id.as_uuid(),
         route,
         key,
+        principal(caller),
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -117,12 +136,13 @@ pub async fn finish(
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     sqlx::query!(
         "update idempotency_record set status_code = $1, response_body = $2
-         where tenant_id = $3 and route = $4 and idem_key = $5",
+         where tenant_id = $3 and principal = $6 and route = $4 and idem_key = $5",
         i32::from(status),
         body,
         caller.tenant_id.as_uuid(),
         route,
         key,
+        principal(caller),
     )
     .execute(&mut *tx)
     .await?;
@@ -139,10 +159,12 @@ pub async fn release(
 ) -> Result<(), ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     sqlx::query!(
-        "delete from idempotency_record where tenant_id = $1 and route = $2 and idem_key = $3 and status_code is null",
+        "delete from idempotency_record
+         where tenant_id = $1 and principal = $4 and route = $2 and idem_key = $3 and status_code is null",
         caller.tenant_id.as_uuid(),
         route,
         key,
+        principal(caller),
     )
     .execute(&mut *tx)
     .await?;

@@ -46,6 +46,12 @@ pub fn ip_bucket(ip: std::net::IpAddr) -> String {
     format!("ip:{}", crate::auth::throttle_key(ip))
 }
 
+/// The bucket of one client address's failed API authentications, apart from its sign-ins: a
+/// misconfigured integration behind a shared address must not lock its people out of signing in.
+pub fn api_auth_bucket(ip: std::net::IpAddr) -> String {
+    format!("api-auth:{}", crate::auth::throttle_key(ip))
+}
+
 /// Takes a token from `bucket`. Platform-level: buckets belong to no tenant.
 pub async fn take(
     pool: &sqlx::PgPool,

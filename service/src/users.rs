@@ -181,13 +181,15 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-/// A new user, as an admin enters it. Without a password the user is invited by mail to set one.
+/// A new user, as an admin enters it. Without a password an active user is invited by mail to set
+/// one. Identity providers may provision a user deactivated, who is then not invited.
 #[derive(Debug)]
 pub struct NewUser {
     pub email: Email,
     pub name: DisplayName,
     pub role: Role,
     pub password: Option<Password>,
+    pub status: UserStatus,
 }
 
 impl NewUser {
@@ -211,6 +213,7 @@ impl NewUser {
                 name,
                 role,
                 password,
+                status: UserStatus::Active,
             }),
             (email, name, role, password) => Err(ServiceError::Validation(
                 [email.err(), name.err(), role.err(), password.err()]
@@ -255,13 +258,14 @@ pub async fn create(
     }
     let id = new_id();
     sqlx::query!(
-        "insert into app_user (id, tenant_id, email, name, role, password_hash) values ($1, $2, $3, $4, $5, $6)",
+        "insert into app_user (id, tenant_id, email, name, role, password_hash, status) values ($1, $2, $3, $4, $5, $6, $7)",
         id,
         caller.tenant_id.as_uuid(),
         input.email.as_str(),
         input.name.as_str(),
         input.role.as_str(),
         hash,
+        input.status.as_str(),
     )
     .execute(&mut *tx)
     .await
@@ -269,7 +273,8 @@ pub async fn create(
         ServiceError::conflict(ErrorCode::EmailTaken, "A user with this email already exists in this organisation.")
     })?;
     let user_id = UserId::from_uuid(id);
-    if input.password.is_none() {
+    let invited = input.password.is_none() && input.status == UserStatus::Active;
+    if invited {
         reset::issue_invitation(
             &mut tx,
             store,
@@ -286,7 +291,7 @@ pub async fn create(
         action: "user.created",
         target_type: Some("user"),
         target_id: Some(id),
-        data: json!({ "email": input.email.as_str(), "role": input.role.as_str(), "invited": input.password.is_none() }),
+        data: json!({ "email": input.email.as_str(), "role": input.role.as_str(), "status": input.status.as_str(), "invited": invited }),
     };
     audit::record(&mut tx, caller, entry).await?;
     let user = fetch(&mut tx, caller, user_id).await?;

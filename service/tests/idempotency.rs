@@ -5,9 +5,15 @@ mod common;
 use common::*;
 use domain::Role;
 use service::fixtures::platform_caller;
-use service::idempotency::{claim, fingerprint, finish, release, Claim};
+use service::idempotency::{claim, finish, release, Claim};
 use sqlx::PgPool;
 use time::Duration;
+
+const SECRET: &[u8] = b"the server's secret key, for tests";
+
+fn fingerprint(route: &str, body: &[u8]) -> Vec<u8> {
+    service::idempotency::fingerprint(SECRET, route, body)
+}
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn a_key_replays_its_first_response_and_refuses_another_body(pool: PgPool) {
@@ -87,5 +93,51 @@ async fn a_released_or_abandoned_key_may_run_again(pool: PgPool) {
         claim(&c, &store, "POST /x", "k", &body).await.unwrap(),
         Claim::Fresh,
         "its first request died"
+    );
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn each_key_has_its_own_records(pool: PgPool) {
+    let store = store(pool);
+    let t = tenant(&store, "acme").await;
+    let (a, _) = service::fixtures::api_key(&store, t, Role::Admin)
+        .await
+        .unwrap();
+    let (b, _) = service::fixtures::api_key(&store, t, Role::Student)
+        .await
+        .unwrap();
+    let as_key = |key| service::Caller {
+        api_key_id: Some(key),
+        ..platform_caller(t, Role::Admin)
+    };
+    let route = "POST /v1/admin/key/revoke";
+    let body = fingerprint(route, b"");
+    assert_eq!(
+        claim(&as_key(a), &store, route, "revoke-today", &body)
+            .await
+            .unwrap(),
+        Claim::Fresh
+    );
+    finish(&as_key(a), &store, route, "revoke-today", 200, b"a revoked")
+        .await
+        .unwrap();
+    assert_eq!(
+        claim(&as_key(b), &store, route, "revoke-today", &body)
+            .await
+            .unwrap(),
+        Claim::Fresh,
+        "another key's answer never stands in for this key's request"
+    );
+}
+
+#[test]
+fn fingerprints_depend_on_the_secret_route_and_body() {
+    let base = fingerprint("POST /v1/users", b"{}");
+    assert_eq!(base.len(), 32);
+    assert_ne!(base, fingerprint("POST /v1/users", b"{ }"));
+    assert_ne!(base, fingerprint("PATCH /v1/users", b"{}"));
+    assert_ne!(
+        base,
+        service::idempotency::fingerprint(b"another secret", "POST /v1/users", b"{}")
     );
 }

@@ -39,7 +39,7 @@ fn issued(meta: &Meta, issued: IssuedApiKey, created: bool) -> Response {
     with_replay_body(response, meta, stored)
 }
 
-#[utoipa::path(get, path = "/v1/api-keys", tag = "api-keys",
+#[utoipa::path(get, path = "/v1/api-keys", operation_id = "listApiKeys", tag = "api-keys",
     responses((status = 200, description = "The organisation's keys, newest first; never their secrets.", body = Envelope<Vec<ApiKeyView>>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -64,7 +64,7 @@ pub struct CreateBody {
 
 /// Makes a key. Its `secret` is in this answer only; a replay of the same `Idempotency-Key`
 /// answers the key without it and with `already_provisioned: true`.
-#[utoipa::path(post, path = "/v1/api-keys", tag = "api-keys", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/api-keys", operation_id = "createApiKey", tag = "api-keys", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = CreateBody,
     responses((status = 201, description = "The key and, this once, its secret.", body = Envelope<IssuedKeyDoc>)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -86,7 +86,7 @@ pub async fn create(
     Ok(issued(&meta, key, true))
 }
 
-#[utoipa::path(get, path = "/v1/api-keys/{id}", tag = "api-keys", params(("id" = ApiKeyId, Path)),
+#[utoipa::path(get, path = "/v1/api-keys/{id}", operation_id = "getApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path)),
     responses((status = 200, description = "The key.", body = Envelope<ApiKeyView>)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -109,7 +109,7 @@ pub struct RotateBody {
 }
 
 /// Gives a key a new secret (answered once); the old one works for `overlap_seconds` more.
-#[utoipa::path(post, path = "/v1/api-keys/{id}/rotate", tag = "api-keys", params(("id" = ApiKeyId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/api-keys/{id}/rotate", operation_id = "rotateApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
     request_body(content = Option<RotateBody>, description = "Optional."),
     responses((status = 200, description = "The key and its new secret.", body = Envelope<IssuedKeyDoc>)))]
 pub async fn rotate(
@@ -124,7 +124,7 @@ pub async fn rotate(
 }
 
 /// Revokes a key and every secret it had, at once. Revoking a revoked key changes nothing.
-#[utoipa::path(post, path = "/v1/api-keys/{id}/revoke", tag = "api-keys", params(("id" = ApiKeyId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/api-keys/{id}/revoke", operation_id = "revokeApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
     responses((status = 200, description = "The revoked key.", body = Envelope<ApiKeyView>)))]
 pub async fn revoke(
     State(state): State<AppState>,
@@ -137,7 +137,7 @@ pub async fn revoke(
 }
 
 /// `POST /v1/admin/key/rotate`: the calling key gets a new secret.
-#[utoipa::path(post, path = "/v1/admin/key/rotate", tag = "api-keys", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/admin/key/rotate", operation_id = "rotateOwnKey", tag = "api-keys", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
     request_body(content = Option<RotateBody>, description = "Optional."),
     responses((status = 200, description = "The calling key and its new secret.", body = Envelope<IssuedKeyDoc>)))]
 pub async fn rotate_own(
@@ -151,7 +151,7 @@ pub async fn rotate_own(
 }
 
 /// `POST /v1/admin/key/revoke`: the calling key revokes itself.
-#[utoipa::path(post, path = "/v1/admin/key/revoke", tag = "api-keys", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/admin/key/revoke", operation_id = "revokeOwnKey", tag = "api-keys", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
     responses((status = 200, description = "The calling key, revoked.", body = Envelope<ApiKeyView>)))]
 pub async fn revoke_own(
     State(state): State<AppState>,
@@ -201,7 +201,7 @@ async fn revoke_key(
 }
 
 /// `DELETE /v1/api-keys/{id}`: the same as `POST …/revoke`.
-#[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api-keys", params(("id" = ApiKeyId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(delete, path = "/v1/api-keys/{id}", operation_id = "deleteApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
     responses((status = 200, description = "The revoked key.", body = Envelope<ApiKeyView>)))]
 pub async fn delete(
     state: State<AppState>,

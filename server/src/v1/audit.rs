@@ -19,7 +19,7 @@ use crate::state::AppState;
 const EXPORT_BATCH: u32 = 500;
 
 /// The audit log, newest first; pass `meta.next_cursor` back as `cursor` for older entries.
-#[utoipa::path(get, path = "/v1/admin/audit-log", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, path = "/v1/admin/audit-log", operation_id = "listAuditLog", tag = "audit", params(AuditQuery),
     responses((status = 200, description = "A page of entries.", body = CursorEnvelope<AuditEventView>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -37,7 +37,7 @@ pub async fn list(
 
 /// Every matching entry as NDJSON (one JSON object a line), streamed; `limit` and `cursor` are ignored
 /// but for where to start.
-#[utoipa::path(get, path = "/v1/admin/audit-log/export", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, path = "/v1/admin/audit-log/export", operation_id = "exportAuditLog", tag = "audit", params(AuditQuery),
     responses((status = 200, description = "One entry a line.", content_type = "application/x-ndjson", body = AuditEventView)))]
 pub async fn export(
     State(state): State<AppState>,

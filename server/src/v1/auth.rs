@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use domain::{ErrorCode, TenantId};
 use service::auth::ClientIp;
 use service::rate_limit::{self, Decision};
-use service::ServiceError;
+use service::{Caller, ServiceError};
 
 use super::envelope::{ApiError, Meta};
 use super::extract::{malformed, ApiCaller};
@@ -35,6 +35,34 @@ pub async fn authenticate(
         Ok(tenant) => tenant,
         Err(message) => return malformed(&meta, message).into_response(),
     };
+    match check_key(&state, &token, Some(tenant), &meta, ip).await {
+        Ok((caller, decision)) => {
+            request.extensions_mut().insert(ApiCaller(caller));
+            let mut response = next.run(request).await;
+            rate_limit_headers(response.headers_mut(), &decision);
+            response
+        }
+        Err((error, decision)) => {
+            let mut response = ApiError::from_service(&meta, error).into_response();
+            if let Some(decision) = decision {
+                rate_limit_headers(response.headers_mut(), &decision);
+            }
+            response
+        }
+    }
+}
+
+/// The one check of a presented key, for `/v1` and SCIM alike: the key (against `tenant` when the
+/// request names one), then a token from the tenant's bucket. A refusal comes with the bucket's
+/// state when there is one to report. A failed authentication draws on the client address's bucket
+/// of failed API authentications, so keys cannot be guessed at full speed: past it, it is a 429.
+pub async fn check_key(
+    state: &AppState,
+    token: &str,
+    tenant: Option<TenantId>,
+    meta: &Meta,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(Caller, Decision), (ServiceError, Option<Decision>)> {
     let request_meta = service::auth::RequestMeta {
         request_id: meta.request_id.clone(),
         ip,
@@ -42,61 +70,48 @@ pub async fn authenticate(
     };
     let store = &state.store;
     let authenticated =
-        match service::api_keys::authenticate(store, &token, Some(tenant), &request_meta).await {
+        match service::api_keys::authenticate(store, token, tenant, &request_meta).await {
             Ok(authenticated) => authenticated,
-            Err(error) => return refuse_with_ip_limit(&state, &meta, ip, error).await,
+            Err(error) => return Err(throttle_failed_auth(state, ip, error).await),
         };
-    let decision = match rate_limit::take(
+    let decision = rate_limit::take(
         &store.pool,
-        &rate_limit::tenant_bucket(tenant),
+        &rate_limit::tenant_bucket(authenticated.caller.tenant_id),
         authenticated.requests_per_minute,
         authenticated.requests_per_hour,
         store.clock.now(),
     )
     .await
-    {
-        Ok(decision) => decision,
-        Err(error) => return ApiError::from_service(&meta, error).into_response(),
-    };
-    let mut response = match decision.into_result() {
-        Ok(_) => {
-            request
-                .extensions_mut()
-                .insert(ApiCaller(authenticated.caller));
-            next.run(request).await
-        }
-        Err(error) => ApiError::from_service(&meta, error).into_response(),
-    };
-    rate_limit_headers(response.headers_mut(), &decision);
-    response
+    .map_err(|error| (error, None))?;
+    match decision.into_result() {
+        Ok(_) => Ok((authenticated.caller, decision)),
+        Err(error) => Err((error, Some(decision))),
+    }
 }
 
-/// A failed authentication also draws on the client address's public bucket, so keys cannot be
-/// guessed at full speed: past it, the answer is 429.
-async fn refuse_with_ip_limit(
+async fn throttle_failed_auth(
     state: &AppState,
-    meta: &Meta,
     ip: Option<std::net::IpAddr>,
     error: ServiceError,
-) -> Response {
-    if let Some(ip) = ip {
-        let taken = rate_limit::take(
-            &state.store.pool,
-            &rate_limit::ip_bucket(ip),
-            rate_limit::PUBLIC_PER_MINUTE,
-            rate_limit::PUBLIC_PER_HOUR,
-            state.store.clock.now(),
-        )
-        .await;
-        if let Ok(decision) = taken {
-            if let Err(limited) = decision.into_result() {
-                let mut response = ApiError::from_service(meta, limited).into_response();
-                rate_limit_headers(response.headers_mut(), &decision);
-                return response;
-            }
-        }
+) -> (ServiceError, Option<Decision>) {
+    let Some(ip) = ip else {
+        return (error, None);
+    };
+    let taken = rate_limit::take(
+        &state.store.pool,
+        &rate_limit::api_auth_bucket(ip),
+        rate_limit::PUBLIC_PER_MINUTE,
+        rate_limit::PUBLIC_PER_HOUR,
+        state.store.clock.now(),
+    )
+    .await;
+    match taken {
+        Ok(decision) => match decision.into_result() {
+            Err(limited) => (limited, Some(decision)),
+            Ok(_) => (error, None),
+        },
+        Err(_) => (error, None),
     }
-    ApiError::from_service(meta, error).into_response()
 }
 
 pub fn bearer_token(headers: &HeaderMap) -> Option<String> {

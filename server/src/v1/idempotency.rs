@@ -59,14 +59,42 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return malformed(&meta, "The body is larger than 1 MiB.").into_response();
     };
-    let fingerprint = idempotency::fingerprint(&route, &body);
-    let store = &state.store;
-    match idempotency::claim(&caller, store, &route, &key, &fingerprint).await {
+    let fingerprint = idempotency::fingerprint(&state.config.secret_key, &route, &body);
+    match idempotency::claim(&caller, &state.store, &route, &key, &fingerprint).await {
         Ok(Claim::Fresh) => {}
         Ok(Claim::Replay { status, body }) => return replay(status, body),
         Err(error) => return ApiError::from_service(&meta, error).into_response(),
     }
-    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    // A client that hangs up must not leave the change made but its answer unstored (its retry
+    // would run the change again): the request and the storing of its answer run to the end in a
+    // task of their own.
+    let request = Request::from_parts(parts, Body::from(body));
+    let finished = tokio::spawn(run_and_store(
+        state,
+        meta.clone(),
+        caller,
+        route,
+        key,
+        next,
+        request,
+    ))
+    .await;
+    finished.unwrap_or_else(|_| {
+        ApiError::new(&meta, domain::ErrorCode::Internal, "The request failed.").into_response()
+    })
+}
+
+async fn run_and_store(
+    state: AppState,
+    meta: Meta,
+    caller: service::Caller,
+    route: String,
+    key: String,
+    next: Next,
+    request: Request,
+) -> Response {
+    let store = &state.store;
+    let response = next.run(request).await;
     if response.status().is_server_error() {
         if let Err(error) = idempotency::release(&caller, store, &route, &key).await {
             tracing::error!(request_id = %meta.request_id, ?error, "could not release an idempotency key");

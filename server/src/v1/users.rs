@@ -25,7 +25,7 @@ pub struct ListParams {
     pub per_page: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/v1/users", tag = "users", params(ListParams),
+#[utoipa::path(get, path = "/v1/users", operation_id = "listUsers", tag = "users", params(ListParams),
     responses((status = 200, description = "A page of users; totals in `meta`.", body = PageEnvelope<UserView>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -67,7 +67,7 @@ pub struct CreateBody {
 
 /// Provisions a user; without a password, an invitation mail lets them choose one. Writes a
 /// `user.provisioned` event.
-#[utoipa::path(post, path = "/v1/users", tag = "users", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/users", operation_id = "createUser", tag = "users", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = CreateBody,
     responses((status = 201, description = "The new user.", body = Envelope<UserView>)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -89,7 +89,7 @@ pub async fn create(
     Ok(ApiOk::created(&meta, user))
 }
 
-#[utoipa::path(get, path = "/v1/users/{id}", tag = "users", params(("id" = UserId, Path)),
+#[utoipa::path(get, path = "/v1/users/{id}", operation_id = "getUser", tag = "users", params(("id" = UserId, Path)),
     responses((status = 200, description = "The user.", body = Envelope<UserView>)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -113,7 +113,7 @@ pub struct PatchBody {
 }
 
 /// Renames and/or deactivates or reactivates a user, in one change.
-#[utoipa::path(patch, path = "/v1/users/{id}", tag = "users", params(("id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = PatchBody,
+#[utoipa::path(patch, path = "/v1/users/{id}", operation_id = "updateUser", tag = "users", params(("id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = PatchBody,
     responses((status = 200, description = "The user after the change.", body = Envelope<UserView>)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -157,7 +157,7 @@ pub struct RoleBody {
 }
 
 /// Changes a user's role; the organisation always keeps one active admin (`user.last_admin`).
-#[utoipa::path(patch, path = "/v1/users/{id}/role", tag = "users", params(("id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = RoleBody,
+#[utoipa::path(patch, path = "/v1/users/{id}/role", operation_id = "changeUserRole", tag = "users", params(("id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = RoleBody,
     responses((status = 200, description = "The user after the change.", body = Envelope<UserView>)))]
 pub async fn change_role(
     State(state): State<AppState>,

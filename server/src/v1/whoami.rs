@@ -17,7 +17,7 @@ pub struct WhoAmI {
     pub api_key_id: Option<ApiKeyId>,
 }
 
-#[utoipa::path(get, path = "/v1/whoami", tag = "api-keys",
+#[utoipa::path(get, path = "/v1/whoami", operation_id = "whoami", tag = "api-keys",
     responses((status = 200, description = "The calling key, its tenant and role.", body = Envelope<WhoAmI>)))]
 pub async fn whoami(meta: Meta, ApiCaller(caller): ApiCaller) -> ApiOk<WhoAmI> {
     ApiOk::new(

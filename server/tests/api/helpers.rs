@@ -16,6 +16,7 @@ pub use service::fixtures::PASSWORD;
 pub struct TestApp {
     pub base: String,
     pub store: Store,
+    pub config: Arc<Config>,
 }
 
 pub async fn spawn_app(pool: PgPool) -> TestApp {
@@ -43,7 +44,8 @@ pub async fn spawn_app_with_clock(pool: PgPool, clock: Clock) -> TestApp {
     })
     .unwrap();
     let store = Store::new(pool, clock);
-    let app = server::startup::build_app(Arc::new(config), store.clone())
+    let config = Arc::new(config);
+    let app = server::startup::build_app(config.clone(), store.clone())
         .await
         .unwrap();
     tokio::spawn(async move {
@@ -54,7 +56,11 @@ pub async fn spawn_app_with_clock(pool: PgPool, clock: Clock) -> TestApp {
         .await
         .unwrap();
     });
-    TestApp { base, store }
+    TestApp {
+        base,
+        store,
+        config,
+    }
 }
 
 /// A client that keeps cookies, like a browser, but shows redirects instead of following them.

@@ -95,12 +95,18 @@ async fn a_replay_while_the_first_request_runs_is_409(pool: PgPool) {
     assert_eq!(users, 1);
 
     // Deterministic: a first request that is still running holds its key.
+    let key_id: uuid::Uuid = sqlx::query_scalar("select key_id from api_key_secret s join api_key k on k.id = s.key_id where k.name = 'Admin key'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    let body_bytes = serde_json::to_vec(&body).unwrap();
     sqlx::query(
-        "insert into idempotency_record (tenant_id, route, idem_key, request_hash, created_at, expires_at)
-         values ($1, 'POST /v1/users', 'held', $2, now(), now() + interval '1 day')",
+        "insert into idempotency_record (tenant_id, principal, route, idem_key, request_hash, created_at, expires_at)
+         values ($1, $3, 'POST /v1/users', 'held', $2, now(), now() + interval '1 day')",
     )
     .bind(t.as_uuid())
-    .bind(service::idempotency::fingerprint("POST /v1/users", &serde_json::to_vec(&body).unwrap()))
+    .bind(service::idempotency::fingerprint(&app.config.secret_key, "POST /v1/users", &body_bytes))
+    .bind(key_id)
     .execute(&app.store.pool)
     .await
     .unwrap();
@@ -168,4 +174,29 @@ async fn a_bad_idempotency_key_is_refused(pool: PgPool) {
         )
     );
     assert_eq!(body["error"]["details"][0]["field"], "Idempotency-Key");
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn one_keys_record_never_answers_another_key(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let first = app.key(t, Role::Student).await;
+    let second = app.key(t, Role::Teacher).await;
+    for secret in [&first, &second] {
+        let (status, headers, body) = send(
+            app.v1(Method::POST, "/v1/admin/key/revoke", secret, t)
+                .header("idempotency-key", "revoke-leaked-key"),
+        )
+        .await;
+        assert_eq!(
+            (status, body["data"]["status"].as_str()),
+            (StatusCode::OK, Some("revoked")),
+            "{body}"
+        );
+        assert!(headers.get("idempotent-replayed").is_none());
+    }
+    for secret in [&first, &second] {
+        let (_, _, body) = send(app.v1(Method::GET, "/v1/whoami", secret, t)).await;
+        assert_eq!(code(&body), "auth.token_revoked");
+    }
 }

@@ -142,6 +142,18 @@ async fn admins_make_list_rotate_and_revoke_keys(pool: PgPool) {
         .map(|d| d["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["name", "role", "expires_at"]);
+    for far in ["9999-12-31", "9999-12-31T23:59:59-01:00", "1969-07-20"] {
+        let (status, _, body) = send(
+            app.v1(Method::POST, "/v1/api-keys", &admin, t)
+                .json(&json!({ "name": "far", "role": "student", "expires_at": far })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["details"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("expires_at")),
+            "{far}"
+        );
+    }
 
     let (status, _, body) = send(
         app.v1(

@@ -115,6 +115,16 @@ async fn the_document_names_every_error_code_and_the_security_schemes(pool: PgPo
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["tenant"]["name"], "X-Tenant-Id");
+    let mut operation_ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(
+                !id.is_empty() && operation_ids.insert(id.to_string()),
+                "{method} {path}: operationId {id:?} is missing or not unique"
+            );
+        }
+    }
     let create = &doc["paths"]["/v1/api-keys"]["post"];
     assert!(create["parameters"]
         .as_array()

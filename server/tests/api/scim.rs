@@ -214,3 +214,29 @@ async fn only_admin_keys_of_the_tenant_may_provision(pool: PgPool) {
     .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_user_provisioned_inactive_is_stored_so_and_not_invited(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let key = app.key(t, Role::Admin).await;
+    let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "later@acme.test", "displayName": "Later", "active": false });
+    let (status, created) = scim(
+        reqwest::Client::new()
+            .post(app.url("/scim/v2/Users"))
+            .bearer_auth(&key)
+            .json(&body),
+    )
+    .await;
+    assert_eq!(
+        (status, created["active"].as_bool()),
+        (StatusCode::CREATED, Some(false)),
+        "{created}"
+    );
+    let mails: i64 =
+        sqlx::query_scalar("select count(*) from mail_outbox where to_address = 'later@acme.test'")
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+    assert_eq!(mails, 0);
+}
