@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use domain::dto::{ApiKeyView, IssuedApiKey};
-use domain::{ApiKeyId, ErrorCode};
+use domain::{ApiKeyId, ErrorCode, Role};
 use serde::{Deserialize, Serialize};
 use service::api_keys::{self, NewApiKey};
 use service::ServiceError;
@@ -55,10 +55,13 @@ pub async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
+    #[schema(min_length = 1, max_length = 100, example = "HR sync")]
     pub name: String,
-    /// The role the key acts with: `student`, `teacher` or `admin`.
+    /// The role the key acts with.
+    #[schema(value_type = Role)]
     pub role: String,
     /// RFC 3339, or a date meaning the end of that day (UTC); none for a key that does not expire.
+    #[schema(example = "2027-06-30")]
     pub expires_at: Option<String>,
 }
 
@@ -105,6 +108,7 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct RotateBody {
     /// How long the old secret keeps working, 0 (the default) to 604800 seconds.
+    #[schema(minimum = 0, maximum = 604800, example = 3600)]
     pub overlap_seconds: Option<i64>,
 }
 

@@ -7,6 +7,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use domain::dto::{AuditEventView, AuditQuery, CursorPage};
 use domain::AuditEventId;
+use futures_util::StreamExt;
 use service::audit_log::{self, AuditFilter};
 use service::{Caller, Store};
 
@@ -59,7 +60,9 @@ pub async fn export(
         pending: Some(first),
         request_id: meta.request_id.clone(),
     };
-    let stream = futures_util::stream::unfold(exporter, Exporter::next_chunk);
+    // Fused: a layer around the body (compression) may poll once more after the end, which a bare
+    // `unfold` answers with a panic.
+    let stream = futures_util::stream::unfold(exporter, Exporter::next_chunk).fuse();
     let mut response = Body::from_stream(stream).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

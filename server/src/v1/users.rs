@@ -18,10 +18,15 @@ type ApiResult<T> = Result<ApiOk<T>, ApiError>;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Part of a name or email.
     pub q: Option<String>,
+    #[param(value_type = Option<Role>)]
     pub role: Option<String>,
+    #[param(value_type = Option<UserStatus>)]
     pub status: Option<String>,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
@@ -58,10 +63,14 @@ pub async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
+    #[schema(format = Email, example = "ada@example.org")]
     pub email: String,
+    #[schema(min_length = 1, max_length = 100, example = "Ada Lovelace")]
     pub name: String,
+    #[schema(value_type = Role)]
     pub role: String,
     /// Without one, the user is invited by mail to choose a password.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: Option<String>,
 }
 
@@ -107,8 +116,9 @@ pub async fn get(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchBody {
+    #[schema(min_length = 1, max_length = 100, example = "Ada King")]
     pub name: Option<String>,
-    /// `active` or `deactivated`.
+    #[schema(value_type = Option<UserStatus>)]
     pub status: Option<String>,
 }
 
@@ -152,7 +162,7 @@ pub async fn update(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
-    /// `student`, `teacher` or `admin`.
+    #[schema(value_type = Role)]
     pub role: String,
 }
 

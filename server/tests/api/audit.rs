@@ -167,3 +167,29 @@ async fn only_admins_read_the_log(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_compressed_export_ends_cleanly_even_when_empty(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let admin = app.key(t, Role::Admin).await;
+    for filter in ["action=nothing.matches", "action=api_key."] {
+        let response = app
+            .v1(
+                Method::GET,
+                &format!("/v1/admin/audit-log/export?{filter}"),
+                &admin,
+                t,
+            )
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-encoding"], "gzip", "{filter}");
+        response.bytes().await.unwrap();
+    }
+    // The server is still there after both.
+    let (status, _, _) = send(app.v1(Method::GET, "/v1/whoami", &admin, t)).await;
+    assert_eq!(status, StatusCode::OK);
+}
