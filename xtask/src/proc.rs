@@ -46,8 +46,32 @@ pub fn is_root() -> bool {
     output(Command::new("id").arg("-u")).as_deref() == Some("0")
 }
 
+/// The command line as echoed to the log, with credentials left out.
 fn describe(cmd: &Command) -> String {
     let mut parts = vec![cmd.get_program().to_string_lossy().into_owned()];
-    parts.extend(cmd.get_args().map(|a| a.to_string_lossy().into_owned()));
+    parts.extend(cmd.get_args().map(|a| redact(&a.to_string_lossy())));
     parts.join(" ")
+}
+
+fn redact(arg: &str) -> String {
+    match arg.split_once(':') {
+        Some((name, _)) if name.eq_ignore_ascii_case("authorization") => {
+            format!("{name}: [redacted]")
+        }
+        _ => arg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn credentials_stay_out_of_the_echoed_command() {
+        assert_eq!(
+            redact("Authorization: Bearer ck_test_secret"),
+            "Authorization: [redacted]"
+        );
+        assert_eq!(redact("X-Tenant-Id: ten_1"), "X-Tenant-Id: ten_1");
+    }
 }
