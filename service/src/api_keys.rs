@@ -119,6 +119,17 @@ fn new_secret(is_test: bool) -> String {
     )
 }
 
+/// A fresh secret for the caller's tenant: `ck_test_…` for a test tenant, `ck_live_…` otherwise.
+async fn secret_for(tx: &mut Tx, caller: &Caller) -> Result<String, ServiceError> {
+    let is_test = sqlx::query_scalar!(
+        "select is_test from tenant where id = $1",
+        caller.tenant_id.as_uuid()
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(new_secret(is_test))
+}
+
 fn visible_prefix(secret: &str) -> String {
     secret
         .chars()
@@ -238,13 +249,7 @@ pub async fn create(
     caller.require_admin()?;
     let now = store.clock.now();
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let is_test = sqlx::query_scalar!(
-        "select is_test from tenant where id = $1",
-        caller.tenant_id.as_uuid()
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let secret = new_secret(is_test);
+    let secret = secret_for(&mut tx, caller).await?;
     let id = new_id();
     sqlx::query!(
         "insert into api_key (id, tenant_id, name, role, prefix, created_by, expires_at, created_at)
@@ -334,13 +339,7 @@ pub async fn rotate(
     )
     .execute(&mut *tx)
     .await?;
-    let is_test = sqlx::query_scalar!(
-        "select is_test from tenant where id = $1",
-        caller.tenant_id.as_uuid()
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let secret = new_secret(is_test);
+    let secret = secret_for(&mut tx, caller).await?;
     insert_secret(&mut tx, caller.tenant_id, id.as_uuid(), &secret, now).await?;
     sqlx::query!(
         "update api_key set prefix = $1 where tenant_id = $2 and id = $3",

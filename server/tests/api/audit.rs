@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::helpers::{code, send, spawn_app};
+use crate::helpers::{code, fields, send, spawn_app};
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn the_log_pages_by_cursor_filters_and_exports_as_ndjson(pool: PgPool) {
@@ -86,12 +86,7 @@ async fn the_log_pages_by_cursor_filters_and_exports_as_ndjson(pool: PgPool) {
     ))
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = body["error"]["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = fields(&body["error"]["details"]);
     assert_eq!(fields, ["limit", "actor", "since"]);
 
     let response = app

@@ -184,3 +184,13 @@ pub async fn send(request: reqwest::RequestBuilder) -> (StatusCode, HeaderMap, V
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
 }
+
+/// The fields an error's `details` names, in order.
+pub fn fields(details: &Value) -> Vec<&str> {
+    details
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect()
+}

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{code, send, spawn_app};
+use crate::helpers::{code, fields, send, spawn_app};
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn every_refusal_has_its_own_code_in_the_envelope(pool: PgPool) {
@@ -135,12 +135,7 @@ async fn admins_make_list_rotate_and_revoke_keys(pool: PgPool) {
             "request.validation_failed"
         )
     );
-    let fields: Vec<&str> = body["error"]["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = fields(&body["error"]["details"]);
     assert_eq!(fields, ["name", "role", "expires_at"]);
     for far in ["9999-12-31", "9999-12-31T23:59:59-01:00", "1969-07-20"] {
         let (status, _, body) = send(

@@ -5,7 +5,7 @@ use domain::Role;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{browser, spawn_app};
+use crate::helpers::{browser, fields, spawn_app};
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn a_student_calling_a_staff_server_function_gets_403(pool: PgPool) {
@@ -141,11 +141,6 @@ async fn invalid_input_names_each_field(pool: PgPool) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["code"], "request.validation_failed");
-    let fields: Vec<&str> = body["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = fields(&body["details"]);
     assert_eq!(fields, ["email", "name", "role"]);
 }

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{code, send, spawn_app};
+use crate::helpers::{code, fields, send, spawn_app};
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn an_admin_key_provisions_and_manages_users(pool: PgPool) {
@@ -155,12 +155,7 @@ async fn bad_input_is_refused_and_leaves_nothing_behind(pool: PgPool) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = body["error"]["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = fields(&body["error"]["details"]);
     assert_eq!(fields, ["email", "name", "role", "password"]);
 
     let (status, _, body) = send(
