@@ -68,15 +68,6 @@ pub struct TenantSettings {
     pub user_count: i64,
 }
 
-/// A published course as the catalog lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CourseCard {
-    pub id: crate::CourseId,
-    pub title: String,
-    pub summary: String,
-    pub quiz_count: i64,
-}
-
 /// A mail as the developer mailbox shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailView {

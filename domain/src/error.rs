@@ -70,6 +70,12 @@ error_codes! {
     EmailTaken = "user.email_taken", 409, "A user with this email already exists in the tenant.";
     LastAdmin = "user.last_admin", 409, "The tenant's last active admin cannot be demoted or deactivated.";
     TenantLimitReached = "tenant.limit_reached", 409, "The tenant has reached one of its limits.";
+    VersionConflict = "resource.version_conflict", 409, "Someone changed this since you read it; read it again and reapply your change.";
+    CourseSlugTaken = "course.slug_taken", 409, "Another course of the tenant has this slug.";
+    CourseHasNoLessons = "course.no_lessons", 409, "A course needs at least one lesson before it can be published.";
+    CourseHasEnrollments = "course.has_enrollments", 409, "A course with enrolled learners can only be deleted once it is archived.";
+    CourseArchived = "course.archived", 409, "The course is archived: unarchive it (publish or unpublish) first.";
+    EnrollmentClosed = "enrollment.closed", 403, "Self-enrolment is off for this course; a teacher or admin enrols learners.";
     RateLimitExceeded = "rate_limit.exceeded", 429, "Too many requests; retry after the time given.";
     ApiKeyInactive = "api_key.inactive", 409, "The API key is revoked or expired and cannot be rotated.";
     IdempotencyKeyReused = "idempotency.key_reused", 422, "This `Idempotency-Key` was used with another request body.";

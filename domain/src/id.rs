@@ -132,6 +132,18 @@ public_id!(
     QuizId, "quz"
 );
 public_id!(
+    /// A module of a course: an ordered group of lessons.
+    ModuleId, "mod"
+);
+public_id!(
+    /// A lesson within a module.
+    LessonId, "les"
+);
+public_id!(
+    /// A learner's enrolment in a course.
+    EnrollmentId, "enr"
+);
+public_id!(
     /// An API key of one tenant.
     ApiKeyId, "key"
 );

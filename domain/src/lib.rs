@@ -2,11 +2,17 @@
 //!
 //! Everything here compiles to wasm, so forms in the browser run the same checks as the service.
 
+// `value` defines the `text_enum!` macro that `course` uses, so it comes first.
+#[macro_use]
+pub mod value;
+pub mod course;
 pub mod dto;
 pub mod error;
 pub mod id;
-pub mod value;
 
+pub use course::{CourseStatus, CoverColor, EnrollmentStatus};
 pub use error::{ErrorCode, FieldError};
-pub use id::{ApiKeyId, AuditEventId, CourseId, QuizId, TenantId, UserId};
+pub use id::{
+    ApiKeyId, AuditEventId, CourseId, EnrollmentId, LessonId, ModuleId, QuizId, TenantId, UserId,
+};
 pub use value::{ApiKeyStatus, DisplayName, Email, Password, Role, Slug, TenantStatus, UserStatus};

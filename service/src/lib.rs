@@ -11,10 +11,12 @@ pub mod caller;
 pub mod clock;
 pub mod courses;
 pub mod db;
+pub mod enrollments;
 pub mod error;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod idempotency;
+pub mod learning;
 pub mod mail;
 pub mod outbox;
 pub mod password;

@@ -83,7 +83,7 @@ async fn seed_course(
 ) -> Result<(), ServiceError> {
     let course = new_id();
     sqlx::query!(
-        "insert into course (id, tenant_id, slug, title, summary, status, owner_id) values ($1, $2, $3, $4, $5, 'published', $6)",
+        "insert into course (id, tenant_id, slug, title, summary, status, owner_id, published_at) values ($1, $2, $3, $4, $5, 'published', $6, now())",
         course,
         tenant.as_uuid(),
         "intro-to-lectern",
@@ -93,6 +93,33 @@ async fn seed_course(
     )
     .execute(&mut **tx)
     .await?;
+    let module = new_id();
+    sqlx::query!(
+        "insert into course_module (id, tenant_id, course_id, title, position) values ($1, $2, $3, 'Getting started', 0)",
+        module,
+        tenant.as_uuid(),
+        course
+    )
+    .execute(&mut **tx)
+    .await?;
+    let lessons = [
+        ("Welcome", "Welcome to **Lectern**. Each course is made of modules, and each module of lessons.\n\nMark a lesson complete when you have read it: your progress shows on *My courses*."),
+        ("Finding your way", "- The **catalog** lists the courses you can join.\n- **My courses** shows those you are in, with your progress.\n- Lessons may hold text, videos, files and quizzes."),
+    ];
+    for (position, (title, text)) in (0i32..).zip(lessons) {
+        sqlx::query!(
+            "insert into lesson (id, tenant_id, course_id, module_id, title, position, blocks) values ($1, $2, $3, $4, $5, $6, $7)",
+            new_id(),
+            tenant.as_uuid(),
+            course,
+            module,
+            title,
+            position,
+            serde_json::json!([{ "kind": "markdown", "text": text }])
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
     sqlx::query!(
         "insert into quiz (id, tenant_id, course_id, title, time_limit_seconds, passing_score, max_attempts)
          values ($1, $2, $3, $4, 600, 70, 3)",

@@ -1,14 +1,308 @@
-//! The catalog of published courses.
+//! Course authoring for teachers and admins: courses, modules, lessons, staff and rosters. Each
+//! function is one service call; forms post their fields as strings, parsed by the service.
 
-use domain::dto::CourseCard;
+use domain::course::{CourseView, EnrollmentView, LessonView, RenderedBlock, RosterRow};
+use domain::dto::{Page, UserView};
+use domain::{CourseId, CourseStatus, LessonId, ModuleId, UserId};
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
-#[server(endpoint = "courses/published")]
-pub async fn published_courses() -> Result<Vec<CourseCard>, AppError> {
-    let (caller, ctx) = crate::ssr::caller().await?;
-    service::courses::published(&caller, &ctx.store)
+#[cfg(feature = "ssr")]
+use crate::ssr::{caller, service_error};
+#[cfg(feature = "ssr")]
+use service::courses;
+
+/// The courses a teacher sees on the authoring page: every course of the tenant.
+#[server(endpoint = "courses/teaching")]
+pub async fn teaching_courses(
+    q: Option<String>,
+    status: Option<CourseStatus>,
+    page: Option<u32>,
+) -> Result<Page<CourseView>, AppError> {
+    let (caller, ctx) = caller().await?;
+    caller.require_teacher().map_err(service_error)?;
+    let query = domain::course::CourseQuery {
+        q,
+        status,
+        page,
+        per_page: Some(20),
+    };
+    courses::list(&caller, &ctx.store, query)
         .await
-        .map_err(crate::ssr::service_error)
+        .map_err(service_error)
+}
+
+#[server(endpoint = "courses/create")]
+pub async fn create_course(title: String, summary: Option<String>) -> Result<CourseView, AppError> {
+    let (caller, ctx) = caller().await?;
+    let input =
+        courses::NewCourse::parse(&title, None, summary.as_deref(), None, None, None, None)
+            .map_err(service_error)?;
+    courses::create(&caller, &ctx.store, input)
+        .await
+        .map_err(service_error)
+}
+
+/// The whole course, for the editor.
+#[server(endpoint = "courses/get")]
+pub async fn get_course(id: CourseId) -> Result<CourseView, AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::get(&caller, &ctx.store, id)
+        .await
+        .map_err(service_error)
+}
+
+/// Saves the course's details. `self_enrollment` is a checkbox: present means on.
+#[server(endpoint = "courses/update")]
+pub async fn update_course(
+    id: CourseId,
+    title: String,
+    summary: String,
+    cover_color: String,
+    self_enrollment: Option<String>,
+    version: i32,
+) -> Result<CourseView, AppError> {
+    let (caller, ctx) = caller().await?;
+    let patch = courses::CoursePatch::parse(
+        Some(&title),
+        None,
+        Some(&summary),
+        Some(&cover_color),
+        None,
+        Some(self_enrollment.is_some()),
+        Some(version),
+    )
+    .map_err(service_error)?;
+    courses::update(&caller, &ctx.store, id, patch)
+        .await
+        .map_err(service_error)
+}
+
+/// Publishes (`published`), unpublishes (`draft`) or archives (`archived`) a course.
+#[server(endpoint = "courses/set-status")]
+pub async fn set_course_status(
+    id: CourseId,
+    status: String,
+    version: i32,
+) -> Result<CourseView, AppError> {
+    let (caller, ctx) = caller().await?;
+    let status = CourseStatus::parse("status", &status).map_err(|e| service_error(e.into()))?;
+    let store = &ctx.store;
+    match status {
+        CourseStatus::Published => courses::publish(&caller, store, id, Some(version)).await,
+        CourseStatus::Draft => courses::unpublish(&caller, store, id, Some(version)).await,
+        CourseStatus::Archived => courses::archive(&caller, store, id, Some(version)).await,
+    }
+    .map_err(service_error)
+}
+
+#[server(endpoint = "courses/delete")]
+pub async fn delete_course(id: CourseId, version: i32) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::delete(&caller, &ctx.store, id, Some(version))
+        .await
+        .map_err(service_error)?;
+    leptos_axum::redirect("/teach");
+    Ok(())
+}
+
+#[server(endpoint = "modules/create")]
+pub async fn add_module(course_id: CourseId, title: String) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::outline::add_module(&caller, &ctx.store, course_id, &title)
+        .await
+        .map(|_| ())
+        .map_err(service_error)
+}
+
+#[server(endpoint = "modules/rename")]
+pub async fn rename_module(id: ModuleId, title: String, version: i32) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::outline::rename_module(&caller, &ctx.store, id, &title, Some(version))
+        .await
+        .map(|_| ())
+        .map_err(service_error)
+}
+
+#[server(endpoint = "modules/delete")]
+pub async fn delete_module(id: ModuleId) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::outline::delete_module(&caller, &ctx.store, id)
+        .await
+        .map_err(service_error)
+}
+
+/// Moves a module one place: `offset` is -1 (up) or 1 (down).
+#[server(endpoint = "modules/move")]
+pub async fn move_module(id: ModuleId, offset: i32) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::outline::shift_module(&caller, &ctx.store, id, offset)
+        .await
+        .map(|_| ())
+        .map_err(service_error)
+}
+
+/// Puts the modules in this order (drag and drop).
+#[server(endpoint = "modules/reorder")]
+pub async fn reorder_modules(course_id: CourseId, ids: Vec<ModuleId>) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::outline::reorder_modules(&caller, &ctx.store, course_id, ids)
+        .await
+        .map(|_| ())
+        .map_err(service_error)
+}
+
+#[server(endpoint = "lessons/create")]
+pub async fn add_lesson(module_id: ModuleId, title: String) -> Result<LessonView, AppError> {
+    let (caller, ctx) = caller().await?;
+    let input = courses::outline::LessonInput::parse(Some(&title), None, None, None)
+        .map_err(service_error)?;
+    courses::outline::add_lesson(&caller, &ctx.store, module_id, input)
+        .await
+        .map_err(service_error)
+}
+
+#[server(endpoint = "lessons/get")]
+pub async fn get_lesson(id: LessonId) -> Result<LessonView, AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::outline::get_lesson(&caller, &ctx.store, id)
+        .await
+        .map_err(service_error)
+}
+
+/// Saves a lesson's title and content; `blocks` is the JSON array of its blocks.
+#[server(endpoint = "lessons/save")]
+pub async fn save_lesson(
+    id: LessonId,
+    title: String,
+    blocks: String,
+    version: i32,
+) -> Result<LessonView, AppError> {
+    let (caller, ctx) = caller().await?;
+    let blocks = parse_blocks(&blocks)?;
+    let input =
+        courses::outline::LessonInput::parse(Some(&title), Some(blocks), None, Some(version))
+            .map_err(service_error)?;
+    courses::outline::update_lesson(&caller, &ctx.store, id, input)
+        .await
+        .map_err(service_error)
+}
+
+#[cfg(feature = "ssr")]
+fn parse_blocks(json: &str) -> Result<Vec<domain::course::Block>, AppError> {
+    serde_json::from_str(json).map_err(|e| {
+        service_error(service::ServiceError::invalid(
+            "blocks",
+            &format!("The content could not be read: {e}"),
+        ))
+    })
+}
+
+#[server(endpoint = "lessons/delete")]
+pub async fn delete_lesson(id: LessonId) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::outline::delete_lesson(&caller, &ctx.store, id)
+        .await
+        .map_err(service_error)
+}
+
+#[server(endpoint = "lessons/move")]
+pub async fn move_lesson(id: LessonId, offset: i32) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::outline::shift_lesson(&caller, &ctx.store, id, offset)
+        .await
+        .map(|_| ())
+        .map_err(service_error)
+}
+
+#[server(endpoint = "lessons/reorder")]
+pub async fn reorder_lessons(module_id: ModuleId, ids: Vec<LessonId>) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::outline::reorder_lessons(&caller, &ctx.store, module_id, ids)
+        .await
+        .map(|_| ())
+        .map_err(service_error)
+}
+
+/// The learner's view of content being edited: `blocks` is the JSON array of the blocks.
+#[server(endpoint = "lessons/preview")]
+pub async fn preview_blocks(blocks: String) -> Result<Vec<RenderedBlock>, AppError> {
+    let (caller, _) = caller().await?;
+    courses::outline::preview(&caller, parse_blocks(&blocks)?).map_err(service_error)
+}
+
+#[server(endpoint = "enrollments/roster")]
+pub async fn course_roster(
+    course_id: CourseId,
+    page: Option<u32>,
+) -> Result<Page<EnrollmentView>, AppError> {
+    let (caller, ctx) = caller().await?;
+    service::enrollments::roster(&caller, &ctx.store, course_id, None, page, Some(50))
+        .await
+        .map_err(service_error)
+}
+
+#[server(endpoint = "enrollments/enroll-email")]
+pub async fn enroll_by_email(course_id: CourseId, email: String) -> Result<EnrollmentView, AppError> {
+    let (caller, ctx) = caller().await?;
+    let email = domain::Email::parse("email", &email).map_err(|e| service_error(e.into()))?;
+    service::enrollments::enroll(
+        &caller,
+        &ctx.store,
+        course_id,
+        service::enrollments::Learner::Email(email),
+    )
+    .await
+    .map(|(enrollment, _)| enrollment)
+    .map_err(service_error)
+}
+
+#[server(endpoint = "enrollments/withdraw")]
+pub async fn withdraw_learner(course_id: CourseId, user_id: UserId) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    service::enrollments::withdraw(
+        &caller,
+        &ctx.store,
+        course_id,
+        service::enrollments::Learner::Id(user_id),
+    )
+    .await
+    .map(|_| ())
+    .map_err(service_error)
+}
+
+/// Enrols a CSV roster: one email per line.
+#[server(endpoint = "enrollments/import")]
+pub async fn import_roster(course_id: CourseId, csv: String) -> Result<Vec<RosterRow>, AppError> {
+    let (caller, ctx) = caller().await?;
+    service::enrollments::import_roster(&caller, &ctx.store, course_id, &csv)
+        .await
+        .map_err(service_error)
+}
+
+#[server(endpoint = "courses/staff")]
+pub async fn course_staff(course_id: CourseId) -> Result<Vec<UserView>, AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::staff::list(&caller, &ctx.store, course_id)
+        .await
+        .map_err(service_error)
+}
+
+#[server(endpoint = "courses/staff-add")]
+pub async fn add_staff(course_id: CourseId, email: String) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::staff::add(&caller, &ctx.store, course_id, &email)
+        .await
+        .map(|_| ())
+        .map_err(service_error)
+}
+
+#[server(endpoint = "courses/staff-remove")]
+pub async fn remove_staff(course_id: CourseId, user_id: UserId) -> Result<(), AppError> {
+    let (caller, ctx) = caller().await?;
+    courses::staff::remove(&caller, &ctx.store, course_id, user_id)
+        .await
+        .map(|_| ())
+        .map_err(service_error)
 }

@@ -6,5 +6,6 @@ pub mod auth;
 pub mod courses;
 pub mod dev;
 pub mod keys;
+pub mod learning;
 pub mod tenant;
 pub mod users;

@@ -2,7 +2,7 @@ use domain::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::courses::published_courses;
+use crate::api::learning::catalog;
 use crate::components::auth::RequireRole;
 
 #[component]
@@ -18,7 +18,7 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn Welcome() -> impl IntoView {
     let auth = crate::use_auth();
-    let courses = Resource::new(|| (), |_| published_courses());
+    let courses = Resource::new(|| (), |_| catalog(None, None));
     let greeting = move || {
         auth.user
             .get()
@@ -33,16 +33,16 @@ fn Welcome() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading courses…"</p> }>
             {move || Suspend::new(async move {
                 match courses.await {
-                    Ok(list) if list.is_empty() => view! {
+                    Ok(page) if page.items.is_empty() => view! {
                         <p class="mt-2 text-slate-700">"No course is published yet."</p>
                     }.into_any(),
-                    Ok(list) => view! {
+                    Ok(page) => view! {
                         <ul class="mt-2 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-                            {list.into_iter().map(|course| view! {
+                            {page.items.into_iter().map(|course| view! {
                                 <li class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
                                     <h3 class="font-semibold">{course.title}</h3>
                                     <p class="mt-1 text-sm text-slate-700">{course.summary}</p>
-                                    <p class="mt-2 text-xs text-slate-700">{match course.quiz_count { 1 => "1 quiz".to_string(), n => format!("{n} quizzes") }}</p>
+                                    <p class="mt-2 text-xs text-slate-700">{match course.lesson_count { 1 => "1 lesson".to_string(), n => format!("{n} lessons") }}</p>
                                 </li>
                             }).collect_view()}
                         </ul>

@@ -4,15 +4,18 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod courses;
+pub mod enrollments;
 pub mod envelope;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod openapi;
+pub mod outline;
 pub mod users;
 pub mod whoami;
 
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{middleware, Router};
 use serde_json::json;
 
@@ -36,6 +39,66 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/v1/admin/key/revoke", post(api_keys::revoke_own))
         .route("/v1/admin/audit-log", get(audit::list))
         .route("/v1/admin/audit-log/export", get(audit::export))
+        .route("/v1/courses", get(courses::list).post(courses::create))
+        .route(
+            "/v1/courses/{id}",
+            get(courses::get)
+                .patch(courses::update)
+                .delete(courses::delete),
+        )
+        .route("/v1/courses/{id}/publish", post(courses::publish))
+        .route("/v1/courses/{id}/unpublish", post(courses::unpublish))
+        .route("/v1/courses/{id}/archive", post(courses::archive))
+        .route(
+            "/v1/courses/{id}/modules",
+            get(outline::list_modules).post(outline::create_module),
+        )
+        .route(
+            "/v1/courses/{id}/modules/reorder",
+            post(outline::reorder_modules),
+        )
+        .route(
+            "/v1/modules/{id}",
+            get(outline::get_module)
+                .patch(outline::update_module)
+                .delete(outline::delete_module),
+        )
+        .route(
+            "/v1/modules/{id}/lessons",
+            get(outline::list_lessons).post(outline::create_lesson),
+        )
+        .route(
+            "/v1/modules/{id}/lessons/reorder",
+            post(outline::reorder_lessons),
+        )
+        .route(
+            "/v1/lessons/{id}",
+            get(outline::get_lesson)
+                .patch(outline::update_lesson)
+                .delete(outline::delete_lesson),
+        )
+        .route(
+            "/v1/courses/{id}/enrollments",
+            get(enrollments::list)
+                .post(enrollments::create)
+                .delete(enrollments::delete),
+        )
+        .route(
+            "/v1/courses/{id}/enrollments/import",
+            post(enrollments::import),
+        )
+        .route(
+            "/v1/courses/{id}/enrollments/{user_id}",
+            delete(enrollments::delete_user),
+        )
+        .route(
+            "/v1/courses/{id}/staff",
+            get(enrollments::list_staff).post(enrollments::add_staff),
+        )
+        .route(
+            "/v1/courses/{id}/staff/{user_id}",
+            delete(enrollments::remove_staff),
+        )
         // Layers run outside-in: authentication first, then idempotency around the handler.
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::{api_keys, audit, users, whoami};
+use super::{api_keys, audit, courses, enrollments, outline, users, whoami};
 
 /// `null`: what `error` is on success and `data` on failure.
 pub struct Null;
@@ -120,13 +120,24 @@ pub struct IssuedKeyDoc {
         api_keys::list, api_keys::create, api_keys::get, api_keys::rotate, api_keys::revoke,
         api_keys::delete, api_keys::rotate_own, api_keys::revoke_own,
         audit::list, audit::export, whoami::whoami,
+        courses::list, courses::create, courses::get, courses::update, courses::delete,
+        courses::publish, courses::unpublish, courses::archive,
+        outline::list_modules, outline::create_module, outline::reorder_modules, outline::get_module,
+        outline::update_module, outline::delete_module, outline::list_lessons, outline::create_lesson,
+        outline::reorder_lessons, outline::get_lesson, outline::update_lesson, outline::delete_lesson,
+        enrollments::list, enrollments::create, enrollments::delete, enrollments::delete_user,
+        enrollments::import, enrollments::list_staff, enrollments::add_staff, enrollments::remove_staff,
     ),
-    components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView)),
+    components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block)),
     modifiers(&Security, &ErrorResponses),
     tags(
         (name = "users", description = "The organisation's users and their roles."),
         (name = "api-keys", description = "Keys for programs: made, rotated and revoked by admins, or by a key itself."),
         (name = "audit", description = "The append-only audit log."),
+        (name = "courses", description = "Courses: authoring, publishing, the catalog, and their staff."),
+        (name = "modules", description = "A course's modules, in order."),
+        (name = "lessons", description = "A module's lessons and their content blocks, in order."),
+        (name = "enrollments", description = "Who is enrolled in a course, and their progress."),
     )
 )]
 pub struct ApiDoc;
@@ -167,7 +178,7 @@ const ERRORS: &[(&str, &str, ErrorCode)] = &[
     ("401", "No key, or a key that is unknown (`auth.invalid_token`), revoked or expired (`auth.token_revoked`).", ErrorCode::InvalidToken),
     ("403", "The key's role may not do this (`auth.forbidden`), it belongs to another tenant (`auth.tenant_mismatch`), or the tenant is suspended.", ErrorCode::Forbidden),
     ("404", "No such resource in this tenant (ids of other tenants are not found either).", ErrorCode::NotFound),
-    ("409", "A conflict: the last admin, a taken email, a request with this `Idempotency-Key` still running.", ErrorCode::IdempotencyInProgress),
+    ("409", "A conflict: the last admin, a taken email or slug, a stale `version` (`resource.version_conflict`), a course with no lesson to publish, a request with this `Idempotency-Key` still running.", ErrorCode::IdempotencyInProgress),
     ("422", "The input is invalid (`details` names each field), or an `Idempotency-Key` was reused with another body.", ErrorCode::ValidationFailed),
     ("429", "The tenant's rate limit is used up; retry after `Retry-After` seconds.", ErrorCode::RateLimitExceeded),
     ("500", "An unexpected error; quote the request id.", ErrorCode::Internal),

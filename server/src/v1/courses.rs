@@ -1,0 +1,271 @@
+//! `/v1/courses`: list and search, create, read whole, change, delete, publish, unpublish, archive.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use domain::course::{CourseQuery, CourseView};
+use domain::{CourseId, CourseStatus, CoverColor, UserId};
+use serde::{Deserialize, Serialize};
+use service::courses::{self, CoursePatch, NewCourse};
+use service::ServiceError;
+use utoipa::{IntoParams, ToSchema};
+
+use super::envelope::{ApiError, ApiOk, Meta};
+use super::extract::{optional_json, parse_id, ApiCaller, ApiJson, ApiQuery};
+use super::openapi::{Envelope, PageEnvelope};
+use crate::state::AppState;
+
+type ApiResult<T> = Result<ApiOk<T>, ApiError>;
+
+pub fn fail(meta: &Meta) -> impl Fn(ServiceError) -> ApiError + '_ {
+    move |e| ApiError::from_service(meta, e)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Words of a title or summary; the last may be the start of a word. Best matches first.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// Teachers and admins filter by status; students always get published courses.
+    #[param(value_type = Option<CourseStatus>)]
+    pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/v1/courses", operation_id = "listCourses", tag = "courses", params(ListParams),
+    responses((status = 200, description = "A page of courses; totals in `meta`.", body = PageEnvelope<CourseView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Vec<CourseView>> {
+    let status = params
+        .status
+        .map(|s| CourseStatus::parse("status", &s))
+        .transpose()
+        .map_err(|e| fail(&meta)(e.into()))?;
+    let query = CourseQuery {
+        q: params.q,
+        status,
+        page: params.page,
+        per_page: params.per_page,
+    };
+    let page = courses::list(&caller, &state.store, query)
+        .await
+        .map_err(fail(&meta))?;
+    Ok(ApiOk::page(&meta, page))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    #[schema(min_length = 3, max_length = 200, example = "Introduction to statistics")]
+    pub title: String,
+    /// Derived from the title when left out.
+    #[schema(min_length = 3, max_length = 80, pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", example = "intro-statistics")]
+    pub slug: Option<String>,
+    #[schema(max_length = 2000)]
+    pub summary: Option<String>,
+    #[schema(value_type = Option<CoverColor>)]
+    pub cover_color: Option<String>,
+    #[schema(max_length = 2000, example = "https://images.example.org/cover.png")]
+    pub cover_image_url: Option<String>,
+    /// Whether learners may enrol themselves (default true).
+    pub self_enrollment: Option<bool>,
+    /// The teacher who owns the course; by default the signed-in user. A key names one to give
+    /// the course an owner.
+    pub owner_id: Option<UserId>,
+}
+
+/// Creates a draft course.
+#[utoipa::path(post, path = "/v1/courses", operation_id = "createCourse", tag = "courses", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = CreateBody,
+    responses((status = 201, description = "The new course, a draft.", body = Envelope<CourseView>)))]
+pub async fn create(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> ApiResult<CourseView> {
+    let input = NewCourse::parse(
+        &body.title,
+        body.slug.as_deref(),
+        body.summary.as_deref(),
+        body.cover_color.as_deref(),
+        body.cover_image_url.as_deref(),
+        body.self_enrollment,
+        body.owner_id,
+    )
+    .map_err(fail(&meta))?;
+    let course = courses::create(&caller, &state.store, input)
+        .await
+        .map_err(fail(&meta))?;
+    Ok(ApiOk::created(&meta, course))
+}
+
+/// Reads a course with its modules, lessons and their content blocks, in order.
+#[utoipa::path(get, path = "/v1/courses/{id}", operation_id = "getCourse", tag = "courses", params(("id" = CourseId, Path)),
+    responses((status = 200, description = "The course, whole.", body = Envelope<CourseView>)))]
+pub async fn get(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<CourseView> {
+    let id: CourseId = parse_id(&meta, &id)?;
+    let course = courses::get(&caller, &state.store, id)
+        .await
+        .map_err(fail(&meta))?;
+    Ok(ApiOk::new(&meta, course))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBody {
+    #[schema(min_length = 3, max_length = 200)]
+    pub title: Option<String>,
+    #[schema(min_length = 3, max_length = 80, pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$")]
+    pub slug: Option<String>,
+    #[schema(max_length = 2000)]
+    pub summary: Option<String>,
+    #[schema(value_type = Option<CoverColor>)]
+    pub cover_color: Option<String>,
+    /// An empty string removes the image.
+    #[schema(max_length = 2000)]
+    pub cover_image_url: Option<String>,
+    pub self_enrollment: Option<bool>,
+    /// The `version` read; if the course changed since, the change is refused with
+    /// `resource.version_conflict`. Left out, the change applies to whatever is current.
+    pub version: Option<i32>,
+}
+
+/// Changes a course's fields.
+#[utoipa::path(patch, path = "/v1/courses/{id}", operation_id = "updateCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = PatchBody,
+    responses((status = 200, description = "The changed course.", body = Envelope<CourseView>)))]
+pub async fn update(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PatchBody>,
+) -> ApiResult<CourseView> {
+    let id: CourseId = parse_id(&meta, &id)?;
+    let patch = CoursePatch::parse(
+        body.title.as_deref(),
+        body.slug.as_deref(),
+        body.summary.as_deref(),
+        body.cover_color.as_deref(),
+        body.cover_image_url.as_deref(),
+        body.self_enrollment,
+        body.version,
+    )
+    .map_err(fail(&meta))?;
+    let course = courses::update(&caller, &state.store, id, patch)
+        .await
+        .map_err(fail(&meta))?;
+    Ok(ApiOk::new(&meta, course))
+}
+
+/// An optional body for the status changes and deletion.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionBody {
+    /// The `version` read; a course changed since is refused with `resource.version_conflict`.
+    pub version: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deleted {
+    #[schema(example = "crs_01kbt2n3r5x8yq0c4e6g8j9m2p")]
+    pub id: String,
+    pub deleted: bool,
+}
+
+/// Deletes a course with everything in it. Refused with `course.has_enrollments` while learners
+/// are enrolled, unless the course is archived.
+#[utoipa::path(delete, path = "/v1/courses/{id}", operation_id = "deleteCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+    responses((status = 200, description = "The course is gone.", body = Envelope<Deleted>)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Deleted> {
+    let id: CourseId = parse_id(&meta, &id)?;
+    let body: VersionBody = optional_json(&meta, &body)?;
+    courses::delete(&caller, &state.store, id, body.version)
+        .await
+        .map_err(fail(&meta))?;
+    Ok(ApiOk::new(
+        &meta,
+        Deleted {
+            id: id.to_string(),
+            deleted: true,
+        },
+    ))
+}
+
+async fn change_status(
+    state: &AppState,
+    meta: &Meta,
+    caller: &service::Caller,
+    id: &str,
+    body: &[u8],
+    to: CourseStatus,
+) -> ApiResult<CourseView> {
+    let id: CourseId = parse_id(meta, id)?;
+    let body: VersionBody = optional_json(meta, body)?;
+    let change = match to {
+        CourseStatus::Published => courses::publish(caller, &state.store, id, body.version).await,
+        CourseStatus::Draft => courses::unpublish(caller, &state.store, id, body.version).await,
+        CourseStatus::Archived => courses::archive(caller, &state.store, id, body.version).await,
+    };
+    Ok(ApiOk::new(meta, change.map_err(fail(meta))?))
+}
+
+/// Publishes a course: learners find it in the catalog. Refused with `course.no_lessons` while it
+/// has no lesson. Writes a `course.published` event.
+#[utoipa::path(post, path = "/v1/courses/{id}/publish", operation_id = "publishCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+    request_body(content = Option<VersionBody>, description = "Optional."),
+    responses((status = 200, description = "The published course.", body = Envelope<CourseView>)))]
+pub async fn publish(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<CourseView> {
+    change_status(&state, &meta, &caller, &id, &body, CourseStatus::Published).await
+}
+
+/// Takes a course back to draft.
+#[utoipa::path(post, path = "/v1/courses/{id}/unpublish", operation_id = "unpublishCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+    request_body(content = Option<VersionBody>, description = "Optional."),
+    responses((status = 200, description = "The course, a draft again.", body = Envelope<CourseView>)))]
+pub async fn unpublish(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<CourseView> {
+    change_status(&state, &meta, &caller, &id, &body, CourseStatus::Draft).await
+}
+
+/// Archives a course: it leaves the catalog; enrolled learners keep it and their progress.
+#[utoipa::path(post, path = "/v1/courses/{id}/archive", operation_id = "archiveCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+    request_body(content = Option<VersionBody>, description = "Optional."),
+    responses((status = 200, description = "The archived course.", body = Envelope<CourseView>)))]
+pub async fn archive(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<CourseView> {
+    change_status(&state, &meta, &caller, &id, &body, CourseStatus::Archived).await
+}

@@ -1,0 +1,133 @@
+//! The course list and catalog search: PostgreSQL full-text search over titles (weight A) and
+//! summaries (weight B), ranked, with the last word matched as a prefix so results follow typing.
+
+use domain::course::{CourseQuery, CourseView};
+use domain::dto::Page;
+use domain::CourseStatus;
+
+use super::{course_view, CourseRow, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use crate::db::tenant_tx;
+use crate::{Caller, ServiceError, Store};
+
+/// A `to_tsquery` text built from the words of `q`: letters and digits only, so nothing the user
+/// types is read as tsquery syntax; the last word ends in `:*`, a prefix.
+pub fn prefix_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(str::to_lowercase)
+        .collect();
+    let (last, rest) = words.split_last()?;
+    let mut query = rest.join(" & ");
+    if !query.is_empty() {
+        query.push_str(" & ");
+    }
+    query.push_str(last);
+    query.push_str(":*");
+    Some(query)
+}
+
+pub async fn list(
+    caller: &Caller,
+    store: &Store,
+    query: CourseQuery,
+) -> Result<Page<CourseView>, ServiceError> {
+    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(ServiceError::invalid(
+            "per_page",
+            "Choose between 1 and 100 per page.",
+        ));
+    }
+    let page = query.page.unwrap_or(1);
+    if page == 0 || page > 100_000 {
+        return Err(ServiceError::invalid(
+            "page",
+            "Pages are numbered from 1 to 100000.",
+        ));
+    }
+    let status = if caller.role.can_teach() {
+        query.status
+    } else {
+        Some(CourseStatus::Published)
+    };
+    let tsquery = query.q.as_deref().and_then(prefix_query);
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let rows = sqlx::query_as!(
+        CourseRow,
+        r#"select c.id, c.slug, c.title, c.summary, c.status, c.cover_color, c.cover_image_url,
+                  c.self_enrollment, c.owner_id, c.version, c.published_at, c.created_at, c.updated_at,
+                  (select count(*) from course_module m where m.tenant_id = c.tenant_id and m.course_id = c.id) as "module_count!",
+                  (select count(*) from lesson l where l.tenant_id = c.tenant_id and l.course_id = c.id) as "lesson_count!"
+           from course c
+           where c.tenant_id = $1
+             and ($2::text is null or c.status = $2)
+             and ($3::text is null or c.search @@ to_tsquery('english', $3))
+           order by case when $3::text is null then 0 else ts_rank_cd(c.search, to_tsquery('english', $3)) end desc,
+                    c.created_at desc, c.id desc
+           limit $4 offset $5"#,
+        caller.tenant_id.as_uuid(),
+        status.map(CourseStatus::as_str),
+        tsquery,
+        i64::from(per_page),
+        i64::from(page - 1) * i64::from(per_page),
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from course c
+           where c.tenant_id = $1
+             and ($2::text is null or c.status = $2)
+             and ($3::text is null or c.search @@ to_tsquery('english', $3))"#,
+        caller.tenant_id.as_uuid(),
+        status.map(CourseStatus::as_str),
+        tsquery,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Page {
+        items: rows.into_iter().map(course_view).collect::<Result<_, _>>()?,
+        page,
+        per_page,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+/// Up to six titles of published courses matching what has been typed so far, best first.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn suggest(caller: &Caller, store: &Store, q: &str) -> Result<Vec<String>, ServiceError> {
+    let Some(tsquery) = prefix_query(q) else {
+        return Ok(Vec::new());
+    };
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let titles = sqlx::query_scalar!(
+        r#"select title from course
+           where tenant_id = $1 and status = 'published' and search @@ to_tsquery('english', $2)
+           order by ts_rank_cd(search, to_tsquery('english', $2)) desc, title
+           limit 6"#,
+        caller.tenant_id.as_uuid(),
+        tsquery
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(titles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_query;
+
+    #[test]
+    fn search_text_becomes_a_safe_prefix_query() {
+        assert_eq!(prefix_query("rust bor").as_deref(), Some("rust & bor:*"));
+        assert_eq!(
+            prefix_query("a' | !b:* & (c)").as_deref(),
+            Some("a & b & c:*")
+        );
+        assert_eq!(prefix_query("  ;; ").as_deref(), None);
+        assert_eq!(prefix_query("Été").as_deref(), Some("été:*"));
+    }
+}

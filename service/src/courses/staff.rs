@@ -1,0 +1,124 @@
+//! A course's staff: teachers besides the owner who may edit it. The owner and admins manage it.
+
+use domain::dto::UserView;
+use domain::{CourseId, Email, Role, UserId};
+use serde_json::json;
+
+use super::access;
+use crate::audit::{self, AuditEntry};
+use crate::db::tenant_tx;
+use crate::{Caller, ServiceError, Store};
+
+/// The owner and the staff of a course, owner first.
+pub async fn list(
+    caller: &Caller,
+    store: &Store,
+    course: CourseId,
+) -> Result<Vec<UserView>, ServiceError> {
+    caller.require_teacher()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    access::load(&mut tx, caller, course, false).await?;
+    let rows = sqlx::query!(
+        r#"select u.id from app_user u
+           join course c on c.tenant_id = u.tenant_id and c.id = $2
+           where u.tenant_id = $1
+             and (u.id = c.owner_id or exists(select 1 from course_staff s where s.tenant_id = u.tenant_id and s.course_id = c.id and s.user_id = u.id))
+           order by (u.id = c.owner_id) desc, lower(u.name), u.id"#,
+        caller.tenant_id.as_uuid(),
+        course.as_uuid()
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut users = Vec::with_capacity(rows.len());
+    for row in rows {
+        users.push(crate::users::get(caller, store, UserId::from_uuid(row.id)).await?);
+    }
+    Ok(users)
+}
+
+/// Adds a teacher or admin, found by email, to a course's staff.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn add(
+    caller: &Caller,
+    store: &Store,
+    course: CourseId,
+    email: &str,
+) -> Result<Vec<UserView>, ServiceError> {
+    let email = Email::parse("email", email)?;
+    caller.require_teacher()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    access::load(&mut tx, caller, course, true).await?.require_edit()?;
+    let user = sqlx::query!(
+        "select id, role from app_user where tenant_id = $1 and email = $2 and status = 'active'",
+        caller.tenant_id.as_uuid(),
+        email.as_str()
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ServiceError::invalid("email", "No active user of this organisation has this email."))?;
+    if user.role == Role::Student.as_str() {
+        return Err(ServiceError::invalid(
+            "email",
+            "This user is a student: make them a teacher first.",
+        ));
+    }
+    sqlx::query!(
+        "insert into course_staff (tenant_id, course_id, user_id) values ($1, $2, $3) on conflict do nothing",
+        caller.tenant_id.as_uuid(),
+        course.as_uuid(),
+        user.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        caller,
+        AuditEntry {
+            action: "course.staff_added",
+            target_type: Some("course"),
+            target_id: Some(course.as_uuid()),
+            data: json!({ "user_id": UserId::from_uuid(user.id) }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    list(caller, store, course).await
+}
+
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn remove(
+    caller: &Caller,
+    store: &Store,
+    course: CourseId,
+    user: UserId,
+) -> Result<Vec<UserView>, ServiceError> {
+    caller.require_teacher()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    access::load(&mut tx, caller, course, true).await?.require_edit()?;
+    let removed = sqlx::query!(
+        "delete from course_staff where tenant_id = $1 and course_id = $2 and user_id = $3",
+        caller.tenant_id.as_uuid(),
+        course.as_uuid(),
+        user.as_uuid()
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if removed == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        caller,
+        AuditEntry {
+            action: "course.staff_removed",
+            target_type: Some("course"),
+            target_id: Some(course.as_uuid()),
+            data: json!({ "user_id": user }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    list(caller, store, course).await
+}

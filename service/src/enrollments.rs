@@ -1,0 +1,406 @@
+//! Enrolments: learners joining and leaving courses, teachers enrolling and withdrawing them one
+//! by one or from a CSV roster, and the roster itself.
+
+use domain::course::{EnrollmentView, RosterRow};
+use domain::dto::Page;
+use domain::{CourseId, CourseStatus, Email, EnrollmentId, EnrollmentStatus, ErrorCode, UserId};
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::courses::access::{self, CourseAccess};
+use crate::db::{new_id, tenant_tx, Tx};
+use crate::users::rfc3339;
+use crate::{outbox, Caller, ServiceError, Store};
+
+pub const MAX_ROSTER_ROWS: usize = 5_000;
+
+/// Whom to enrol.
+#[derive(Debug, Clone)]
+pub enum Learner {
+    /// The signed-in caller.
+    Me,
+    Id(UserId),
+    Email(Email),
+}
+
+/// Enrols a learner; says whether the enrolment is new (or renewed after a withdrawal). A learner
+/// enrols themselves in a published course that allows it; a course's editors enrol anyone active
+/// in the tenant, in any course that is not archived.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn enroll(
+    caller: &Caller,
+    store: &Store,
+    course: CourseId,
+    learner: Learner,
+) -> Result<(EnrollmentView, bool), ServiceError> {
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let access = access::load(&mut tx, caller, course, true).await?;
+    let user = resolve(&mut tx, caller, &access, learner).await?;
+    let (id, created) = enroll_in_tx(&mut tx, caller, store, &access, user).await?;
+    let view = fetch(&mut tx, caller, id).await?;
+    tx.commit().await?;
+    Ok((view, created))
+}
+
+async fn resolve(
+    tx: &mut Tx,
+    caller: &Caller,
+    access: &CourseAccess,
+    learner: Learner,
+) -> Result<Uuid, ServiceError> {
+    let me = caller.user_id.map(|u| u.as_uuid());
+    let user = match learner {
+        Learner::Me => me.ok_or_else(|| {
+            ServiceError::invalid("user_id", "An API key is no learner: name the user to enrol.")
+        })?,
+        Learner::Id(id) => id.as_uuid(),
+        Learner::Email(email) => sqlx::query_scalar!(
+            "select id from app_user where tenant_id = $1 and email = $2",
+            caller.tenant_id.as_uuid(),
+            email.as_str()
+        )
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("email", "No user of this organisation has this email."))?,
+    };
+    if Some(user) == me {
+        if access.status == CourseStatus::Archived {
+            return Err(archived());
+        }
+        if !access.self_enrollment && !access.can_edit {
+            return Err(ServiceError::conflict(
+                ErrorCode::EnrollmentClosed,
+                "This course does not take self-enrolment: ask a teacher to enrol you.",
+            ));
+        }
+        if access.status != CourseStatus::Published && !access.can_edit {
+            return Err(ServiceError::NotFound);
+        }
+    } else {
+        caller.require_teacher()?;
+        access.require_edit()?;
+        if access.status == CourseStatus::Archived {
+            return Err(archived());
+        }
+    }
+    Ok(user)
+}
+
+fn archived() -> ServiceError {
+    ServiceError::conflict(
+        ErrorCode::CourseArchived,
+        "This course is archived and takes no new learners.",
+    )
+}
+
+/// Enrols an already resolved user; their existing enrolment is kept, or renewed if withdrawn.
+async fn enroll_in_tx(
+    tx: &mut Tx,
+    caller: &Caller,
+    store: &Store,
+    access: &CourseAccess,
+    user: Uuid,
+) -> Result<(Uuid, bool), ServiceError> {
+    let active = sqlx::query_scalar!(
+        "select status from app_user where tenant_id = $1 and id = $2",
+        caller.tenant_id.as_uuid(),
+        user
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    match active.as_deref() {
+        Some("active") => {}
+        Some(_) => {
+            return Err(ServiceError::invalid(
+                "user_id",
+                "This user is deactivated and cannot be enrolled.",
+            ))
+        }
+        None => {
+            return Err(ServiceError::invalid(
+                "user_id",
+                "No user of this organisation has this id.",
+            ))
+        }
+    }
+    let now = store.clock.now();
+    let row = sqlx::query!(
+        r#"insert into enrollment (id, tenant_id, course_id, user_id, status, enrolled_at)
+           values ($1, $2, $3, $4, 'active', $5)
+           on conflict (tenant_id, course_id, user_id) do update
+               set status = 'active', enrolled_at = excluded.enrolled_at, completed_at = null, withdrawn_at = null
+               where enrollment.status = 'withdrawn'
+           returning id, (xmax = 0) as "inserted!""#,
+        new_id(),
+        caller.tenant_id.as_uuid(),
+        access.id,
+        user,
+        now
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        // Already enrolled (active or completed): nothing changes.
+        let id = sqlx::query_scalar!(
+            "select id from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3",
+            caller.tenant_id.as_uuid(),
+            access.id,
+            user
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        return Ok((id, false));
+    };
+    let payload = json!({
+        "enrollment_id": EnrollmentId::from_uuid(row.id),
+        "course_id": CourseId::from_uuid(access.id),
+        "user_id": UserId::from_uuid(user),
+        "enrolled_at": rfc3339(now),
+    });
+    outbox::emit(tx, caller, "enrollment.created", payload.clone()).await?;
+    audit::record(
+        tx,
+        caller,
+        AuditEntry {
+            action: "enrollment.created",
+            target_type: Some("enrollment"),
+            target_id: Some(row.id),
+            data: payload,
+        },
+    )
+    .await?;
+    Ok((row.id, true))
+}
+
+/// Withdraws a learner: themselves, or anyone for a course's editors. Their completions are kept,
+/// so enrolling again picks up where they left.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn withdraw(
+    caller: &Caller,
+    store: &Store,
+    course: CourseId,
+    learner: Learner,
+) -> Result<EnrollmentView, ServiceError> {
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let access = access::load(&mut tx, caller, course, true).await?;
+    let me = caller.user_id.map(|u| u.as_uuid());
+    let user = match learner {
+        Learner::Me => me.ok_or_else(|| ServiceError::invalid("user_id", "Name the user to withdraw."))?,
+        Learner::Id(id) => id.as_uuid(),
+        Learner::Email(email) => sqlx::query_scalar!(
+            "select id from app_user where tenant_id = $1 and email = $2",
+            caller.tenant_id.as_uuid(),
+            email.as_str()
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ServiceError::NotFound)?,
+    };
+    if Some(user) != me {
+        caller.require_teacher()?;
+        access.require_edit()?;
+    }
+    let now = store.clock.now();
+    let id = sqlx::query_scalar!(
+        "update enrollment set status = 'withdrawn', withdrawn_at = $4
+         where tenant_id = $1 and course_id = $2 and user_id = $3 and status <> 'withdrawn'
+         returning id",
+        caller.tenant_id.as_uuid(),
+        access.id,
+        user,
+        now
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    audit::record(
+        &mut tx,
+        caller,
+        AuditEntry {
+            action: "enrollment.withdrawn",
+            target_type: Some("enrollment"),
+            target_id: Some(id),
+            data: json!({ "course_id": course, "user_id": UserId::from_uuid(user) }),
+        },
+    )
+    .await?;
+    let view = fetch(&mut tx, caller, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+struct EnrollmentRow {
+    id: Uuid,
+    course_id: Uuid,
+    user_id: Uuid,
+    user_name: String,
+    user_email: String,
+    status: String,
+    enrolled_at: OffsetDateTime,
+    completed_at: Option<OffsetDateTime>,
+    completed_lessons: i64,
+    total_lessons: i64,
+}
+
+fn view(r: EnrollmentRow) -> Result<EnrollmentView, ServiceError> {
+    Ok(EnrollmentView {
+        id: EnrollmentId::from_uuid(r.id),
+        course_id: CourseId::from_uuid(r.course_id),
+        user_id: UserId::from_uuid(r.user_id),
+        user_name: r.user_name,
+        user_email: r.user_email,
+        status: EnrollmentStatus::parse("status", &r.status)?,
+        enrolled_at: rfc3339(r.enrolled_at),
+        completed_at: r.completed_at.map(rfc3339),
+        completed_lessons: r.completed_lessons,
+        total_lessons: r.total_lessons,
+    })
+}
+
+pub(crate) async fn fetch(
+    tx: &mut Tx,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<EnrollmentView, ServiceError> {
+    let row = sqlx::query_as!(
+        EnrollmentRow,
+        r#"select e.id, e.course_id, e.user_id, u.name as user_name, u.email as user_email, e.status,
+                  e.enrolled_at, e.completed_at,
+                  (select count(*) from lesson_completion lc where lc.tenant_id = e.tenant_id and lc.user_id = e.user_id and lc.course_id = e.course_id) as "completed_lessons!",
+                  (select count(*) from lesson l where l.tenant_id = e.tenant_id and l.course_id = e.course_id) as "total_lessons!"
+           from enrollment e join app_user u on u.tenant_id = e.tenant_id and u.id = e.user_id
+           where e.tenant_id = $1 and e.id = $2"#,
+        caller.tenant_id.as_uuid(),
+        id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    view(row)
+}
+
+/// A course's roster for its editors: who is enrolled, with their progress, by name.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn roster(
+    caller: &Caller,
+    store: &Store,
+    course: CourseId,
+    status: Option<EnrollmentStatus>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<Page<EnrollmentView>, ServiceError> {
+    caller.require_teacher()?;
+    let per_page = per_page.unwrap_or(50);
+    if !(1..=100).contains(&per_page) {
+        return Err(ServiceError::invalid("per_page", "Choose between 1 and 100 per page."));
+    }
+    let page = page.unwrap_or(1).clamp(1, 100_000);
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    access::load(&mut tx, caller, course, false).await?.require_edit()?;
+    let rows = sqlx::query_as!(
+        EnrollmentRow,
+        r#"select e.id, e.course_id, e.user_id, u.name as user_name, u.email as user_email, e.status,
+                  e.enrolled_at, e.completed_at,
+                  (select count(*) from lesson_completion lc where lc.tenant_id = e.tenant_id and lc.user_id = e.user_id and lc.course_id = e.course_id) as "completed_lessons!",
+                  (select count(*) from lesson l where l.tenant_id = e.tenant_id and l.course_id = e.course_id) as "total_lessons!"
+           from enrollment e join app_user u on u.tenant_id = e.tenant_id and u.id = e.user_id
+           where e.tenant_id = $1 and e.course_id = $2 and ($3::text is null or e.status = $3)
+           order by lower(u.name), u.id
+           limit $4 offset $5"#,
+        caller.tenant_id.as_uuid(),
+        course.as_uuid(),
+        status.map(EnrollmentStatus::as_str),
+        i64::from(per_page),
+        i64::from(page - 1) * i64::from(per_page),
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from enrollment where tenant_id = $1 and course_id = $2 and ($3::text is null or status = $3)"#,
+        caller.tenant_id.as_uuid(),
+        course.as_uuid(),
+        status.map(EnrollmentStatus::as_str),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Page {
+        items: rows.into_iter().map(view).collect::<Result<_, _>>()?,
+        page,
+        per_page,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+/// Enrols every email of a CSV roster (one per line; an `email` header and further columns are
+/// allowed) and reports each row. Bad rows are reported, never fatal to the others.
+#[tracing::instrument(skip(store, csv), fields(tenant_id = %caller.tenant_id))]
+pub async fn import_roster(
+    caller: &Caller,
+    store: &Store,
+    course: CourseId,
+    csv: &str,
+) -> Result<Vec<RosterRow>, ServiceError> {
+    caller.require_teacher()?;
+    let lines: Vec<(u32, &str)> = csv
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (u32::try_from(i + 1).unwrap_or(u32::MAX), line))
+        .filter(|(_, line)| !line.trim().is_empty())
+        .collect();
+    if lines.is_empty() {
+        return Err(ServiceError::invalid("csv", "The roster is empty: give one email per line."));
+    }
+    if lines.len() > MAX_ROSTER_ROWS + 1 {
+        return Err(ServiceError::invalid("csv", "A roster can hold at most 5000 rows; split it."));
+    }
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let access = access::load(&mut tx, caller, course, true).await?;
+    access.require_edit()?;
+    if access.status == CourseStatus::Archived {
+        return Err(archived());
+    }
+    let mut report = Vec::with_capacity(lines.len());
+    for (index, (line, text)) in lines.into_iter().enumerate() {
+        let first = text.split([',', ';', '\t']).next().unwrap_or("").trim().trim_matches('"');
+        if index == 0 && first.eq_ignore_ascii_case("email") {
+            continue;
+        }
+        let row = |outcome: &str, message: Option<String>| RosterRow {
+            line,
+            email: first.to_string(),
+            outcome: outcome.to_string(),
+            message,
+        };
+        let email = match Email::parse("email", first) {
+            Ok(email) => email,
+            Err(e) => {
+                report.push(row("failed", Some(e.message)));
+                continue;
+            }
+        };
+        let user = sqlx::query_scalar!(
+            "select id from app_user where tenant_id = $1 and email = $2",
+            caller.tenant_id.as_uuid(),
+            email.as_str()
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user) = user else {
+            report.push(row("failed", Some("No user of this organisation has this email.".into())));
+            continue;
+        };
+        match enroll_in_tx(&mut tx, caller, store, &access, user).await {
+            Ok((_, true)) => report.push(row("enrolled", None)),
+            Ok((_, false)) => report.push(row("already_enrolled", None)),
+            Err(ServiceError::Validation(fields)) => report.push(row(
+                "failed",
+                fields.into_iter().next().map(|f| f.message),
+            )),
+            Err(other) => return Err(other),
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}

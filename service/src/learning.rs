@@ -1,0 +1,253 @@
+//! A learner's side of a course: its page with their enrolment and progress, lesson pages,
+//! marking lessons complete, and "My courses".
+
+use domain::course::{LearnerCourse, LessonPage, MyCourse};
+use domain::{CourseId, CoverColor, EnrollmentId, EnrollmentStatus, LessonId, QuizId, UserId};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::courses::{access, fetch_view, outline, render};
+use crate::db::{tenant_tx, Tx};
+use crate::users::rfc3339;
+use crate::{audit, enrollments, outbox, Caller, ServiceError, Store};
+
+fn me(caller: &Caller) -> Result<Uuid, ServiceError> {
+    caller
+        .user_id
+        .map(|u| u.as_uuid())
+        .ok_or(ServiceError::Forbidden)
+}
+
+async fn enrollment_id(tx: &mut Tx, caller: &Caller, course: Uuid) -> Result<Option<Uuid>, ServiceError> {
+    Ok(sqlx::query_scalar!(
+        "select id from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3",
+        caller.tenant_id.as_uuid(),
+        course,
+        caller.user_id.map(|u| u.as_uuid())
+    )
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+async fn completed(tx: &mut Tx, caller: &Caller, course: Uuid) -> Result<Vec<LessonId>, ServiceError> {
+    Ok(sqlx::query_scalar!(
+        "select lesson_id from lesson_completion where tenant_id = $1 and user_id = $2 and course_id = $3",
+        caller.tenant_id.as_uuid(),
+        caller.user_id.map(|u| u.as_uuid()),
+        course
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(LessonId::from_uuid)
+    .collect())
+}
+
+/// A course's page: outline, the caller's enrolment and completed lessons, and whether they edit it.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn course(caller: &Caller, store: &Store, id: CourseId) -> Result<LearnerCourse, ServiceError> {
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let access = access::load(&mut tx, caller, id, false).await?;
+    let mut view = fetch_view(&mut tx, caller, id.as_uuid()).await?;
+    let mut modules = outline::load(&mut tx, caller, id.as_uuid()).await?;
+    // The outline is public to whoever sees the course; the content is for learners and editors.
+    if !access.is_learner() && !caller.role.can_teach() {
+        for lesson in modules.iter_mut().flat_map(|m| m.lessons.iter_mut()) {
+            lesson.blocks.clear();
+        }
+    }
+    view.modules = Some(modules);
+    let enrollment = match enrollment_id(&mut tx, caller, id.as_uuid()).await? {
+        Some(e) => Some(enrollments::fetch(&mut tx, caller, e).await?),
+        None => None,
+    };
+    let completed_lessons = completed(&mut tx, caller, id.as_uuid()).await?;
+    tx.commit().await?;
+    Ok(LearnerCourse {
+        course: view,
+        enrollment,
+        completed_lessons,
+        can_edit: access.can_edit,
+    })
+}
+
+/// One lesson as its learner reads it. Students need an enrolment; editors and teachers may read
+/// any lesson of a course they can see.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn lesson(caller: &Caller, store: &Store, id: LessonId) -> Result<LessonPage, ServiceError> {
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let course = sqlx::query_scalar!(
+        "select course_id from lesson where tenant_id = $1 and id = $2",
+        caller.tenant_id.as_uuid(),
+        id.as_uuid()
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
+    if !access.is_learner() && !caller.role.can_teach() {
+        return Err(ServiceError::NotFound);
+    }
+    let modules = outline::load(&mut tx, caller, course).await?;
+    let order: Vec<(&str, &domain::course::LessonView)> = modules
+        .iter()
+        .flat_map(|m| m.lessons.iter().map(move |l| (m.title.as_str(), l)))
+        .collect();
+    let index = order
+        .iter()
+        .position(|(_, l)| l.id == id)
+        .ok_or(ServiceError::NotFound)?;
+    let (module_title, lesson) = order[index];
+    let done = completed(&mut tx, caller, course).await?;
+    let mut blocks = Vec::with_capacity(lesson.blocks.len());
+    for block in lesson.blocks.iter().cloned() {
+        let quiz_title = match &block {
+            domain::course::Block::Quiz { quiz_id } => quiz_title(&mut tx, caller, *quiz_id).await?,
+            _ => None,
+        };
+        blocks.push(render::block(block, quiz_title));
+    }
+    let page = LessonPage {
+        course_id: CourseId::from_uuid(course),
+        course_title: access.title.clone(),
+        module_title: module_title.to_string(),
+        lesson_id: id,
+        title: lesson.title.clone(),
+        blocks,
+        completed: done.contains(&id),
+        enrolled: access.is_learner(),
+        previous: index.checked_sub(1).map(|i| order[i].1.id),
+        next: order.get(index + 1).map(|(_, l)| l.id),
+        completed_lessons: i64::try_from(done.len()).unwrap_or(0),
+        total_lessons: i64::try_from(order.len()).unwrap_or(0),
+    };
+    tx.commit().await?;
+    Ok(page)
+}
+
+async fn quiz_title(tx: &mut Tx, caller: &Caller, quiz: QuizId) -> Result<Option<String>, ServiceError> {
+    Ok(sqlx::query_scalar!(
+        "select title from quiz where tenant_id = $1 and id = $2",
+        caller.tenant_id.as_uuid(),
+        quiz.as_uuid()
+    )
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Marks a lesson complete for the caller, who must be enrolled. Completing the last lesson
+/// completes the enrolment and writes `enrollment.completed`. Marking twice changes nothing.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn complete_lesson(
+    caller: &Caller,
+    store: &Store,
+    id: LessonId,
+) -> Result<domain::course::EnrollmentView, ServiceError> {
+    let user = me(caller)?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let course = sqlx::query_scalar!(
+        "select course_id from lesson where tenant_id = $1 and id = $2",
+        caller.tenant_id.as_uuid(),
+        id.as_uuid()
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
+    if !access.is_learner() {
+        return Err(if caller.role.can_teach() {
+            ServiceError::invalid("lesson_id", "Enrol in the course to record your progress.")
+        } else {
+            ServiceError::NotFound
+        });
+    }
+    let now = store.clock.now();
+    sqlx::query!(
+        "insert into lesson_completion (tenant_id, user_id, lesson_id, course_id, completed_at)
+         values ($1, $2, $3, $4, $5) on conflict do nothing",
+        caller.tenant_id.as_uuid(),
+        user,
+        id.as_uuid(),
+        course,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    // Lock the enrolment so two last lessons completed at once complete the course exactly once.
+    let enrollment = sqlx::query!(
+        r#"select e.id, e.status,
+                  (select count(*) from lesson_completion lc where lc.tenant_id = e.tenant_id and lc.user_id = e.user_id and lc.course_id = e.course_id) as "done!",
+                  (select count(*) from lesson l where l.tenant_id = e.tenant_id and l.course_id = e.course_id) as "total!"
+           from enrollment e where e.tenant_id = $1 and e.course_id = $2 and e.user_id = $3
+           for update"#,
+        caller.tenant_id.as_uuid(),
+        course,
+        user
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if enrollment.status == EnrollmentStatus::Active.as_str() && enrollment.done >= enrollment.total {
+        sqlx::query!(
+            "update enrollment set status = 'completed', completed_at = $3 where tenant_id = $1 and id = $2",
+            caller.tenant_id.as_uuid(),
+            enrollment.id,
+            now
+        )
+        .execute(&mut *tx)
+        .await?;
+        let payload = json!({
+            "enrollment_id": EnrollmentId::from_uuid(enrollment.id),
+            "course_id": CourseId::from_uuid(course),
+            "user_id": UserId::from_uuid(user),
+            "completed_at": rfc3339(now),
+        });
+        outbox::emit(&mut tx, caller, "enrollment.completed", payload.clone()).await?;
+        audit::record(
+            &mut tx,
+            caller,
+            audit::AuditEntry {
+                action: "enrollment.completed",
+                target_type: Some("enrollment"),
+                target_id: Some(enrollment.id),
+                data: payload,
+            },
+        )
+        .await?;
+    }
+    let view = enrollments::fetch(&mut tx, caller, enrollment.id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// The caller's courses (not withdrawn), most recently enrolled first, with progress.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn my_courses(caller: &Caller, store: &Store) -> Result<Vec<MyCourse>, ServiceError> {
+    let user = me(caller)?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let rows = sqlx::query!(
+        r#"select c.id, c.title, c.cover_color, e.status,
+                  (select count(*) from lesson_completion lc where lc.tenant_id = e.tenant_id and lc.user_id = e.user_id and lc.course_id = c.id) as "done!",
+                  (select count(*) from lesson l where l.tenant_id = c.tenant_id and l.course_id = c.id) as "total!"
+           from enrollment e join course c on c.tenant_id = e.tenant_id and c.id = e.course_id
+           where e.tenant_id = $1 and e.user_id = $2 and e.status <> 'withdrawn' and c.status <> 'draft'
+           order by e.enrolled_at desc, e.id desc
+           limit 200"#,
+        caller.tenant_id.as_uuid(),
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(MyCourse {
+                course_id: CourseId::from_uuid(r.id),
+                title: r.title,
+                cover_color: CoverColor::parse("cover_color", &r.cover_color)?,
+                status: EnrollmentStatus::parse("status", &r.status)?,
+                completed_lessons: r.done,
+                total_lessons: r.total,
+            })
+        })
+        .collect()
+}
