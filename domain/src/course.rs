@@ -33,7 +33,10 @@ pub fn bounded_text(
 ) -> Result<String, FieldError> {
     let text = raw.trim();
     let length = text.chars().count();
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(FieldError::new(
             field,
             format!("{what} cannot contain control characters."),
@@ -202,11 +205,23 @@ impl Block {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RenderedBlock {
-    Html { html: String },
+    Html {
+        html: String,
+    },
     /// `embed_url` is set for hosts that allow embedding (YouTube, Vimeo).
-    Video { url: String, title: String, embed_url: Option<String> },
-    File { url: String, label: String },
-    Quiz { quiz_id: QuizId, title: String },
+    Video {
+        url: String,
+        title: String,
+        embed_url: Option<String>,
+    },
+    File {
+        url: String,
+        label: String,
+    },
+    Quiz {
+        quiz_id: QuizId,
+        title: String,
+    },
 }
 
 /// A course as lists show it; `modules` only where the whole course is read.
@@ -286,7 +301,7 @@ pub struct EnrollmentView {
 
 /// A course as its learner sees it: the outline, their enrolment and what they have completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LearnerCourse {
+pub struct LearnerCourseView {
     pub course: CourseView,
     pub enrollment: Option<EnrollmentView>,
     pub completed_lessons: Vec<LessonId>,
@@ -296,7 +311,7 @@ pub struct LearnerCourse {
 
 /// One lesson page: its rendered content, where it sits, and the neighbours to walk to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LessonPage {
+pub struct LessonPageView {
     pub course_id: CourseId,
     pub course_title: String,
     pub module_title: String,

@@ -36,7 +36,7 @@ pub async fn enroll(
     learner: Learner,
 ) -> Result<(EnrollmentView, bool), ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, course, true).await?;
+    let access = access::load(&mut tx, caller, course, false).await?;
     let user = resolve(&mut tx, caller, &access, learner).await?;
     let (id, created) = enroll_in_tx(&mut tx, caller, store, &access, user).await?;
     let view = fetch(&mut tx, caller, id).await?;
@@ -53,7 +53,10 @@ async fn resolve(
     let me = caller.user_id.map(|u| u.as_uuid());
     let user = match learner {
         Learner::Me => me.ok_or_else(|| {
-            ServiceError::invalid("user_id", "An API key is no learner: name the user to enrol.")
+            ServiceError::invalid(
+                "user_id",
+                "An API key is no learner: name the user to enrol.",
+            )
         })?,
         Learner::Id(id) => id.as_uuid(),
         Learner::Email(email) => sqlx::query_scalar!(
@@ -63,7 +66,9 @@ async fn resolve(
         )
         .fetch_optional(&mut **tx)
         .await?
-        .ok_or_else(|| ServiceError::invalid("email", "No user of this organisation has this email."))?,
+        .ok_or_else(|| {
+            ServiceError::invalid("email", "No user of this organisation has this email.")
+        })?,
     };
     if Some(user) == me {
         if access.status == CourseStatus::Archived {
@@ -184,10 +189,12 @@ pub async fn withdraw(
     learner: Learner,
 ) -> Result<EnrollmentView, ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, course, true).await?;
+    let access = access::load(&mut tx, caller, course, false).await?;
     let me = caller.user_id.map(|u| u.as_uuid());
     let user = match learner {
-        Learner::Me => me.ok_or_else(|| ServiceError::invalid("user_id", "Name the user to withdraw."))?,
+        Learner::Me => {
+            me.ok_or_else(|| ServiceError::invalid("user_id", "Name the user to withdraw."))?
+        }
         Learner::Id(id) => id.as_uuid(),
         Learner::Email(email) => sqlx::query_scalar!(
             "select id from app_user where tenant_id = $1 and email = $2",
@@ -293,11 +300,16 @@ pub async fn roster(
     caller.require_teacher()?;
     let per_page = per_page.unwrap_or(50);
     if !(1..=100).contains(&per_page) {
-        return Err(ServiceError::invalid("per_page", "Choose between 1 and 100 per page."));
+        return Err(ServiceError::invalid(
+            "per_page",
+            "Choose between 1 and 100 per page.",
+        ));
     }
     let page = page.unwrap_or(1).clamp(1, 100_000);
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    access::load(&mut tx, caller, course, false).await?.require_edit()?;
+    access::load(&mut tx, caller, course, false)
+        .await?
+        .require_edit()?;
     let rows = sqlx::query_as!(
         EnrollmentRow,
         r#"select e.id, e.course_id, e.user_id, u.name as user_name, u.email as user_email, e.status,
@@ -350,20 +362,31 @@ pub async fn import_roster(
         .filter(|(_, line)| !line.trim().is_empty())
         .collect();
     if lines.is_empty() {
-        return Err(ServiceError::invalid("csv", "The roster is empty: give one email per line."));
+        return Err(ServiceError::invalid(
+            "csv",
+            "The roster is empty: give one email per line.",
+        ));
     }
     if lines.len() > MAX_ROSTER_ROWS + 1 {
-        return Err(ServiceError::invalid("csv", "A roster can hold at most 5000 rows; split it."));
+        return Err(ServiceError::invalid(
+            "csv",
+            "A roster can hold at most 5000 rows; split it.",
+        ));
     }
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, course, true).await?;
+    let access = access::load(&mut tx, caller, course, false).await?;
     access.require_edit()?;
     if access.status == CourseStatus::Archived {
         return Err(archived());
     }
     let mut report = Vec::with_capacity(lines.len());
     for (index, (line, text)) in lines.into_iter().enumerate() {
-        let first = text.split([',', ';', '\t']).next().unwrap_or("").trim().trim_matches('"');
+        let first = text
+            .split([',', ';', '\t'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
         if index == 0 && first.eq_ignore_ascii_case("email") {
             continue;
         }
@@ -388,16 +411,18 @@ pub async fn import_roster(
         .fetch_optional(&mut *tx)
         .await?;
         let Some(user) = user else {
-            report.push(row("failed", Some("No user of this organisation has this email.".into())));
+            report.push(row(
+                "failed",
+                Some("No user of this organisation has this email.".into()),
+            ));
             continue;
         };
         match enroll_in_tx(&mut tx, caller, store, &access, user).await {
             Ok((_, true)) => report.push(row("enrolled", None)),
             Ok((_, false)) => report.push(row("already_enrolled", None)),
-            Err(ServiceError::Validation(fields)) => report.push(row(
-                "failed",
-                fields.into_iter().next().map(|f| f.message),
-            )),
+            Err(ServiceError::Validation(fields)) => {
+                report.push(row("failed", fields.into_iter().next().map(|f| f.message)))
+            }
             Err(other) => return Err(other),
         }
     }

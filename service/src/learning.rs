@@ -1,7 +1,7 @@
 //! A learner's side of a course: its page with their enrolment and progress, lesson pages,
 //! marking lessons complete, and "My courses".
 
-use domain::course::{LearnerCourse, LessonPage, MyCourse};
+use domain::course::{LearnerCourseView, LessonPageView, MyCourse};
 use domain::{CourseId, CoverColor, EnrollmentId, EnrollmentStatus, LessonId, QuizId, UserId};
 use serde_json::json;
 use uuid::Uuid;
@@ -18,7 +18,11 @@ fn me(caller: &Caller) -> Result<Uuid, ServiceError> {
         .ok_or(ServiceError::Forbidden)
 }
 
-async fn enrollment_id(tx: &mut Tx, caller: &Caller, course: Uuid) -> Result<Option<Uuid>, ServiceError> {
+async fn enrollment_id(
+    tx: &mut Tx,
+    caller: &Caller,
+    course: Uuid,
+) -> Result<Option<Uuid>, ServiceError> {
     Ok(sqlx::query_scalar!(
         "select id from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3",
         caller.tenant_id.as_uuid(),
@@ -29,7 +33,11 @@ async fn enrollment_id(tx: &mut Tx, caller: &Caller, course: Uuid) -> Result<Opt
     .await?)
 }
 
-async fn completed(tx: &mut Tx, caller: &Caller, course: Uuid) -> Result<Vec<LessonId>, ServiceError> {
+async fn completed(
+    tx: &mut Tx,
+    caller: &Caller,
+    course: Uuid,
+) -> Result<Vec<LessonId>, ServiceError> {
     Ok(sqlx::query_scalar!(
         "select lesson_id from lesson_completion where tenant_id = $1 and user_id = $2 and course_id = $3",
         caller.tenant_id.as_uuid(),
@@ -45,7 +53,11 @@ async fn completed(tx: &mut Tx, caller: &Caller, course: Uuid) -> Result<Vec<Les
 
 /// A course's page: outline, the caller's enrolment and completed lessons, and whether they edit it.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
-pub async fn course(caller: &Caller, store: &Store, id: CourseId) -> Result<LearnerCourse, ServiceError> {
+pub async fn course(
+    caller: &Caller,
+    store: &Store,
+    id: CourseId,
+) -> Result<LearnerCourseView, ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let access = access::load(&mut tx, caller, id, false).await?;
     let mut view = fetch_view(&mut tx, caller, id.as_uuid()).await?;
@@ -63,7 +75,7 @@ pub async fn course(caller: &Caller, store: &Store, id: CourseId) -> Result<Lear
     };
     let completed_lessons = completed(&mut tx, caller, id.as_uuid()).await?;
     tx.commit().await?;
-    Ok(LearnerCourse {
+    Ok(LearnerCourseView {
         course: view,
         enrollment,
         completed_lessons,
@@ -74,7 +86,11 @@ pub async fn course(caller: &Caller, store: &Store, id: CourseId) -> Result<Lear
 /// One lesson as its learner reads it. Students need an enrolment; editors and teachers may read
 /// any lesson of a course they can see.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
-pub async fn lesson(caller: &Caller, store: &Store, id: LessonId) -> Result<LessonPage, ServiceError> {
+pub async fn lesson(
+    caller: &Caller,
+    store: &Store,
+    id: LessonId,
+) -> Result<LessonPageView, ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let course = sqlx::query_scalar!(
         "select course_id from lesson where tenant_id = $1 and id = $2",
@@ -102,12 +118,14 @@ pub async fn lesson(caller: &Caller, store: &Store, id: LessonId) -> Result<Less
     let mut blocks = Vec::with_capacity(lesson.blocks.len());
     for block in lesson.blocks.iter().cloned() {
         let quiz_title = match &block {
-            domain::course::Block::Quiz { quiz_id } => quiz_title(&mut tx, caller, *quiz_id).await?,
+            domain::course::Block::Quiz { quiz_id } => {
+                quiz_title(&mut tx, caller, *quiz_id).await?
+            }
             _ => None,
         };
         blocks.push(render::block(block, quiz_title));
     }
-    let page = LessonPage {
+    let page = LessonPageView {
         course_id: CourseId::from_uuid(course),
         course_title: access.title.clone(),
         module_title: module_title.to_string(),
@@ -125,7 +143,11 @@ pub async fn lesson(caller: &Caller, store: &Store, id: LessonId) -> Result<Less
     Ok(page)
 }
 
-async fn quiz_title(tx: &mut Tx, caller: &Caller, quiz: QuizId) -> Result<Option<String>, ServiceError> {
+async fn quiz_title(
+    tx: &mut Tx,
+    caller: &Caller,
+    quiz: QuizId,
+) -> Result<Option<String>, ServiceError> {
     Ok(sqlx::query_scalar!(
         "select title from quiz where tenant_id = $1 and id = $2",
         caller.tenant_id.as_uuid(),
@@ -161,6 +183,16 @@ pub async fn complete_lesson(
             ServiceError::NotFound
         });
     }
+    // Lock the enrolment first, and count in a later statement (a fresh snapshot): two last
+    // lessons completed at once then complete the course exactly once.
+    let enrollment = sqlx::query!(
+        "select id, status from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3 for update",
+        caller.tenant_id.as_uuid(),
+        course,
+        user
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let now = store.clock.now();
     sqlx::query!(
         "insert into lesson_completion (tenant_id, user_id, lesson_id, course_id, completed_at)
@@ -173,20 +205,16 @@ pub async fn complete_lesson(
     )
     .execute(&mut *tx)
     .await?;
-    // Lock the enrolment so two last lessons completed at once complete the course exactly once.
-    let enrollment = sqlx::query!(
-        r#"select e.id, e.status,
-                  (select count(*) from lesson_completion lc where lc.tenant_id = e.tenant_id and lc.user_id = e.user_id and lc.course_id = e.course_id) as "done!",
-                  (select count(*) from lesson l where l.tenant_id = e.tenant_id and l.course_id = e.course_id) as "total!"
-           from enrollment e where e.tenant_id = $1 and e.course_id = $2 and e.user_id = $3
-           for update"#,
+    let progress = sqlx::query!(
+        r#"select (select count(*) from lesson_completion where tenant_id = $1 and user_id = $2 and course_id = $3) as "done!",
+                  (select count(*) from lesson where tenant_id = $1 and course_id = $3) as "total!""#,
         caller.tenant_id.as_uuid(),
-        course,
-        user
+        user,
+        course
     )
     .fetch_one(&mut *tx)
     .await?;
-    if enrollment.status == EnrollmentStatus::Active.as_str() && enrollment.done >= enrollment.total {
+    if enrollment.status == EnrollmentStatus::Active.as_str() && progress.done >= progress.total {
         sqlx::query!(
             "update enrollment set status = 'completed', completed_at = $3 where tenant_id = $1 and id = $2",
             caller.tenant_id.as_uuid(),

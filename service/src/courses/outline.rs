@@ -173,7 +173,15 @@ pub async fn add_module(
     )
     .execute(&mut *tx)
     .await?;
-    record(&mut tx, caller, "module.created", "module", id, json!({ "course_id": course, "title": title })).await?;
+    record(
+        &mut tx,
+        caller,
+        "module.created",
+        "module",
+        id,
+        json!({ "course_id": course, "title": title }),
+    )
+    .await?;
     let module = find_module(&mut tx, caller, course.as_uuid(), id).await?;
     tx.commit().await?;
     Ok(module)
@@ -238,7 +246,15 @@ pub async fn rename_module(
     )
     .execute(&mut *tx)
     .await?;
-    record(&mut tx, caller, "module.renamed", "module", id.as_uuid(), json!({ "title": title })).await?;
+    record(
+        &mut tx,
+        caller,
+        "module.renamed",
+        "module",
+        id.as_uuid(),
+        json!({ "title": title }),
+    )
+    .await?;
     let module = find_module(&mut tx, caller, course, id.as_uuid()).await?;
     tx.commit().await?;
     Ok(module)
@@ -265,7 +281,15 @@ pub async fn delete_module(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    record(&mut tx, caller, "module.deleted", "module", id.as_uuid(), json!({ "title": title })).await?;
+    record(
+        &mut tx,
+        caller,
+        "module.deleted",
+        "module",
+        id.as_uuid(),
+        json!({ "title": title }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -273,7 +297,9 @@ pub async fn delete_module(
 /// Checks that `ids` names each of `current` exactly once.
 fn same_set<T: PartialEq + Copy>(ids: &[T], current: &[T], what: &str) -> Result<(), ServiceError> {
     let complete = ids.len() == current.len()
-        && current.iter().all(|c| ids.iter().filter(|i| *i == c).count() == 1);
+        && current
+            .iter()
+            .all(|c| ids.iter().filter(|i| *i == c).count() == 1);
     if complete {
         Ok(())
     } else {
@@ -318,7 +344,15 @@ pub async fn reorder_modules(
     )
     .execute(&mut *tx)
     .await?;
-    record(&mut tx, caller, "module.reordered", "course", course.as_uuid(), json!({ "order": ids })).await?;
+    record(
+        &mut tx,
+        caller,
+        "module.reordered",
+        "course",
+        course.as_uuid(),
+        json!({ "order": ids }),
+    )
+    .await?;
     let modules = load(&mut tx, caller, course.as_uuid()).await?;
     tx.commit().await?;
     Ok(modules)
@@ -350,7 +384,11 @@ impl LessonInput {
         version: Option<i32>,
     ) -> Result<LessonInput, ServiceError> {
         let mut errors = Vec::new();
-        let title = title.and_then(|t| course::item_title("title", t).map_err(|e| errors.push(e)).ok());
+        let title = title.and_then(|t| {
+            course::item_title("title", t)
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
         let blocks = match blocks.map(Block::parse_all) {
             Some(Ok(blocks)) => Some(blocks),
             Some(Err(mut e)) => {
@@ -454,7 +492,15 @@ pub async fn add_lesson(
     )
     .execute(&mut *tx)
     .await?;
-    record(&mut tx, caller, "lesson.created", "lesson", id, json!({ "module_id": module, "title": title })).await?;
+    record(
+        &mut tx,
+        caller,
+        "lesson.created",
+        "lesson",
+        id,
+        json!({ "module_id": module, "title": title }),
+    )
+    .await?;
     let lesson = find_lesson(&mut tx, caller, course, id).await?;
     tx.commit().await?;
     Ok(lesson)
@@ -524,9 +570,9 @@ pub async fn update_lesson(
     }
     let target_module = match input.module_id {
         Some(module) if module != current.module_id => {
-            let target_course = module_course(&mut tx, caller, module)
-                .await
-                .map_err(|_| ServiceError::invalid("module_id", "No module of this course has this id."))?;
+            let target_course = module_course(&mut tx, caller, module).await.map_err(|_| {
+                ServiceError::invalid("module_id", "No module of this course has this id.")
+            })?;
             if target_course != course {
                 return Err(ServiceError::invalid(
                     "module_id",
@@ -586,7 +632,15 @@ pub async fn delete_lesson(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    record(&mut tx, caller, "lesson.deleted", "lesson", id.as_uuid(), json!({ "title": title })).await?;
+    record(
+        &mut tx,
+        caller,
+        "lesson.deleted",
+        "lesson",
+        id.as_uuid(),
+        json!({ "title": title }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -627,14 +681,27 @@ pub async fn reorder_lessons(
     )
     .execute(&mut *tx)
     .await?;
-    record(&mut tx, caller, "lesson.reordered", "module", module.as_uuid(), json!({ "order": ids })).await?;
-    let lessons = find_module(&mut tx, caller, course, module.as_uuid()).await?.lessons;
+    record(
+        &mut tx,
+        caller,
+        "lesson.reordered",
+        "module",
+        module.as_uuid(),
+        json!({ "order": ids }),
+    )
+    .await?;
+    let lessons = find_module(&mut tx, caller, course, module.as_uuid())
+        .await?
+        .lessons;
     tx.commit().await?;
     Ok(lessons)
 }
 
 /// Makes a lesson's content as learners will see it, for the editor's live preview.
-pub fn preview(caller: &Caller, blocks: Vec<Block>) -> Result<Vec<domain::course::RenderedBlock>, ServiceError> {
+pub fn preview(
+    caller: &Caller,
+    blocks: Vec<Block>,
+) -> Result<Vec<domain::course::RenderedBlock>, ServiceError> {
     caller.require_teacher()?;
     let blocks = Block::parse_all(blocks).map_err(ServiceError::Validation)?;
     Ok(blocks

@@ -83,7 +83,8 @@ mod tests {
 
     #[test]
     fn script_in_markdown_is_shown_as_text_never_run() {
-        let html = markdown("Hello <script>alert('x')</script> **world**\n\n<img src=x onerror=alert(1)>");
+        let html =
+            markdown("Hello <script>alert('x')</script> **world**\n\n<img src=x onerror=alert(1)>");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");

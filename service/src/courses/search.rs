@@ -88,7 +88,10 @@ pub async fn list(
     .await?;
     tx.commit().await?;
     Ok(Page {
-        items: rows.into_iter().map(course_view).collect::<Result<_, _>>()?,
+        items: rows
+            .into_iter()
+            .map(course_view)
+            .collect::<Result<_, _>>()?,
         page,
         per_page,
         total: u64::try_from(total).unwrap_or(0),

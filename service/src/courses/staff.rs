@@ -48,7 +48,9 @@ pub async fn add(
     let email = Email::parse("email", email)?;
     caller.require_teacher()?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    access::load(&mut tx, caller, course, true).await?.require_edit()?;
+    access::load(&mut tx, caller, course, true)
+        .await?
+        .require_edit()?;
     let user = sqlx::query!(
         "select id, role from app_user where tenant_id = $1 and email = $2 and status = 'active'",
         caller.tenant_id.as_uuid(),
@@ -56,7 +58,12 @@ pub async fn add(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| ServiceError::invalid("email", "No active user of this organisation has this email."))?;
+    .ok_or_else(|| {
+        ServiceError::invalid(
+            "email",
+            "No active user of this organisation has this email.",
+        )
+    })?;
     if user.role == Role::Student.as_str() {
         return Err(ServiceError::invalid(
             "email",
@@ -95,7 +102,9 @@ pub async fn remove(
 ) -> Result<Vec<UserView>, ServiceError> {
     caller.require_teacher()?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    access::load(&mut tx, caller, course, true).await?.require_edit()?;
+    access::load(&mut tx, caller, course, true)
+        .await?
+        .require_edit()?;
     let removed = sqlx::query!(
         "delete from course_staff where tenant_id = $1 and course_id = $2 and user_id = $3",
         caller.tenant_id.as_uuid(),
