@@ -74,7 +74,7 @@ error_codes! {
     CourseSlugTaken = "course.slug_taken", 409, "Another course of the tenant has this slug.";
     CourseHasNoLessons = "course.no_lessons", 409, "A course needs at least one lesson before it can be published.";
     CourseHasEnrollments = "course.has_enrollments", 409, "A course with enrolled learners can only be deleted once it is archived.";
-    CourseArchived = "course.archived", 409, "The course is archived: unarchive it (publish or unpublish) first.";
+    CourseArchived = "course.archived", 409, "The course is archived and takes no new learners; publish it again to reopen it.";
     EnrollmentClosed = "enrollment.closed", 403, "Self-enrolment is off for this course; a teacher or admin enrols learners.";
     RateLimitExceeded = "rate_limit.exceeded", 429, "Too many requests; retry after the time given.";
     ApiKeyInactive = "api_key.inactive", 409, "The API key is revoked or expired and cannot be rotated.";

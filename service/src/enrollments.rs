@@ -51,6 +51,16 @@ async fn resolve(
     learner: Learner,
 ) -> Result<Uuid, ServiceError> {
     let me = caller.user_id.map(|u| u.as_uuid());
+    let for_self = match &learner {
+        Learner::Me => true,
+        Learner::Id(id) => Some(id.as_uuid()) == me,
+        Learner::Email(_) => false,
+    };
+    // Only a course's editors enrol others: refuse before looking anyone up.
+    if !for_self {
+        caller.require_teacher()?;
+        access.require_edit()?;
+    }
     let user = match learner {
         Learner::Me => me.ok_or_else(|| {
             ServiceError::invalid(

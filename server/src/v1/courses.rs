@@ -63,10 +63,19 @@ pub async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
-    #[schema(min_length = 3, max_length = 200, example = "Introduction to statistics")]
+    #[schema(
+        min_length = 3,
+        max_length = 200,
+        example = "Introduction to statistics"
+    )]
     pub title: String,
     /// Derived from the title when left out.
-    #[schema(min_length = 3, max_length = 80, pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", example = "intro-statistics")]
+    #[schema(
+        min_length = 3,
+        max_length = 80,
+        pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+        example = "intro-statistics"
+    )]
     pub slug: Option<String>,
     #[schema(max_length = 2000)]
     pub summary: Option<String>,
@@ -127,7 +136,11 @@ pub async fn get(
 pub struct PatchBody {
     #[schema(min_length = 3, max_length = 200)]
     pub title: Option<String>,
-    #[schema(min_length = 3, max_length = 80, pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$")]
+    #[schema(
+        min_length = 3,
+        max_length = 80,
+        pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+    )]
     pub slug: Option<String>,
     #[schema(max_length = 2000)]
     pub summary: Option<String>,

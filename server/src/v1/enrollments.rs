@@ -47,9 +47,16 @@ pub async fn list(
         .map(|s| EnrollmentStatus::parse("status", &s))
         .transpose()
         .map_err(|e| fail(&meta)(e.into()))?;
-    let page = enrollments::roster(&caller, &state.store, id, status, params.page, params.per_page)
-        .await
-        .map_err(fail(&meta))?;
+    let page = enrollments::roster(
+        &caller,
+        &state.store,
+        id,
+        status,
+        params.page,
+        params.per_page,
+    )
+    .await
+    .map_err(fail(&meta))?;
     Ok(ApiOk::page(&meta, page))
 }
 
@@ -96,7 +103,11 @@ pub async fn create(
     let (enrollment, created) = enrollments::enroll(&caller, &state.store, id, learner)
         .await
         .map_err(fail(&meta))?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(ApiOk::with_status(&meta, status, enrollment))
 }
 
@@ -148,7 +159,8 @@ pub async fn import(
     body: Bytes,
 ) -> ApiResult<Vec<RosterRow>> {
     let id: CourseId = parse_id(&meta, &id)?;
-    let csv = std::str::from_utf8(&body).map_err(|_| malformed(&meta, "The roster must be UTF-8 text."))?;
+    let csv = std::str::from_utf8(&body)
+        .map_err(|_| malformed(&meta, "The roster must be UTF-8 text."))?;
     let report = enrollments::import_roster(&caller, &state.store, id, csv)
         .await
         .map_err(fail(&meta))?;
@@ -165,7 +177,9 @@ pub async fn list_staff(
     Path(id): Path<String>,
 ) -> ApiResult<Vec<UserView>> {
     let id: CourseId = parse_id(&meta, &id)?;
-    let users = staff::list(&caller, &state.store, id).await.map_err(fail(&meta))?;
+    let users = staff::list(&caller, &state.store, id)
+        .await
+        .map_err(fail(&meta))?;
     Ok(ApiOk::new(&meta, users))
 }
 

@@ -133,7 +133,13 @@ pub async fn delete_module(
     outline::delete_module(&caller, &state.store, id)
         .await
         .map_err(fail(&meta))?;
-    Ok(ApiOk::new(&meta, Deleted { id: id.to_string(), deleted: true }))
+    Ok(ApiOk::new(
+        &meta,
+        Deleted {
+            id: id.to_string(),
+            deleted: true,
+        },
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/modules/{id}/lessons", operation_id = "listLessons", tag = "lessons", params(("id" = ModuleId, Path)),
@@ -245,8 +251,13 @@ pub async fn update_lesson(
     ApiJson(body): ApiJson<LessonPatch>,
 ) -> ApiResult<LessonView> {
     let id: LessonId = parse_id(&meta, &id)?;
-    let input = LessonInput::parse(body.title.as_deref(), body.blocks, body.module_id, body.version)
-        .map_err(fail(&meta))?;
+    let input = LessonInput::parse(
+        body.title.as_deref(),
+        body.blocks,
+        body.module_id,
+        body.version,
+    )
+    .map_err(fail(&meta))?;
     let lesson = outline::update_lesson(&caller, &state.store, id, input)
         .await
         .map_err(fail(&meta))?;
@@ -265,5 +276,11 @@ pub async fn delete_lesson(
     outline::delete_lesson(&caller, &state.store, id)
         .await
         .map_err(fail(&meta))?;
-    Ok(ApiOk::new(&meta, Deleted { id: id.to_string(), deleted: true }))
+    Ok(ApiOk::new(
+        &meta,
+        Deleted {
+            id: id.to_string(),
+            deleted: true,
+        },
+    ))
 }

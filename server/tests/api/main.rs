@@ -5,6 +5,8 @@
 mod helpers;
 
 mod audit;
+mod courses;
+mod enrollments;
 mod envelope;
 mod idempotency;
 mod keys;
