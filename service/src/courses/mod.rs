@@ -284,7 +284,6 @@ pub struct CoursePatch {
 }
 
 impl CoursePatch {
-    #[allow(clippy::too_many_arguments)]
     pub fn parse(
         title: Option<&str>,
         slug: Option<&str>,
