@@ -4,7 +4,7 @@
 # them), with a release server and wrk on loopback. Prints requests per second and p99 per path.
 #
 #   bench/courses.sh     (BENCH_DATABASE_URL, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_TENANTS and
-#                         BENCH_COURSES override)
+#                         BENCH_COURSES override; BENCH_SKIP_BUILD=1 uses the release binary as built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 admin_url=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -16,7 +16,7 @@ port=${BENCH_PORT:-3902}
 db_url="${admin_url%/*}/lectern_bench_courses"
 
 command -v wrk >/dev/null || { echo "bench: installing wrk"; timeout 600 apt-get install -y -q wrk >/dev/null; }
-cargo xtask build --release
+[ "${BENCH_SKIP_BUILD:-0}" = 1 ] || cargo xtask build --release
 psql "$admin_url" -q -c "drop database if exists lectern_bench_courses with (force)" -c "create database lectern_bench_courses"
 LECTERN_BIND=127.0.0.1:$port DATABASE_URL="$db_url" LECTERN_SEED_DEMO=true LECTERN_LOG=warn \
   target/release/server > target/bench-courses-server.log 2>&1 &
@@ -42,7 +42,7 @@ select gen_random_uuid(), t.id, 'course-' || i,
        'A course on ' || w[1 + (i * 3) % 32] || ', ' || w[1 + (i * 11) % 32] || ' and ' || w[1 + (i * 17) % 32] || '.',
        'published', now() - make_interval(secs => i)
 from tenant t, words, generate_series(1, :courses) i;
-analyze course;
+vacuum analyze course;
 SQL
 echo "seeded in $(( $(date +%s) - start )) s: $(psql "$db_url" -Atc 'select count(*) from course') courses"
 
@@ -54,7 +54,7 @@ jar=$(mktemp)
 curl -sf -o /dev/null -c "$jar" "http://127.0.0.1:$port/api/auth/sign-in" \
   --data-urlencode organisation=demo --data-urlencode email=student1@demo.lectern.test \
   --data-urlencode password=lectern-demo-2026
-cookie=$(awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}' "$jar")
+cookie=$(sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}')
 
 run() {
   local label=$1 path=$2; shift 2

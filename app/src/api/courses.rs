@@ -36,9 +36,8 @@ pub async fn teaching_courses(
 #[server(endpoint = "courses/create")]
 pub async fn create_course(title: String, summary: Option<String>) -> Result<CourseView, AppError> {
     let (caller, ctx) = caller().await?;
-    let input =
-        courses::NewCourse::parse(&title, None, summary.as_deref(), None, None, None, None)
-            .map_err(service_error)?;
+    let input = courses::NewCourse::parse(&title, None, summary.as_deref(), None, None, None, None)
+        .map_err(service_error)?;
     courses::create(&caller, &ctx.store, input)
         .await
         .map_err(service_error)
@@ -244,7 +243,10 @@ pub async fn course_roster(
 }
 
 #[server(endpoint = "enrollments/enroll-email")]
-pub async fn enroll_by_email(course_id: CourseId, email: String) -> Result<EnrollmentView, AppError> {
+pub async fn enroll_by_email(
+    course_id: CourseId,
+    email: String,
+) -> Result<EnrollmentView, AppError> {
     let (caller, ctx) = caller().await?;
     let email = domain::Email::parse("email", &email).map_err(|e| service_error(e.into()))?;
     service::enrollments::enroll(

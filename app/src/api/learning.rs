@@ -1,7 +1,7 @@
 //! The learner's side: the catalog and its suggestions, a course's page, enrolling and leaving,
 //! lesson pages, marking lessons complete, and "My courses".
 
-use domain::course::{CourseQuery, CourseView, EnrollmentView, LearnerCourse, LessonPage, MyCourse};
+use domain::course::{CourseView, EnrollmentView, LearnerCourseView, LessonPageView, MyCourse};
 use domain::dto::Page;
 use domain::{CourseId, LessonId};
 use leptos::prelude::*;
@@ -15,7 +15,7 @@ use crate::ssr::{caller, service_error};
 #[server(endpoint = "catalog/search")]
 pub async fn catalog(q: Option<String>, page: Option<u32>) -> Result<Page<CourseView>, AppError> {
     let (caller, ctx) = caller().await?;
-    let query = CourseQuery {
+    let query = domain::course::CourseQuery {
         q,
         status: Some(domain::CourseStatus::Published),
         page,
@@ -36,7 +36,7 @@ pub async fn suggest_courses(q: String) -> Result<Vec<String>, AppError> {
 }
 
 #[server(endpoint = "learning/course")]
-pub async fn learner_course(id: CourseId) -> Result<LearnerCourse, AppError> {
+pub async fn learner_course(id: CourseId) -> Result<LearnerCourseView, AppError> {
     let (caller, ctx) = caller().await?;
     service::learning::course(&caller, &ctx.store, id)
         .await
@@ -46,22 +46,32 @@ pub async fn learner_course(id: CourseId) -> Result<LearnerCourse, AppError> {
 #[server(endpoint = "learning/enroll")]
 pub async fn enroll(course_id: CourseId) -> Result<EnrollmentView, AppError> {
     let (caller, ctx) = caller().await?;
-    service::enrollments::enroll(&caller, &ctx.store, course_id, service::enrollments::Learner::Me)
-        .await
-        .map(|(enrollment, _)| enrollment)
-        .map_err(service_error)
+    service::enrollments::enroll(
+        &caller,
+        &ctx.store,
+        course_id,
+        service::enrollments::Learner::Me,
+    )
+    .await
+    .map(|(enrollment, _)| enrollment)
+    .map_err(service_error)
 }
 
 #[server(endpoint = "learning/leave")]
 pub async fn leave(course_id: CourseId) -> Result<EnrollmentView, AppError> {
     let (caller, ctx) = caller().await?;
-    service::enrollments::withdraw(&caller, &ctx.store, course_id, service::enrollments::Learner::Me)
-        .await
-        .map_err(service_error)
+    service::enrollments::withdraw(
+        &caller,
+        &ctx.store,
+        course_id,
+        service::enrollments::Learner::Me,
+    )
+    .await
+    .map_err(service_error)
 }
 
 #[server(endpoint = "learning/lesson")]
-pub async fn lesson_page(id: LessonId) -> Result<LessonPage, AppError> {
+pub async fn lesson_page(id: LessonId) -> Result<LessonPageView, AppError> {
     let (caller, ctx) = caller().await?;
     service::learning::lesson(&caller, &ctx.store, id)
         .await

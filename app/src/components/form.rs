@@ -90,3 +90,40 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
         </div>
     }
 }
+
+/// A labelled multi-line field that shows its own error, like `Field`.
+#[component]
+pub fn TextArea(
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    #[prop(into, optional)] value: Option<String>,
+    #[prop(default = 4)] rows: u32,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let field_name = name.clone();
+    let message = Signal::derive(move || error.get().and_then(|e| e.field(&field_name)));
+    let describedby = {
+        let error_id = error_id.clone();
+        move || message.get().is_some().then(|| error_id.clone())
+    };
+    view! {
+        <div class="mb-4">
+            <label for=id.clone() class="block font-medium text-slate-900">{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                aria-invalid=move || message.get().is_some().then_some("true")
+                aria-describedby=describedby
+                class=INPUT_CLASS
+            >
+                {value}
+            </textarea>
+            <Show when=move || message.get().is_some()>
+                <p id=error_id.clone() class="mt-1 text-sm text-red-800">{move || message.get()}</p>
+            </Show>
+        </div>
+    }
+}

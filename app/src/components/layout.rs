@@ -11,11 +11,19 @@ use crate::use_auth;
 
 /// The links a role sees, in order.
 pub fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut links = vec![("/", "Home")];
+    let mut links = vec![
+        ("/", "Home"),
+        ("/courses", "Catalog"),
+        ("/my/courses", "My courses"),
+    ];
     match role {
         Role::Student => {}
-        Role::Teacher => links.push(("/admin/users", "People")),
+        Role::Teacher => {
+            links.push(("/teach", "Teach"));
+            links.push(("/admin/users", "People"));
+        }
         Role::Admin => {
+            links.push(("/teach", "Teach"));
             links.push(("/admin/users", "Users"));
             links.push(("/admin/api", "API"));
             links.push(("/admin/audit", "Audit log"));
@@ -77,14 +85,21 @@ fn SignedInHeader(user: SessionUser) -> impl IntoView {
                     .map(|(href, label)| {
                         let current = move || {
                             let path = location.pathname.get();
-                            if path == href { Some("page") } else { None }
+                            let within = href != "/" && path.strip_prefix(href).is_some_and(|rest| rest.starts_with('/'));
+                            if path == href {
+                                Some("page")
+                            } else if within {
+                                Some("true")
+                            } else {
+                                None
+                            }
                         };
                         view! {
                             <li>
                                 <a
                                     href=href
                                     aria-current=current
-                                    class="block rounded px-3 py-2 text-slate-800 hover:bg-slate-100 aria-[current=page]:bg-blue-50 aria-[current=page]:font-semibold aria-[current=page]:text-blue-900"
+                                    class="block rounded px-3 py-2 text-slate-800 hover:bg-slate-100 aria-[current=page]:bg-blue-50 aria-[current=page]:font-semibold aria-[current=page]:text-blue-900 aria-[current=true]:bg-blue-50 aria-[current=true]:text-blue-900"
                                 >
                                     {label}
                                 </a>

@@ -2,5 +2,6 @@
 
 pub mod auth;
 pub mod copy;
+pub mod course;
 pub mod form;
 pub mod layout;
