@@ -204,5 +204,10 @@ test('the teacher sees the learner on the roster and imports more learners', asy
   await report.getByText('1 enrolled, 1 already enrolled, 1 failed.').waitFor();
   await page.getByTestId('roster-row').filter({ hasText: DEMO.student2 }).waitFor();
   await expectAccessible(page);
+
+  // Archived, the course leaves the catalog, so runs against one database do not pile up there.
+  await goto(page, `/teach/courses/${courseId}`);
+  await page.getByRole('region', { name: 'Publishing' }).getByRole('button', { name: 'Archive', exact: true }).click();
+  await page.getByTestId('course-status').getByText('Archived').waitFor();
   await page.context().close();
 });
