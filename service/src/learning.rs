@@ -92,14 +92,7 @@ pub async fn lesson(
     id: LessonId,
 ) -> Result<LessonPageView, ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let course = sqlx::query_scalar!(
-        "select course_id from lesson where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
-        id.as_uuid()
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ServiceError::NotFound)?;
+    let course = outline::lesson_course(&mut tx, caller, id).await?;
     let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
     if !access.is_learner() && !caller.role.can_teach() {
         return Err(ServiceError::NotFound);
@@ -167,14 +160,7 @@ pub async fn complete_lesson(
 ) -> Result<domain::course::EnrollmentView, ServiceError> {
     let user = me(caller)?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let course = sqlx::query_scalar!(
-        "select course_id from lesson where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
-        id.as_uuid()
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ServiceError::NotFound)?;
+    let course = outline::lesson_course(&mut tx, caller, id).await?;
     let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
     if !access.is_learner() {
         return Err(if caller.role.can_teach() {

@@ -81,7 +81,11 @@ async fn module_course(tx: &mut Tx, caller: &Caller, id: ModuleId) -> Result<Uui
     .ok_or(ServiceError::NotFound)
 }
 
-async fn lesson_course(tx: &mut Tx, caller: &Caller, id: LessonId) -> Result<Uuid, ServiceError> {
+pub(crate) async fn lesson_course(
+    tx: &mut Tx,
+    caller: &Caller,
+    id: LessonId,
+) -> Result<Uuid, ServiceError> {
     sqlx::query_scalar!(
         "select course_id from lesson where tenant_id = $1 and id = $2",
         caller.tenant_id.as_uuid(),
@@ -103,6 +107,38 @@ async fn edit(
     let access = access::load(&mut tx, caller, course, true).await?;
     access.require_edit()?;
     Ok((tx, access))
+}
+
+/// Opens an editing transaction on the course that holds a module; answers that course.
+async fn edit_module(
+    store: &Store,
+    caller: &Caller,
+    module: ModuleId,
+) -> Result<(Tx, Uuid), ServiceError> {
+    caller.require_teacher()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let course = module_course(&mut tx, caller, module).await?;
+    lock_for_edit(&mut tx, caller, course).await?;
+    Ok((tx, course))
+}
+
+/// Opens an editing transaction on the course that holds a lesson; answers that course.
+async fn edit_lesson(
+    store: &Store,
+    caller: &Caller,
+    lesson: LessonId,
+) -> Result<(Tx, Uuid), ServiceError> {
+    caller.require_teacher()?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let course = lesson_course(&mut tx, caller, lesson).await?;
+    lock_for_edit(&mut tx, caller, course).await?;
+    Ok((tx, course))
+}
+
+async fn lock_for_edit(tx: &mut Tx, caller: &Caller, course: Uuid) -> Result<(), ServiceError> {
+    access::load(tx, caller, CourseId::from_uuid(course), true)
+        .await?
+        .require_edit()
 }
 
 async fn record(
@@ -223,12 +259,7 @@ pub async fn rename_module(
     version: Option<i32>,
 ) -> Result<ModuleView, ServiceError> {
     let title = course::item_title("title", title)?;
-    caller.require_teacher()?;
-    let course = {
-        let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-        module_course(&mut tx, caller, id).await?
-    };
-    let (mut tx, _) = edit(store, caller, CourseId::from_uuid(course)).await?;
+    let (mut tx, course) = edit_module(store, caller, id).await?;
     let current = sqlx::query_scalar!(
         "select version from course_module where tenant_id = $1 and id = $2",
         caller.tenant_id.as_uuid(),
@@ -267,12 +298,7 @@ pub async fn delete_module(
     store: &Store,
     id: ModuleId,
 ) -> Result<(), ServiceError> {
-    caller.require_teacher()?;
-    let course = {
-        let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-        module_course(&mut tx, caller, id).await?
-    };
-    let (mut tx, _) = edit(store, caller, CourseId::from_uuid(course)).await?;
+    let (mut tx, _) = edit_module(store, caller, id).await?;
     let title = sqlx::query_scalar!(
         "delete from course_module where tenant_id = $1 and id = $2 returning title",
         caller.tenant_id.as_uuid(),
@@ -457,12 +483,7 @@ pub async fn add_lesson(
     let Some(title) = input.title else {
         return Err(ServiceError::invalid("title", "The title cannot be empty."));
     };
-    caller.require_teacher()?;
-    let course = {
-        let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-        module_course(&mut tx, caller, module).await?
-    };
-    let (mut tx, _) = edit(store, caller, CourseId::from_uuid(course)).await?;
+    let (mut tx, course) = edit_module(store, caller, module).await?;
     let blocks = input.blocks.unwrap_or_default();
     check_quizzes(&mut tx, caller, course, &blocks).await?;
     let (count, next) = sqlx::query!(
@@ -557,12 +578,7 @@ pub async fn update_lesson(
     id: LessonId,
     input: LessonInput,
 ) -> Result<LessonView, ServiceError> {
-    caller.require_teacher()?;
-    let course = {
-        let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-        lesson_course(&mut tx, caller, id).await?
-    };
-    let (mut tx, _) = edit(store, caller, CourseId::from_uuid(course)).await?;
+    let (mut tx, course) = edit_lesson(store, caller, id).await?;
     let current = find_lesson(&mut tx, caller, course, id.as_uuid()).await?;
     check_version(input.version, current.version, "lesson")?;
     if let Some(blocks) = &input.blocks {
@@ -618,12 +634,7 @@ pub async fn delete_lesson(
     store: &Store,
     id: LessonId,
 ) -> Result<(), ServiceError> {
-    caller.require_teacher()?;
-    let course = {
-        let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-        lesson_course(&mut tx, caller, id).await?
-    };
-    let (mut tx, _) = edit(store, caller, CourseId::from_uuid(course)).await?;
+    let (mut tx, _) = edit_lesson(store, caller, id).await?;
     let title = sqlx::query_scalar!(
         "delete from lesson where tenant_id = $1 and id = $2 returning title",
         caller.tenant_id.as_uuid(),
@@ -653,12 +664,7 @@ pub async fn reorder_lessons(
     module: ModuleId,
     ids: Vec<LessonId>,
 ) -> Result<Vec<LessonView>, ServiceError> {
-    caller.require_teacher()?;
-    let course = {
-        let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-        module_course(&mut tx, caller, module).await?
-    };
-    let (mut tx, _) = edit(store, caller, CourseId::from_uuid(course)).await?;
+    let (mut tx, course) = edit_module(store, caller, module).await?;
     let current: Vec<LessonId> = sqlx::query_scalar!(
         "select id from lesson where tenant_id = $1 and module_id = $2",
         caller.tenant_id.as_uuid(),
