@@ -69,14 +69,7 @@ async fn resolve(
             )
         })?,
         Learner::Id(id) => id.as_uuid(),
-        Learner::Email(email) => sqlx::query_scalar!(
-            "select id from app_user where tenant_id = $1 and email = $2",
-            caller.tenant_id.as_uuid(),
-            email.as_str()
-        )
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| {
+        Learner::Email(email) => user_by_email(tx, caller, &email).await?.ok_or_else(|| {
             ServiceError::invalid("email", "No user of this organisation has this email.")
         })?,
     };
@@ -101,6 +94,20 @@ async fn resolve(
         }
     }
     Ok(user)
+}
+
+async fn user_by_email(
+    tx: &mut Tx,
+    caller: &Caller,
+    email: &Email,
+) -> Result<Option<Uuid>, ServiceError> {
+    Ok(sqlx::query_scalar!(
+        "select id from app_user where tenant_id = $1 and email = $2",
+        caller.tenant_id.as_uuid(),
+        email.as_str()
+    )
+    .fetch_optional(&mut **tx)
+    .await?)
 }
 
 fn archived() -> ServiceError {
@@ -206,14 +213,9 @@ pub async fn withdraw(
             me.ok_or_else(|| ServiceError::invalid("user_id", "Name the user to withdraw."))?
         }
         Learner::Id(id) => id.as_uuid(),
-        Learner::Email(email) => sqlx::query_scalar!(
-            "select id from app_user where tenant_id = $1 and email = $2",
-            caller.tenant_id.as_uuid(),
-            email.as_str()
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(ServiceError::NotFound)?,
+        Learner::Email(email) => user_by_email(&mut tx, caller, &email)
+            .await?
+            .ok_or(ServiceError::NotFound)?,
     };
     if Some(user) != me {
         caller.require_teacher()?;
@@ -413,13 +415,7 @@ pub async fn import_roster(
                 continue;
             }
         };
-        let user = sqlx::query_scalar!(
-            "select id from app_user where tenant_id = $1 and email = $2",
-            caller.tenant_id.as_uuid(),
-            email.as_str()
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
+        let user = user_by_email(&mut tx, caller, &email).await?;
         let Some(user) = user else {
             report.push(row(
                 "failed",
