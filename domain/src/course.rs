@@ -271,7 +271,10 @@ pub struct LessonView {
     pub title: String,
     pub position: i32,
     pub version: i32,
-    pub blocks: Vec<Block>,
+    /// The content, for the course's learners and its teachers; absent for everyone else who sees
+    /// the course (a student who has not joined it, a student-role API key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<Vec<Block>>,
 }
 
 /// Filters and paging of a course list.
@@ -324,6 +327,24 @@ pub struct LessonPageView {
     pub next: Option<LessonId>,
     pub completed_lessons: i64,
     pub total_lessons: i64,
+}
+
+/// What a learner finds at a lesson's address: the lesson, or, in a course they see but have not
+/// joined, what they need to know to join it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LessonPage {
+    Open(LessonPageView),
+    NeedsEnrollment(LessonGateView),
+}
+
+/// A lesson of a course the learner has not joined: no content, but the way in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonGateView {
+    pub course_id: CourseId,
+    pub course_title: String,
+    pub lesson_title: String,
+    /// Self-enrolment is on and the course is open: the page offers to enrol.
+    pub can_self_enroll: bool,
 }
 
 /// A course in a learner's "My courses".

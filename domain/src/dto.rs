@@ -56,6 +56,7 @@ pub struct UserQuery {
 }
 
 /// A tenant's settings as its admins see them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantSettings {
     pub id: TenantId,
@@ -66,6 +67,8 @@ pub struct TenantSettings {
     pub requests_per_minute: i32,
     pub requests_per_hour: i32,
     pub user_count: i64,
+    /// The hosts lesson images may load from; empty: any https host.
+    pub image_hosts: crate::ImageHosts,
 }
 
 /// A mail as the developer mailbox shows it.

@@ -9,9 +9,11 @@ pub mod course;
 pub mod dto;
 pub mod error;
 pub mod id;
+pub mod image_hosts;
 
 pub use course::{CourseStatus, CoverColor, EnrollmentStatus};
 pub use error::{ErrorCode, FieldError};
+pub use image_hosts::ImageHosts;
 pub use id::{
     ApiKeyId, AuditEventId, CourseId, EnrollmentId, LessonId, ModuleId, QuizId, TenantId, UserId,
 };

@@ -35,8 +35,11 @@ pub struct Config {
     pub seed_demo: bool,
     pub site_root: String,
     pub database_max_connections: u32,
-    /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
-    pub trust_proxy: bool,
+    /// How many reverse proxies stand in front of Lectern (0: none). Behind them, the client's
+    /// address is the `X-Forwarded-For` entry the outermost trusted proxy appended.
+    pub proxy_hops: usize,
+    /// The developer mailbox: every tenant's mail, reset links included, unauthenticated.
+    pub dev_mailbox: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -159,14 +162,50 @@ impl Config {
                 false
             }
         };
-        let trust_proxy = match get("LECTERN_TRUST_PROXY").as_deref() {
+        let proxy_hops = match get("LECTERN_TRUST_PROXY").as_deref() {
+            None | Some("false") => 0,
+            Some("true") => 1,
+            Some(hops) => match hops.parse::<usize>() {
+                Ok(n) if n <= 10 => n,
+                _ => {
+                    problem(
+                        "LECTERN_TRUST_PROXY",
+                        "must be true, false or the number of proxies in front of Lectern (0 to 10)"
+                            .into(),
+                    );
+                    0
+                }
+            },
+        };
+        let dev_mailbox = match get("LECTERN_DEV_MAILBOX").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
             Some(_) => {
-                problem("LECTERN_TRUST_PROXY", "must be true or false".into());
+                problem("LECTERN_DEV_MAILBOX", "must be true or false".into());
                 false
             }
         };
+        if dev_mailbox {
+            // The mailbox shows every tenant's reset links to anyone who can reach it.
+            let public_host = public_url.split("://").nth(1).unwrap_or("");
+            let why_not = if smtp_url.is_some() {
+                Some("cannot be on while SMTP_URL sends mail")
+            } else if proxy_hops > 0 {
+                Some("cannot be on behind a reverse proxy (LECTERN_TRUST_PROXY)")
+            } else if !bind.ip().is_loopback() {
+                Some("needs a loopback LECTERN_BIND such as 127.0.0.1:3000")
+            } else if !is_loopback_host(public_host) {
+                Some("needs a loopback LECTERN_PUBLIC_URL such as http://127.0.0.1:3000")
+            } else {
+                None
+            };
+            if let Some(message) = why_not {
+                problem(
+                    "LECTERN_DEV_MAILBOX",
+                    format!("{message}: it shows every tenant's mail, reset links included, to anyone who reaches it"),
+                );
+            }
+        }
         let site_root = get("LECTERN_SITE_ROOT").unwrap_or_else(|| "target/site".into());
         let database_max_connections =
             match get("DATABASE_MAX_CONNECTIONS").map(|v| v.parse::<u32>()) {
@@ -196,7 +235,8 @@ impl Config {
             seed_demo,
             site_root,
             database_max_connections,
-            trust_proxy,
+            proxy_hops,
+            dev_mailbox,
         })
     }
 
@@ -204,11 +244,23 @@ impl Config {
         self.public_url.starts_with("https://")
     }
 
-    /// The developer mailbox exposes every mail, reset links included: only without SMTP, and only
-    /// when Lectern is reachable from this machine alone.
+    /// The developer mailbox exposes every mail, reset links included: only when switched on, which
+    /// `from_lookup` allows only without SMTP, without a proxy and on loopback addresses.
     pub fn dev_mailbox_enabled(&self) -> bool {
-        self.smtp_url.is_none() && self.bind.ip().is_loopback()
+        self.dev_mailbox
     }
+}
+
+/// `localhost`, `127.0.0.1`, `[::1]` and the like, with or without a port.
+fn is_loopback_host(host_and_port: &str) -> bool {
+    let host = match host_and_port.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host_and_port.split(':').next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn random_key() -> Vec<u8> {
@@ -242,7 +294,8 @@ mod tests {
         assert_eq!(config.bind.to_string(), "127.0.0.1:3000");
         assert_eq!(config.public_url, "http://127.0.0.1:3000");
         assert!(config.secret_key_generated);
-        assert!(config.dev_mailbox_enabled());
+        assert!(!config.dev_mailbox_enabled(), "the mailbox is never on by default");
+        assert_eq!(config.proxy_hops, 0);
     }
 
     #[test]
@@ -289,5 +342,58 @@ mod tests {
             ("LECTERN_BIND", "0.0.0.0:8080"),
         ]);
         assert!(config.is_ok_and(|c| !c.dev_mailbox_enabled()));
+    }
+
+    #[test]
+    fn the_mailbox_is_an_explicit_switch_for_loopback_only() {
+        let on = config(&[
+            ("DATABASE_URL", "postgres://h/db"),
+            ("LECTERN_DEV_MAILBOX", "true"),
+        ]);
+        assert!(on.is_ok_and(|c| c.dev_mailbox_enabled()));
+        // Loopback-bound behind a reverse proxy was the hole: the mailbox went public with it.
+        let refusals = [
+            ("LECTERN_TRUST_PROXY", "true"),
+            ("LECTERN_PUBLIC_URL", "https://learn.example.org"),
+            ("LECTERN_BIND", "0.0.0.0:3000"),
+            ("SMTP_URL", "smtp://mail.example.org"),
+        ];
+        for (variable, value) in refusals {
+            let problems = config(&[
+                ("DATABASE_URL", "postgres://h/db"),
+                ("LECTERN_DEV_MAILBOX", "true"),
+                (variable, value),
+            ])
+            .err()
+            .unwrap_or_default();
+            assert_eq!(
+                problems.iter().map(|p| p.variable).collect::<Vec<_>>(),
+                ["LECTERN_DEV_MAILBOX"],
+                "with {variable}={value}"
+            );
+        }
+        let localhost = config(&[
+            ("DATABASE_URL", "postgres://h/db"),
+            ("LECTERN_DEV_MAILBOX", "true"),
+            ("LECTERN_PUBLIC_URL", "http://localhost:3000"),
+        ]);
+        assert!(localhost.is_ok_and(|c| c.dev_mailbox_enabled()));
+    }
+
+    #[test]
+    fn proxy_hops_are_a_switch_or_a_count() {
+        let hops = |value: &str| {
+            config(&[
+                ("DATABASE_URL", "postgres://h/db"),
+                ("LECTERN_TRUST_PROXY", value),
+            ])
+            .map(|c| c.proxy_hops)
+            .map_err(|p| p.len())
+        };
+        assert_eq!(hops("false"), Ok(0));
+        assert_eq!(hops("true"), Ok(1));
+        assert_eq!(hops("2"), Ok(2));
+        assert_eq!(hops("eleven"), Err(1));
+        assert_eq!(hops("11"), Err(1));
     }
 }

@@ -85,9 +85,11 @@ fn print_welcome(config: &Config) {
     }
     if config.dev_mailbox_enabled() {
         println!(
-            "  mails (no SMTP_URL set): {}/dev/mailbox",
+            "  developer mailbox ON (LECTERN_DEV_MAILBOX; every tenant's mail, for this machine only): {}/dev/mailbox",
             config.public_url
         );
+    } else if config.smtp_url.is_none() {
+        println!("  mail: no SMTP_URL set, so mails wait in the outbox unsent");
     }
     println!();
 }
@@ -176,7 +178,7 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(
-            config.trust_proxy,
+            config.proxy_hops,
             request_id::assign,
         ))
         .with_state(state);

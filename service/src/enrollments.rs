@@ -35,6 +35,7 @@ pub async fn enroll(
     course: CourseId,
     learner: Learner,
 ) -> Result<(EnrollmentView, bool), ServiceError> {
+    refuse_others_to_learners(caller, &learner)?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let access = access::load(&mut tx, caller, course, false).await?;
     let user = resolve(&mut tx, caller, &access, learner).await?;
@@ -44,6 +45,26 @@ pub async fn enroll(
     Ok((view, created))
 }
 
+/// Whether the caller names themselves (an email always counts as someone else: looking it up
+/// would tell whether it exists).
+fn names_self(caller: &Caller, learner: &Learner) -> bool {
+    match learner {
+        Learner::Me => true,
+        Learner::Id(id) => caller.user_id == Some(*id),
+        Learner::Email(_) => false,
+    }
+}
+
+/// Only teachers and admins act on other learners: refused before the course, the user or the
+/// email is looked up, so the answer says nothing of what exists.
+fn refuse_others_to_learners(caller: &Caller, learner: &Learner) -> Result<(), ServiceError> {
+    if names_self(caller, learner) {
+        Ok(())
+    } else {
+        caller.require_teacher()
+    }
+}
+
 async fn resolve(
     tx: &mut Tx,
     caller: &Caller,
@@ -51,13 +72,8 @@ async fn resolve(
     learner: Learner,
 ) -> Result<Uuid, ServiceError> {
     let me = caller.user_id.map(|u| u.as_uuid());
-    let for_self = match &learner {
-        Learner::Me => true,
-        Learner::Id(id) => Some(id.as_uuid()) == me,
-        Learner::Email(_) => false,
-    };
     // Only a course's editors enrol others: refuse before looking anyone up.
-    if !for_self {
+    if !names_self(caller, &learner) {
         caller.require_teacher()?;
         access.require_edit()?;
     }
@@ -205,8 +221,12 @@ pub async fn withdraw(
     course: CourseId,
     learner: Learner,
 ) -> Result<EnrollmentView, ServiceError> {
+    refuse_others_to_learners(caller, &learner)?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let access = access::load(&mut tx, caller, course, false).await?;
+    if !names_self(caller, &learner) {
+        access.require_edit()?;
+    }
     let me = caller.user_id.map(|u| u.as_uuid());
     let user = match learner {
         Learner::Me => {

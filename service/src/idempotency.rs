@@ -13,8 +13,11 @@ use crate::{Caller, ServiceError, Store};
 
 /// How long a first response is kept for replay.
 pub const RETENTION: Duration = Duration::hours(24);
-/// A first request that has not finished after this long is taken to have died with its process.
-pub const ABANDONED_AFTER: Duration = Duration::minutes(5);
+/// A running first request holds its key for this long, and renews the lease every
+/// [`RENEW_EVERY`] while it runs, however long that is; a claim whose lease ran out is taken to
+/// have died with its process, and a retry takes the key over.
+pub const LEASE: Duration = Duration::seconds(60);
+pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// What to do with a request that carries an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,15 +28,18 @@ pub enum Claim {
     Replay { status: u16, body: Vec<u8> },
 }
 
-/// The fingerprint of a request (its method, path and body): an HMAC under the server's secret, so
-/// a stored fingerprint reveals nothing of a body that holds a password.
-pub fn fingerprint(secret: &[u8], route: &str, body: &[u8]) -> Vec<u8> {
+/// The fingerprint of a request (its method, path, query string and body): an HMAC under the
+/// server's secret, so a stored fingerprint reveals nothing of a body that holds a password. The
+/// query is part of the request: `DELETE …?user_id=A` and `…?user_id=B` are different requests.
+pub fn fingerprint(secret: &[u8], route: &str, query: &str, body: &[u8]) -> Vec<u8> {
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
         Ok(mac) => mac,
         // HMAC takes keys of any length; this arm cannot run.
         Err(_) => return Vec::new(),
     };
     mac.update(route.as_bytes());
+    mac.update(&[0]);
+    mac.update(query.as_bytes());
     mac.update(&[0]);
     mac.update(body);
     mac.finalize().into_bytes().to_vec()
@@ -72,12 +78,13 @@ pub async fn claim(
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     // Claims an unused key, or takes over one that expired or whose first request died.
     let claimed = sqlx::query_scalar!(
-        r#"insert into idempotency_record as r (tenant_id, principal, route, idem_key, request_hash, created_at, expires_at)
-           values ($1, $8, $2, $3, $4, $5, $6)
+        r#"insert into idempotency_record as r (tenant_id, principal, route, idem_key, request_hash, created_at, expires_at, lease_until)
+           values ($1, $8, $2, $3, $4, $5, $6, $7)
            on conflict (tenant_id, principal, route, idem_key) do update
               set request_hash = excluded.request_hash, status_code = null, response_body = null,
-                  created_at = excluded.created_at, expires_at = excluded.expires_at
-            where r.expires_at <= $5 or (r.status_code is null and r.created_at <= $7)
+                  created_at = excluded.created_at, expires_at = excluded.expires_at,
+                  lease_until = excluded.lease_until
+            where r.expires_at <= $5 or (r.status_code is null and r.lease_until <= $5)
            returning true as "claimed!""#,
         caller.tenant_id.as_uuid(),
         route,
@@ -85,7 +92,7 @@ pub async fn claim(
         request_hash,
         now,
         now + RETENTION,
-        now - ABANDONED_AFTER,
+        now + LEASE,
         principal(caller),
     )
     .fetch_optional(&mut *tx)
@@ -122,6 +129,29 @@ pub async fn claim(
             "A request with this Idempotency-Key is still running; retry in a moment.",
         )),
     }
+}
+
+/// Extends the lease of a claim whose request is still running (called every [`RENEW_EVERY`]).
+pub async fn renew(
+    caller: &Caller,
+    store: &Store,
+    route: &str,
+    key: &str,
+) -> Result<(), ServiceError> {
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    sqlx::query!(
+        "update idempotency_record set lease_until = $1
+         where tenant_id = $2 and principal = $5 and route = $3 and idem_key = $4 and status_code is null",
+        store.clock.now() + LEASE,
+        caller.tenant_id.as_uuid(),
+        route,
+        key,
+        principal(caller),
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Stores the first response for replay.

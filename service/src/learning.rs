@@ -1,7 +1,7 @@
 //! A learner's side of a course: its page with their enrolment and progress, lesson pages,
 //! marking lessons complete, and "My courses".
 
-use domain::course::{LearnerCourseView, LessonPageView, MyCourse};
+use domain::course::{LearnerCourseView, LessonGateView, LessonPage, LessonPageView, MyCourse};
 use domain::{CourseId, CoverColor, EnrollmentId, EnrollmentStatus, LessonId, QuizId, UserId};
 use serde_json::json;
 use uuid::Uuid;
@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::courses::{access, fetch_view, outline, render};
 use crate::db::{tenant_tx, Tx};
 use crate::users::rfc3339;
-use crate::{audit, enrollments, outbox, Caller, ServiceError, Store};
+use crate::{audit, enrollments, outbox, tenants, Caller, ServiceError, Store};
 
 fn me(caller: &Caller) -> Result<Uuid, ServiceError> {
     caller
@@ -61,14 +61,7 @@ pub async fn course(
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let access = access::load(&mut tx, caller, id, false).await?;
     let mut view = fetch_view(&mut tx, caller, id.as_uuid()).await?;
-    let mut modules = outline::load(&mut tx, caller, id.as_uuid()).await?;
-    // The outline is public to whoever sees the course; the content is for learners and editors.
-    if !access.is_learner() && !caller.role.can_teach() {
-        for lesson in modules.iter_mut().flat_map(|m| m.lessons.iter_mut()) {
-            lesson.blocks.clear();
-        }
-    }
-    view.modules = Some(modules);
+    view.modules = Some(outline::load(&mut tx, caller, &access).await?);
     let enrollment = match enrollment_id(&mut tx, caller, id.as_uuid()).await? {
         Some(e) => Some(enrollments::fetch(&mut tx, caller, e).await?),
         None => None,
@@ -84,20 +77,34 @@ pub async fn course(
 }
 
 /// One lesson as its learner reads it. Students need an enrolment; editors and teachers may read
-/// any lesson of a course they can see.
+/// any lesson of a course they can see. A student who sees the course but has not joined it gets
+/// the way in instead of the content.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn lesson(
     caller: &Caller,
     store: &Store,
     id: LessonId,
-) -> Result<LessonPageView, ServiceError> {
+) -> Result<LessonPage, ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let course = outline::lesson_course(&mut tx, caller, id).await?;
     let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
-    if !access.is_learner() && !caller.role.can_teach() {
-        return Err(ServiceError::NotFound);
+    if !access.reads_content() {
+        let lesson_title = sqlx::query_scalar!(
+            "select title from lesson where tenant_id = $1 and id = $2",
+            caller.tenant_id.as_uuid(),
+            id.as_uuid()
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return Ok(LessonPage::NeedsEnrollment(LessonGateView {
+            course_id: CourseId::from_uuid(course),
+            course_title: access.title.clone(),
+            lesson_title,
+            can_self_enroll: access.can_self_enroll(),
+        }));
     }
-    let modules = outline::load(&mut tx, caller, course).await?;
+    let modules = outline::load(&mut tx, caller, &access).await?;
     let order: Vec<(&str, &domain::course::LessonView)> = modules
         .iter()
         .flat_map(|m| m.lessons.iter().map(move |l| (m.title.as_str(), l)))
@@ -108,15 +115,17 @@ pub async fn lesson(
         .ok_or(ServiceError::NotFound)?;
     let (module_title, lesson) = order[index];
     let done = completed(&mut tx, caller, course).await?;
-    let mut blocks = Vec::with_capacity(lesson.blocks.len());
-    for block in lesson.blocks.iter().cloned() {
+    let images = tenants::image_hosts(&mut tx, caller).await?;
+    let content = lesson.blocks.as_deref().unwrap_or_default();
+    let mut blocks = Vec::with_capacity(content.len());
+    for block in content.iter().cloned() {
         let quiz_title = match &block {
             domain::course::Block::Quiz { quiz_id } => {
                 quiz_title(&mut tx, caller, *quiz_id).await?
             }
             _ => None,
         };
-        blocks.push(render::block(block, quiz_title));
+        blocks.push(render::block(block, quiz_title, &images));
     }
     let page = LessonPageView {
         course_id: CourseId::from_uuid(course),
@@ -133,7 +142,7 @@ pub async fn lesson(
         total_lessons: i64::try_from(order.len()).unwrap_or(0),
     };
     tx.commit().await?;
-    Ok(page)
+    Ok(LessonPage::Open(page))
 }
 
 async fn quiz_title(

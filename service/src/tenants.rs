@@ -1,10 +1,12 @@
 //! Tenants: resolving one at sign-in, its settings for admins, and creating one (platform work).
 
 use domain::dto::TenantSettings;
-use domain::{DisplayName, Slug, TenantId, TenantStatus};
+use domain::{DisplayName, ImageHosts, Slug, TenantId, TenantStatus};
+use serde_json::json;
 use sqlx::PgPool;
 
-use crate::db::{new_id, tenant_tx};
+use crate::audit::{self, AuditEntry};
+use crate::db::{new_id, tenant_tx, Tx};
 use crate::error::ResultExt;
 use crate::{Caller, ServiceError, Store};
 
@@ -100,15 +102,66 @@ pub async fn set_rate_limits(
 pub async fn settings(caller: &Caller, store: &Store) -> Result<TenantSettings, ServiceError> {
     caller.require_admin()?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let settings = read_settings(&mut tx, caller).await?;
+    tx.commit().await?;
+    Ok(settings)
+}
+
+/// Sets the hosts lesson images may load from (empty: any https host). Admins only; audited.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn set_image_hosts(
+    caller: &Caller,
+    store: &Store,
+    raw: &[String],
+) -> Result<TenantSettings, ServiceError> {
+    caller.require_admin()?;
+    let hosts = ImageHosts::parse("image_hosts", raw).map_err(ServiceError::Validation)?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let before = image_hosts(&mut tx, caller).await?;
+    sqlx::query!(
+        "update tenant set image_hosts = $2 where id = $1",
+        caller.tenant_id.as_uuid(),
+        hosts.as_slice()
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        caller,
+        AuditEntry {
+            action: "tenant.image_hosts_changed",
+            target_type: Some("tenant"),
+            target_id: Some(caller.tenant_id.as_uuid()),
+            data: json!({ "before": before.as_slice(), "after": hosts.as_slice() }),
+        },
+    )
+    .await?;
+    let settings = read_settings(&mut tx, caller).await?;
+    tx.commit().await?;
+    Ok(settings)
+}
+
+/// The hosts the caller's tenant lets lesson images load from.
+pub(crate) async fn image_hosts(tx: &mut Tx, caller: &Caller) -> Result<ImageHosts, ServiceError> {
+    let hosts = sqlx::query_scalar!(
+        "select image_hosts from tenant where id = $1",
+        caller.tenant_id.as_uuid()
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(ImageHosts::from_stored(hosts))
+}
+
+async fn read_settings(tx: &mut Tx, caller: &Caller) -> Result<TenantSettings, ServiceError> {
     let row = sqlx::query!(
         r#"select t.id, t.slug, t.name, t.status, t.max_users, t.requests_per_minute, t.requests_per_hour,
+                  t.image_hosts,
                   (select count(*) from app_user u where u.tenant_id = t.id) as "user_count!"
            from tenant t where t.id = $1"#,
         caller.tenant_id.as_uuid()
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(TenantSettings {
         id: TenantId::from_uuid(row.id),
         slug: row.slug,
@@ -118,5 +171,6 @@ pub async fn settings(caller: &Caller, store: &Store) -> Result<TenantSettings, 
         requests_per_minute: row.requests_per_minute,
         requests_per_hour: row.requests_per_hour,
         user_count: row.user_count,
+        image_hosts: ImageHosts::from_stored(row.image_hosts),
     })
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use domain::course::Block;
+use domain::course::{Block, LessonGateView, LessonPage, LessonPageView};
 use domain::{CourseId, Email, EnrollmentStatus, LessonId, Role};
 use service::courses::outline::{self, LessonInput};
 use service::courses::{self, CoursePatch, NewCourse};
@@ -97,9 +97,11 @@ async fn a_learner_enrols_completes_lessons_and_the_last_one_completes_the_cours
     learning::complete_lesson(&w.student, &w.store, w.lessons[0])
         .await
         .unwrap();
-    let page = learning::lesson(&w.student, &w.store, w.lessons[1])
-        .await
-        .unwrap();
+    let page = open(
+        learning::lesson(&w.student, &w.store, w.lessons[1])
+            .await
+            .unwrap(),
+    );
     assert_eq!(
         (page.completed, page.previous, page.next),
         (false, Some(w.lessons[0]), None)
@@ -132,10 +134,19 @@ async fn a_learner_enrols_completes_lessons_and_the_last_one_completes_the_cours
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn lessons_are_for_enrolled_learners(pool: PgPool) {
     let w = world(pool).await;
-    let error = learning::lesson(&w.student, &w.store, w.lessons[0])
+    let page = learning::lesson(&w.student, &w.store, w.lessons[0])
         .await
-        .unwrap_err();
-    assert_eq!(error.code().as_str(), "resource.not_found");
+        .unwrap();
+    assert_eq!(
+        page,
+        LessonPage::NeedsEnrollment(LessonGateView {
+            course_id: w.course,
+            course_title: "Physics".into(),
+            lesson_title: "One".into(),
+            can_self_enroll: true,
+        }),
+        "the page says so and offers the way in"
+    );
     let error = learning::complete_lesson(&w.student, &w.store, w.lessons[0])
         .await
         .unwrap_err();
@@ -146,9 +157,107 @@ async fn lessons_are_for_enrolled_learners(pool: PgPool) {
     let lessons = &view.course.modules.unwrap()[0].lessons;
     assert_eq!(lessons.len(), 2, "the outline shows");
     assert!(
-        lessons.iter().all(|l| l.blocks.is_empty()),
+        lessons.iter().all(|l| l.blocks.is_none()),
         "the content does not"
     );
+}
+
+fn open(page: LessonPage) -> LessonPageView {
+    match page {
+        LessonPage::Open(page) => page,
+        LessonPage::NeedsEnrollment(gate) => panic!("not readable: {gate:?}"),
+    }
+}
+
+/// Every read that returns lessons, for one caller: whether each carried content.
+async fn content_on_every_path(w: &World, caller: &Caller) -> Vec<(&'static str, bool)> {
+    let has = |lessons: &[domain::course::LessonView]| {
+        assert!(!lessons.is_empty());
+        lessons.iter().all(|l| l.blocks.is_some())
+    };
+    let course = courses::get(caller, &w.store, w.course).await.unwrap();
+    let modules = course.modules.unwrap();
+    let module = modules[0].id;
+    let listed = outline::list_modules(caller, &w.store, w.course)
+        .await
+        .unwrap();
+    let one = outline::get_module(caller, &w.store, module).await.unwrap();
+    let lessons = outline::list_lessons(caller, &w.store, module)
+        .await
+        .unwrap();
+    let page = learning::course(caller, &w.store, w.course).await.unwrap();
+    let lesson = outline::get_lesson(caller, &w.store, w.lessons[0]).await;
+    if let Err(error) = &lesson {
+        assert_eq!(error.code().as_str(), "enrollment.required");
+    }
+    let learner_page = learning::lesson(caller, &w.store, w.lessons[0])
+        .await
+        .unwrap();
+    vec![
+        ("courses::get", has(&modules[0].lessons)),
+        ("outline::list_modules", has(&listed[0].lessons)),
+        ("outline::get_module", has(&one.lessons)),
+        ("outline::list_lessons", has(&lessons)),
+        (
+            "learning::course",
+            has(&page.course.modules.unwrap()[0].lessons),
+        ),
+        ("outline::get_lesson", lesson.is_ok()),
+        (
+            "learning::lesson",
+            matches!(learner_page, LessonPage::Open(_)),
+        ),
+    ]
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn lesson_content_reaches_learners_and_teachers_only_on_every_path(pool: PgPool) {
+    let w = world(pool).await;
+    let closed = CoursePatch::parse(None, None, None, None, None, Some(false), None).unwrap();
+    courses::update(&w.teacher, &w.store, w.course, closed)
+        .await
+        .unwrap();
+    let everywhere = |readable: bool| {
+        content_on_every_path_names()
+            .into_iter()
+            .map(|name| (name, readable))
+            .collect::<Vec<_>>()
+    };
+    // A student who has not joined (self-enrolment off) and a student-role key see the outline.
+    assert_eq!(content_on_every_path(&w, &w.student).await, everywhere(false));
+    let (key, _) = service::fixtures::api_key(&w.store, w.student.tenant_id, Role::Student)
+        .await
+        .unwrap();
+    let student_key = Caller {
+        api_key_id: Some(key),
+        ..service::fixtures::platform_caller(w.student.tenant_id, Role::Student)
+    };
+    assert_eq!(content_on_every_path(&w, &student_key).await, everywhere(false));
+    let gate = learning::lesson(&w.student, &w.store, w.lessons[0])
+        .await
+        .unwrap();
+    assert!(
+        matches!(gate, LessonPage::NeedsEnrollment(ref g) if !g.can_self_enroll),
+        "self-enrolment is off, so no offer: {gate:?}"
+    );
+    // Teachers read it all; so does the student once a teacher has enrolled them.
+    assert_eq!(content_on_every_path(&w, &w.teacher).await, everywhere(true));
+    enrollments::enroll(&w.teacher, &w.store, w.course, Learner::Id(w.student.user_id.unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(content_on_every_path(&w, &w.student).await, everywhere(true));
+}
+
+fn content_on_every_path_names() -> Vec<&'static str> {
+    vec![
+        "courses::get",
+        "outline::list_modules",
+        "outline::get_module",
+        "outline::list_lessons",
+        "learning::course",
+        "outline::get_lesson",
+        "learning::lesson",
+    ]
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]

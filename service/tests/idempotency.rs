@@ -5,14 +5,14 @@ mod common;
 use common::*;
 use domain::Role;
 use service::fixtures::platform_caller;
-use service::idempotency::{claim, finish, release, Claim};
+use service::idempotency::{claim, finish, release, renew, Claim};
 use sqlx::PgPool;
 use time::Duration;
 
 const SECRET: &[u8] = b"the server's secret key, for tests";
 
 fn fingerprint(route: &str, body: &[u8]) -> Vec<u8> {
-    service::idempotency::fingerprint(SECRET, route, body)
+    service::idempotency::fingerprint(SECRET, route, "", body)
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
@@ -138,6 +138,45 @@ fn fingerprints_depend_on_the_secret_route_and_body() {
     assert_ne!(base, fingerprint("PATCH /v1/users", b"{}"));
     assert_ne!(
         base,
-        service::idempotency::fingerprint(b"another secret", "POST /v1/users", b"{}")
+        service::idempotency::fingerprint(b"another secret", "POST /v1/users", "", b"{}")
+    );
+}
+
+#[test]
+fn the_query_string_is_part_of_the_fingerprint() {
+    let route = "DELETE /v1/courses/crs_1/enrollments";
+    let a = service::idempotency::fingerprint(SECRET, route, "user_id=usr_a", b"");
+    let b = service::idempotency::fingerprint(SECRET, route, "user_id=usr_b", b"");
+    assert_ne!(a, b);
+    // The separator keeps query and body apart: moving bytes between them changes the print.
+    assert_ne!(
+        service::idempotency::fingerprint(SECRET, route, "ab", b""),
+        service::idempotency::fingerprint(SECRET, route, "a", b"b")
+    );
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_running_request_keeps_its_claim_as_long_as_it_renews_it(pool: PgPool) {
+    let store = store(pool);
+    let t = tenant(&store, "acme").await;
+    let c = platform_caller(t, Role::Admin);
+    let route = "POST /v1/courses/crs_1/enrollments/import";
+    let body = fingerprint(route, b"email\n");
+    assert_eq!(
+        claim(&c, &store, route, "import", &body).await.unwrap(),
+        Claim::Fresh
+    );
+    // A ten-minute import renews its lease as it runs: a retry meanwhile waits, never reruns it.
+    for _ in 0..30 {
+        store.clock.advance(Duration::seconds(20));
+        renew(&c, &store, route, "import").await.unwrap();
+        let retry = claim(&c, &store, route, "import", &body).await.unwrap_err();
+        assert_eq!(retry.code().as_str(), "idempotency.in_progress");
+    }
+    // Once the renewals stop (its process died), the claim lapses within one lease.
+    store.clock.advance(service::idempotency::LEASE + Duration::seconds(1));
+    assert_eq!(
+        claim(&c, &store, route, "import", &body).await.unwrap(),
+        Claim::Fresh
     );
 }

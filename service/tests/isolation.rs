@@ -124,3 +124,42 @@ async fn the_application_cannot_change_its_tenants_status_or_limits(pool: PgPool
         .await;
     assert!(raised.is_err());
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_token_taker_searches_no_temporary_schema_first_and_only_the_application_calls_it(
+    pool: PgPool,
+) {
+    let config: Vec<String> = sqlx::query_scalar(
+        "select unnest(proconfig) from pg_proc where proname = 'lectern_take_token'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    // `pg_temp` last: a caller's temporary table can never stand in for `rate_limit_bucket`.
+    assert_eq!(config, ["search_path=pg_catalog, public, pg_temp"]);
+
+    sqlx::query(
+        "do $$ begin
+            if not exists (select 1 from pg_roles where rolname = 'lectern_probe') then
+                create role lectern_probe nologin;
+            end if;
+         end $$",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let may = |role: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>(
+                "select has_function_privilege($1, 'lectern_take_token(text, integer, integer, timestamptz)', 'execute')",
+            )
+            .bind(role)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert!(!may("lectern_probe").await, "PUBLIC may not call it");
+    assert!(may("lectern_app").await);
+}

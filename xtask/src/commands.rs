@@ -22,6 +22,12 @@ pub fn run(release: bool) -> Result {
         .current_dir(root())
         .env("DATABASE_URL", &database_url)
         .env("LECTERN_SEED_DEMO", "true");
+    // The private demo has no SMTP server: its mails (reset links) are read in the mailbox. Any
+    // sign of a deployment (mail, a proxy, a public address, an explicit choice) leaves it off.
+    let deployment = ["SMTP_URL", "LECTERN_TRUST_PROXY", "LECTERN_PUBLIC_URL", "LECTERN_DEV_MAILBOX"];
+    if deployment.iter().all(|v| std::env::var_os(v).is_none()) {
+        server.env("LECTERN_DEV_MAILBOX", "true");
+    }
     if std::env::var_os("LECTERN_SECRET_KEY").is_none() {
         server.env("LECTERN_SECRET_KEY", local_secret_key()?);
     }
@@ -131,6 +137,7 @@ fn end_to_end(toolchain: &Toolchain, admin_url: &str) -> Result {
         .current_dir(root())
         .env("DATABASE_URL", &database_url)
         .env("LECTERN_SEED_DEMO", "true")
+        .env("LECTERN_DEV_MAILBOX", "true")
         .env("LECTERN_BIND", format!("127.0.0.1:{port}"))
         .env("LECTERN_PUBLIC_URL", &base_url)
         .stdout(Stdio::from(log.try_clone().map_err(|e| e.to_string())?))

@@ -227,8 +227,10 @@ pub async fn reorder_lessons(module_id: ModuleId, ids: Vec<LessonId>) -> Result<
 /// The learner's view of content being edited: `blocks` is the JSON array of the blocks.
 #[server(endpoint = "lessons/preview")]
 pub async fn preview_blocks(blocks: String) -> Result<Vec<RenderedBlock>, AppError> {
-    let (caller, _) = caller().await?;
-    courses::outline::preview(&caller, parse_blocks(&blocks)?).map_err(service_error)
+    let (caller, ctx) = caller().await?;
+    courses::outline::preview(&caller, &ctx.store, parse_blocks(&blocks)?)
+        .await
+        .map_err(service_error)
 }
 
 #[server(endpoint = "enrollments/roster")]

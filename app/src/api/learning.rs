@@ -1,7 +1,7 @@
 //! The learner's side: the catalog and its suggestions, a course's page, enrolling and leaving,
 //! lesson pages, marking lessons complete, and "My courses".
 
-use domain::course::{CourseView, EnrollmentView, LearnerCourseView, LessonPageView, MyCourse};
+use domain::course::{CourseView, EnrollmentView, LearnerCourseView, MyCourse};
 use domain::dto::Page;
 use domain::{CourseId, LessonId};
 use leptos::prelude::*;
@@ -70,8 +70,9 @@ pub async fn leave(course_id: CourseId) -> Result<EnrollmentView, AppError> {
     .map_err(service_error)
 }
 
+// The server function's own type is `LessonPage`, hence the domain type's full path.
 #[server(endpoint = "learning/lesson")]
-pub async fn lesson_page(id: LessonId) -> Result<LessonPageView, AppError> {
+pub async fn lesson_page(id: LessonId) -> Result<domain::course::LessonPage, AppError> {
     let (caller, ctx) = caller().await?;
     service::learning::lesson(&caller, &ctx.store, id)
         .await

@@ -1,12 +1,12 @@
 //! One lesson as a learner reads it: where it sits, its content, marking it complete, and the
 //! way to the previous and next lessons.
 
-use domain::course::LessonPageView as Lesson;
+use domain::course::{LessonGateView, LessonPage as Page, LessonPageView as Lesson};
 use domain::{LessonId, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::learning::{lesson_page, CompleteLesson};
+use crate::api::learning::{lesson_page, CompleteLesson, Enroll};
 use crate::components::auth::RequireRole;
 use crate::components::course::{not_found, route_id, ProgressBar, RenderedBlocks, LINK_CLASS};
 use crate::components::form::{action_error, FormError, BUTTON_CLASS};
@@ -25,9 +25,10 @@ pub fn LessonPage() -> impl IntoView {
 fn LessonView() -> impl IntoView {
     let id = route_id::<LessonId>();
     let complete = ServerAction::<CompleteLesson>::new();
+    let enroll = ServerAction::<Enroll>::new();
     let lesson = Resource::new(
-        move || (id.get(), complete.version().get()),
-        |(id, _)| async move {
+        move || (id.get(), complete.version().get(), enroll.version().get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => lesson_page(id).await,
                 None => Err(not_found()),
@@ -38,7 +39,8 @@ fn LessonView() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading the lesson…"</p> }>
             {move || Suspend::new(async move {
                 match lesson.await {
-                    Ok(lesson) => view! { <LessonContent lesson complete /> }.into_any(),
+                    Ok(Page::Open(lesson)) => view! { <LessonContent lesson complete /> }.into_any(),
+                    Ok(Page::NeedsEnrollment(gate)) => view! { <LessonGate gate enroll /> }.into_any(),
                     Err(error) => view! {
                         <h1 class="text-2xl font-semibold">"Lesson not available"</h1>
                         <p role="alert" class="mt-2 text-red-800">{error.message}</p>
@@ -47,6 +49,42 @@ fn LessonView() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// A lesson of a course the learner sees but has not joined: say so, and offer the way in.
+#[component]
+fn LessonGate(gate: LessonGateView, enroll: ServerAction<Enroll>) -> impl IntoView {
+    let course_href = format!("/courses/{}", gate.course_id);
+    let way_in = if gate.can_self_enroll {
+        view! {
+            <ActionForm action=enroll attr:class="mt-4">
+                <input type="hidden" name="course_id" value=gate.course_id.to_string() />
+                <button type="submit" class=BUTTON_CLASS>"Enrol and read this lesson"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="mt-4 text-slate-800">
+                "Learners cannot enrol themselves in this course: a teacher enrols them. Ask your teacher if you want to join."
+            </p>
+        }
+        .into_any()
+    };
+    view! {
+        <Title text=gate.lesson_title.clone() />
+        <h1 class="text-2xl font-semibold">{gate.lesson_title.clone()}</h1>
+        <div class="mt-4 max-w-3xl rounded border border-slate-300 bg-slate-50 px-4 py-3" data-testid="lesson-gate">
+            <p class="text-slate-900">
+                "This lesson is part of "
+                <a class=LINK_CLASS href=course_href.clone()>{gate.course_title.clone()}</a>
+                ", which you have not joined. Its lessons are for the course's learners."
+            </p>
+            <FormError error=action_error(enroll.value()) />
+            {way_in}
+        </div>
+        <p class="mt-4"><a class=LINK_CLASS href=course_href>"See the course outline"</a></p>
     }
 }
 

@@ -58,10 +58,11 @@ fn LessonEditor(lesson: LessonView) -> impl IntoView {
     let id = lesson.id;
     let title = RwSignal::new(lesson.title.clone());
     let version = RwSignal::new(lesson.version);
-    let count = lesson.blocks.len();
+    // Editors always read the content; an empty lesson is the only way for it to be missing.
+    let blocks = lesson.blocks.unwrap_or_default();
+    let count = blocks.len();
     let drafts = RwSignal::new(
-        lesson
-            .blocks
+        blocks
             .into_iter()
             .enumerate()
             .map(|(key, block)| Draft::from_block(key, block))

@@ -55,11 +55,12 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         return next.run(request).await;
     };
     let route = format!("{} {}", request.method(), request.uri().path());
+    let query = request.uri().query().unwrap_or_default().to_string();
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return malformed(&meta, "The body is larger than 1 MiB.").into_response();
     };
-    let fingerprint = idempotency::fingerprint(&state.config.secret_key, &route, &body);
+    let fingerprint = idempotency::fingerprint(&state.config.secret_key, &route, &query, &body);
     match idempotency::claim(&caller, &state.store, &route, &key, &fingerprint).await {
         Ok(Claim::Fresh) => {}
         Ok(Claim::Replay { status, body }) => return replay(status, body),
@@ -94,7 +95,21 @@ async fn run_and_store(
     request: Request,
 ) -> Response {
     let store = &state.store;
+    // The claim's lease is renewed while the request runs, so a slow one (a large roster import)
+    // is never taken over by a retry and run twice.
+    let heartbeat = {
+        let (state, caller, route, key) = (state.clone(), caller.clone(), route.clone(), key.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(idempotency::RENEW_EVERY).await;
+                if let Err(error) = idempotency::renew(&caller, &state.store, &route, &key).await {
+                    tracing::warn!(?error, "could not renew an idempotency claim");
+                }
+            }
+        })
+    };
     let response = next.run(request).await;
+    heartbeat.abort();
     if response.status().is_server_error() {
         if let Err(error) = idempotency::release(&caller, store, &route, &key).await {
             tracing::error!(request_id = %meta.request_id, ?error, "could not release an idempotency key");

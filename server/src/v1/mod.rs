@@ -12,6 +12,7 @@ pub mod health;
 pub mod idempotency;
 pub mod openapi;
 pub mod outline;
+pub mod settings;
 pub mod users;
 pub mod whoami;
 
@@ -37,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/v1/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/v1/admin/key/rotate", post(api_keys::rotate_own))
         .route("/v1/admin/key/revoke", post(api_keys::revoke_own))
+        .route("/v1/settings", get(settings::get).patch(settings::update))
         .route("/v1/admin/audit-log", get(audit::list))
         .route("/v1/admin/audit-log/export", get(audit::export))
         .route("/v1/courses", get(courses::list).post(courses::create))

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::{api_keys, audit, courses, enrollments, outline, users, whoami};
+use super::{api_keys, audit, courses, enrollments, outline, settings, users, whoami};
 
 /// `null`: what `error` is on success and `data` on failure.
 pub struct Null;
@@ -127,6 +127,7 @@ pub struct IssuedKeyDoc {
         outline::reorder_lessons, outline::get_lesson, outline::update_lesson, outline::delete_lesson,
         enrollments::list, enrollments::create, enrollments::delete, enrollments::delete_user,
         enrollments::import, enrollments::list_staff, enrollments::add_staff, enrollments::remove_staff,
+        settings::get, settings::update,
     ),
     components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block)),
     modifiers(&Security, &ErrorResponses),
@@ -138,6 +139,7 @@ pub struct IssuedKeyDoc {
         (name = "modules", description = "A course's modules, in order."),
         (name = "lessons", description = "A module's lessons and their content blocks, in order."),
         (name = "enrollments", description = "Who is enrolled in a course, and their progress."),
+        (name = "settings", description = "The organisation's own settings and limits."),
     )
 )]
 pub struct ApiDoc;

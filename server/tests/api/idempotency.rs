@@ -101,11 +101,11 @@ async fn a_replay_while_the_first_request_runs_is_409(pool: PgPool) {
         .unwrap();
     let body_bytes = serde_json::to_vec(&body).unwrap();
     sqlx::query(
-        "insert into idempotency_record (tenant_id, principal, route, idem_key, request_hash, created_at, expires_at)
-         values ($1, $3, 'POST /v1/users', 'held', $2, now(), now() + interval '1 day')",
+        "insert into idempotency_record (tenant_id, principal, route, idem_key, request_hash, created_at, expires_at, lease_until)
+         values ($1, $3, 'POST /v1/users', 'held', $2, now(), now() + interval '1 day', now() + interval '1 minute')",
     )
     .bind(t.as_uuid())
-    .bind(service::idempotency::fingerprint(&app.config.secret_key, "POST /v1/users", &body_bytes))
+    .bind(service::idempotency::fingerprint(&app.config.secret_key, "POST /v1/users", "", &body_bytes))
     .bind(key_id)
     .execute(&app.store.pool)
     .await
@@ -199,4 +199,53 @@ async fn one_keys_record_never_answers_another_key(pool: PgPool) {
         let (_, _, body) = send(app.v1(Method::GET, "/v1/whoami", secret, t)).await;
         assert_eq!(code(&body), "auth.token_revoked");
     }
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_same_key_with_another_query_string_is_refused_not_replayed(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let admin = app.key(t, Role::Admin).await;
+    let a = app.user(t, Role::Student, "a@acme.test").await;
+    let b = app.user(t, Role::Student, "b@acme.test").await;
+    let (_, _, course) = send(
+        app.v1(Method::POST, "/v1/courses", &admin, t)
+            .json(&serde_json::json!({"title": "Geology"})),
+    )
+    .await;
+    let c = course["data"]["id"].as_str().unwrap().to_string();
+    let enrollments = format!("/v1/courses/{c}/enrollments");
+    for user in [a, b] {
+        let (status, _, body) = send(
+            app.v1(Method::POST, &enrollments, &admin, t)
+                .json(&serde_json::json!({"user_id": user.to_string()})),
+        )
+        .await;
+        assert!(status.is_success(), "{body}");
+    }
+    let withdraw = |user: domain::UserId| {
+        app.v1(Method::DELETE, &enrollments, &admin, t)
+            .query(&[("user_id", user.to_string())])
+            .header("idempotency-key", "withdraw-1")
+    };
+    let (status, _, body) = send(withdraw(a)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, headers, body) = send(withdraw(b)).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "idempotency.key_reused"),
+        "{body}"
+    );
+    assert!(headers.get("idempotent-replayed").is_none());
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "select e.status from enrollment e join app_user u on u.id = e.user_id order by u.email",
+    )
+    .fetch_all(&app.store.pool)
+    .await
+    .unwrap();
+    assert_eq!(statuses, ["withdrawn", "active"], "B was not withdrawn");
+    // The retry of A's request is still A's answer.
+    let (status, headers, _) = send(withdraw(a)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get("idempotent-replayed").unwrap(), "true");
 }

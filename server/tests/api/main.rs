@@ -5,6 +5,8 @@
 mod helpers;
 
 mod audit;
+mod authorization;
+mod content;
 mod courses;
 mod enrollments;
 mod envelope;

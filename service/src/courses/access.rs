@@ -1,6 +1,7 @@
-//! Who may see and who may edit a course. Every course function starts here, so the rules live in
-//! one place: a course the caller may not see is not found, one they may see but not edit is
-//! forbidden.
+//! Who may see and who may edit a course, and who may read its lessons. Every course function
+//! starts here, so the rules live in one place: a course the caller may not see is not found, one
+//! they may see but not edit is forbidden, and lesson content is for the course's learners and
+//! its teachers; everyone else who sees the course sees its outline only.
 
 use domain::{CourseId, CourseStatus, EnrollmentStatus, ErrorCode, Role, UserId};
 use uuid::Uuid;
@@ -18,6 +19,8 @@ pub struct CourseAccess {
     pub can_edit: bool,
     /// The caller's own enrolment, if they are a user with one.
     pub enrollment: Option<EnrollmentStatus>,
+    /// Whether the caller reads lesson content: see [`CourseAccess::reads_content`].
+    reads_content: bool,
 }
 
 impl CourseAccess {
@@ -31,11 +34,40 @@ impl CourseAccess {
 
     /// Enrolled and not withdrawn.
     pub fn is_learner(&self) -> bool {
-        matches!(
-            self.enrollment,
-            Some(EnrollmentStatus::Active | EnrollmentStatus::Completed)
-        )
+        is_learner(self.enrollment)
     }
+
+    /// The one rule for lesson content (blocks) on every path — pages, server functions and
+    /// `/v1`: the course's learners, and teachers and admins (who see every course of the tenant).
+    /// A student who has not joined, and any student-role API key (a key is no learner), read the
+    /// outline only.
+    pub fn reads_content(&self) -> bool {
+        self.reads_content
+    }
+
+    /// Refuses lesson content to a caller who sees the course but has not joined it.
+    pub fn require_content(&self) -> Result<(), ServiceError> {
+        if self.reads_content {
+            Ok(())
+        } else {
+            Err(ServiceError::conflict(
+                ErrorCode::EnrollmentRequired,
+                "Lessons are for the course's learners: enrol in the course to read them.",
+            ))
+        }
+    }
+
+    /// Whether the caller could join the course themselves right now.
+    pub fn can_self_enroll(&self) -> bool {
+        self.self_enrollment && self.status == CourseStatus::Published
+    }
+}
+
+fn is_learner(enrollment: Option<EnrollmentStatus>) -> bool {
+    matches!(
+        enrollment,
+        Some(EnrollmentStatus::Active | EnrollmentStatus::Completed)
+    )
 }
 
 /// Loads what the caller may do with a course; `lock` holds the course row until the transaction
@@ -96,6 +128,7 @@ pub async fn load(
         self_enrollment: row.self_enrollment,
         can_edit,
         enrollment,
+        reads_content: caller.role.can_teach() || is_learner(enrollment),
     };
     let visible = caller.role.can_teach()
         || status == CourseStatus::Published

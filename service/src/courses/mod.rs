@@ -98,13 +98,13 @@ pub async fn list(
     search::list(caller, store, query).await
 }
 
-/// Reads a course with its modules, lessons and their content, in order.
+/// Reads a course with its modules and lessons in order, and their content for those who read it.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn get(caller: &Caller, store: &Store, id: CourseId) -> Result<CourseView, ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    access::load(&mut tx, caller, id, false).await?;
+    let access = access::load(&mut tx, caller, id, false).await?;
     let mut view = fetch_view(&mut tx, caller, id.as_uuid()).await?;
-    view.modules = Some(outline::load(&mut tx, caller, id.as_uuid()).await?);
+    view.modules = Some(outline::load(&mut tx, caller, &access).await?);
     tx.commit().await?;
     Ok(view)
 }

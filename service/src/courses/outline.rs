@@ -15,12 +15,14 @@ use crate::{Caller, ServiceError, Store};
 pub const MAX_MODULES: i64 = 200;
 pub const MAX_LESSONS_PER_MODULE: i64 = 200;
 
-/// Every module of a course with its lessons, in order.
+/// Every module of a course with its lessons, in order; lesson content only for a caller whose
+/// access reads it (the one rule, [`access::CourseAccess::reads_content`]).
 pub async fn load(
     tx: &mut Tx,
     caller: &Caller,
-    course: Uuid,
+    access: &access::CourseAccess,
 ) -> Result<Vec<ModuleView>, ServiceError> {
+    let course = access.id;
     let modules = sqlx::query!(
         "select id, title, position, version from course_module where tenant_id = $1 and course_id = $2 order by position, id",
         caller.tenant_id.as_uuid(),
@@ -55,7 +57,10 @@ pub async fn load(
             title: l.title,
             position: l.position,
             version: l.version,
-            blocks: blocks_from_json(l.blocks)?,
+            blocks: match access.reads_content() {
+                true => Some(blocks_from_json(l.blocks)?),
+                false => None,
+            },
         };
         if let Some(module) = views.iter_mut().find(|m| m.id == lesson.module_id) {
             module.lessons.push(lesson);
@@ -109,36 +114,40 @@ async fn edit(
     Ok((tx, access))
 }
 
-/// Opens an editing transaction on the course that holds a module; answers that course.
+/// Opens an editing transaction on the course that holds a module; answers that course's access.
 async fn edit_module(
     store: &Store,
     caller: &Caller,
     module: ModuleId,
-) -> Result<(Tx, Uuid), ServiceError> {
+) -> Result<(Tx, access::CourseAccess), ServiceError> {
     caller.require_teacher()?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let course = module_course(&mut tx, caller, module).await?;
-    lock_for_edit(&mut tx, caller, course).await?;
-    Ok((tx, course))
+    let access = lock_for_edit(&mut tx, caller, course).await?;
+    Ok((tx, access))
 }
 
-/// Opens an editing transaction on the course that holds a lesson; answers that course.
+/// Opens an editing transaction on the course that holds a lesson; answers that course's access.
 async fn edit_lesson(
     store: &Store,
     caller: &Caller,
     lesson: LessonId,
-) -> Result<(Tx, Uuid), ServiceError> {
+) -> Result<(Tx, access::CourseAccess), ServiceError> {
     caller.require_teacher()?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let course = lesson_course(&mut tx, caller, lesson).await?;
-    lock_for_edit(&mut tx, caller, course).await?;
-    Ok((tx, course))
+    let access = lock_for_edit(&mut tx, caller, course).await?;
+    Ok((tx, access))
 }
 
-async fn lock_for_edit(tx: &mut Tx, caller: &Caller, course: Uuid) -> Result<(), ServiceError> {
-    access::load(tx, caller, CourseId::from_uuid(course), true)
-        .await?
-        .require_edit()
+async fn lock_for_edit(
+    tx: &mut Tx,
+    caller: &Caller,
+    course: Uuid,
+) -> Result<access::CourseAccess, ServiceError> {
+    let access = access::load(tx, caller, CourseId::from_uuid(course), true).await?;
+    access.require_edit()?;
+    Ok(access)
 }
 
 async fn record(
@@ -168,8 +177,8 @@ pub async fn list_modules(
     course: CourseId,
 ) -> Result<Vec<ModuleView>, ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    access::load(&mut tx, caller, course, false).await?;
-    let modules = load(&mut tx, caller, course.as_uuid()).await?;
+    let access = access::load(&mut tx, caller, course, false).await?;
+    let modules = load(&mut tx, caller, &access).await?;
     tx.commit().await?;
     Ok(modules)
 }
@@ -183,7 +192,7 @@ pub async fn add_module(
     title: &str,
 ) -> Result<ModuleView, ServiceError> {
     let title = course::item_title("title", title)?;
-    let (mut tx, _) = edit(store, caller, course).await?;
+    let (mut tx, access) = edit(store, caller, course).await?;
     let (count, next) = sqlx::query!(
         r#"select count(*) as "count!", coalesce(max(position) + 1, 0) as "next!" from course_module where tenant_id = $1 and course_id = $2"#,
         caller.tenant_id.as_uuid(),
@@ -218,7 +227,7 @@ pub async fn add_module(
         json!({ "course_id": course, "title": title }),
     )
     .await?;
-    let module = find_module(&mut tx, caller, course.as_uuid(), id).await?;
+    let module = find_module(&mut tx, caller, &access, id).await?;
     tx.commit().await?;
     Ok(module)
 }
@@ -226,10 +235,10 @@ pub async fn add_module(
 async fn find_module(
     tx: &mut Tx,
     caller: &Caller,
-    course: Uuid,
+    access: &access::CourseAccess,
     id: Uuid,
 ) -> Result<ModuleView, ServiceError> {
-    load(tx, caller, course)
+    load(tx, caller, access)
         .await?
         .into_iter()
         .find(|m| m.id.as_uuid() == id)
@@ -243,8 +252,8 @@ pub async fn get_module(
 ) -> Result<ModuleView, ServiceError> {
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let course = module_course(&mut tx, caller, id).await?;
-    access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
-    let module = find_module(&mut tx, caller, course, id.as_uuid()).await?;
+    let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
+    let module = find_module(&mut tx, caller, &access, id.as_uuid()).await?;
     tx.commit().await?;
     Ok(module)
 }
@@ -259,7 +268,7 @@ pub async fn rename_module(
     version: Option<i32>,
 ) -> Result<ModuleView, ServiceError> {
     let title = course::item_title("title", title)?;
-    let (mut tx, course) = edit_module(store, caller, id).await?;
+    let (mut tx, access) = edit_module(store, caller, id).await?;
     let current = sqlx::query_scalar!(
         "select version from course_module where tenant_id = $1 and id = $2",
         caller.tenant_id.as_uuid(),
@@ -286,7 +295,7 @@ pub async fn rename_module(
         json!({ "title": title }),
     )
     .await?;
-    let module = find_module(&mut tx, caller, course, id.as_uuid()).await?;
+    let module = find_module(&mut tx, caller, &access, id.as_uuid()).await?;
     tx.commit().await?;
     Ok(module)
 }
@@ -347,7 +356,7 @@ pub async fn reorder_modules(
     course: CourseId,
     ids: Vec<ModuleId>,
 ) -> Result<Vec<ModuleView>, ServiceError> {
-    let (mut tx, _) = edit(store, caller, course).await?;
+    let (mut tx, access) = edit(store, caller, course).await?;
     let current: Vec<ModuleId> = sqlx::query_scalar!(
         "select id from course_module where tenant_id = $1 and course_id = $2",
         caller.tenant_id.as_uuid(),
@@ -379,7 +388,7 @@ pub async fn reorder_modules(
         json!({ "order": ids }),
     )
     .await?;
-    let modules = load(&mut tx, caller, course.as_uuid()).await?;
+    let modules = load(&mut tx, caller, &access).await?;
     tx.commit().await?;
     Ok(modules)
 }
@@ -483,7 +492,8 @@ pub async fn add_lesson(
     let Some(title) = input.title else {
         return Err(ServiceError::invalid("title", "The title cannot be empty."));
     };
-    let (mut tx, course) = edit_module(store, caller, module).await?;
+    let (mut tx, access) = edit_module(store, caller, module).await?;
+    let course = access.id;
     let blocks = input.blocks.unwrap_or_default();
     check_quizzes(&mut tx, caller, course, &blocks).await?;
     let (count, next) = sqlx::query!(
@@ -548,7 +558,8 @@ async fn find_lesson(
         title: r.title,
         position: r.position,
         version: r.version,
-        blocks: blocks_from_json(r.blocks)?,
+        // Every caller of this one edits the lesson or passed `require_content`.
+        blocks: Some(blocks_from_json(r.blocks)?),
     })
 }
 
@@ -562,9 +573,7 @@ pub async fn get_lesson(
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
     let course = lesson_course(&mut tx, caller, id).await?;
     let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
-    if !caller.role.can_teach() && !access.is_learner() {
-        return Err(ServiceError::NotFound);
-    }
+    access.require_content()?;
     let lesson = find_lesson(&mut tx, caller, course, id.as_uuid()).await?;
     tx.commit().await?;
     Ok(lesson)
@@ -578,7 +587,8 @@ pub async fn update_lesson(
     id: LessonId,
     input: LessonInput,
 ) -> Result<LessonView, ServiceError> {
-    let (mut tx, course) = edit_lesson(store, caller, id).await?;
+    let (mut tx, access) = edit_lesson(store, caller, id).await?;
+    let course = access.id;
     let current = find_lesson(&mut tx, caller, course, id.as_uuid()).await?;
     check_version(input.version, current.version, "lesson")?;
     if let Some(blocks) = &input.blocks {
@@ -664,7 +674,7 @@ pub async fn reorder_lessons(
     module: ModuleId,
     ids: Vec<LessonId>,
 ) -> Result<Vec<LessonView>, ServiceError> {
-    let (mut tx, course) = edit_module(store, caller, module).await?;
+    let (mut tx, access) = edit_module(store, caller, module).await?;
     let current: Vec<LessonId> = sqlx::query_scalar!(
         "select id from lesson where tenant_id = $1 and module_id = $2",
         caller.tenant_id.as_uuid(),
@@ -696,23 +706,28 @@ pub async fn reorder_lessons(
         json!({ "order": ids }),
     )
     .await?;
-    let lessons = find_module(&mut tx, caller, course, module.as_uuid())
+    let lessons = find_module(&mut tx, caller, &access, module.as_uuid())
         .await?
         .lessons;
     tx.commit().await?;
     Ok(lessons)
 }
 
-/// Makes a lesson's content as learners will see it, for the editor's live preview.
-pub fn preview(
+/// Makes a lesson's content as learners will see it (the tenant's image hosts included), for the
+/// editor's live preview.
+pub async fn preview(
     caller: &Caller,
+    store: &Store,
     blocks: Vec<Block>,
 ) -> Result<Vec<domain::course::RenderedBlock>, ServiceError> {
     caller.require_teacher()?;
     let blocks = Block::parse_all(blocks).map_err(ServiceError::Validation)?;
+    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let images = crate::tenants::image_hosts(&mut tx, caller).await?;
+    tx.commit().await?;
     Ok(blocks
         .into_iter()
-        .map(|b| super::render::block(b, None))
+        .map(|b| super::render::block(b, None, &images))
         .collect())
 }
 
@@ -725,7 +740,8 @@ pub async fn shift_module(
 ) -> Result<Vec<ModuleView>, ServiceError> {
     let module = get_module(caller, store, id).await?;
     let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let mut order: Vec<ModuleId> = load(&mut tx, caller, module.course_id.as_uuid())
+    let access = access::load(&mut tx, caller, module.course_id, false).await?;
+    let mut order: Vec<ModuleId> = load(&mut tx, caller, &access)
         .await?
         .into_iter()
         .map(|m| m.id)

@@ -1,24 +1,34 @@
 //! Lesson content as learners see it. Markdown becomes HTML in two steps: pulldown-cmark turns any
 //! raw HTML in the text into escaped text (a teacher's `<script>` shows as those characters), then
 //! ammonia keeps only an allow-list of tags and attributes and only http(s)/mailto links, as a
-//! second wall should the first ever let something through.
-
-use std::sync::LazyLock;
+//! second wall should the first ever let something through. Images keep their address only when
+//! the tenant's [`ImageHosts`] allow it (https, and the listed hosts when there is a list): an
+//! image elsewhere would tell its host every learner's address.
 
 use domain::course::{Block, RenderedBlock};
+use domain::ImageHosts;
 use pulldown_cmark::{Event, Options, Parser};
 
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+fn sanitizer(images: &ImageHosts) -> ammonia::Builder<'static> {
+    // ammonia keeps its filter for the builder's whole life, so it owns its copy of the list.
+    let images = images.clone();
     let mut builder = ammonia::Builder::default();
     builder
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"))
-        .add_tag_attributes("code", ["class"].iter().copied());
+        .add_tag_attributes("code", ["class"].iter().copied())
+        .attribute_filter(move |element, attribute, value| {
+            if element == "img" && attribute == "src" && !images.allows(value) {
+                None
+            } else {
+                Some(value.into())
+            }
+        });
     builder
-});
+}
 
 /// Renders CommonMark to sanitised HTML.
-pub fn markdown(text: &str) -> String {
+pub fn markdown(text: &str, images: &ImageHosts) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
@@ -29,7 +39,7 @@ pub fn markdown(text: &str) -> String {
     });
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
-    SANITIZER.clean(&html).to_string()
+    sanitizer(images).clean(&html).to_string()
 }
 
 /// The address to embed a video from, for hosts whose players may be framed.
@@ -59,10 +69,10 @@ pub fn embed_url(url: &str) -> Option<String> {
 }
 
 /// One block as the learner's page shows it; `quiz_title` names a quiz block's quiz.
-pub fn block(block: Block, quiz_title: Option<String>) -> RenderedBlock {
+pub fn block(block: Block, quiz_title: Option<String>, images: &ImageHosts) -> RenderedBlock {
     match block {
         Block::Markdown { text } => RenderedBlock::Html {
-            html: markdown(&text),
+            html: markdown(&text, images),
         },
         Block::Video { url, title } => RenderedBlock::Video {
             embed_url: embed_url(&url),
@@ -83,8 +93,10 @@ mod tests {
 
     #[test]
     fn script_in_markdown_is_shown_as_text_never_run() {
-        let html =
-            markdown("Hello <script>alert('x')</script> **world**\n\n<img src=x onerror=alert(1)>");
+        let html = markdown(
+            "Hello <script>alert('x')</script> **world**\n\n<img src=x onerror=alert(1)>",
+            &ImageHosts::default(),
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
@@ -93,10 +105,28 @@ mod tests {
 
     #[test]
     fn dangerous_links_lose_their_target() {
-        let html = markdown("[click](javascript:alert(1)) [ok](https://example.org)");
+        let html = markdown(
+            "[click](javascript:alert(1)) [ok](https://example.org)",
+            &ImageHosts::default(),
+        );
         assert!(!html.contains("javascript:"), "{html}");
         assert!(html.contains("href=\"https://example.org\""), "{html}");
         assert!(html.contains("noopener"), "{html}");
+    }
+
+    #[test]
+    fn images_keep_their_address_only_over_https_and_from_allowed_hosts() {
+        let text = "![a](http://tracker.example.net/p.gif) ![b](https://cdn.example.org/b.png) ![c](https://images.uni.example/c.png)";
+        let any = markdown(text, &ImageHosts::default());
+        assert!(!any.contains("tracker.example.net"), "{any}");
+        assert!(any.contains("src=\"https://cdn.example.org/b.png\""), "{any}");
+        assert!(any.contains("src=\"https://images.uni.example/c.png\""), "{any}");
+        let hosts = ImageHosts::parse("image_hosts", &["*.uni.example".to_string()]).unwrap_or_default();
+        let listed = markdown(text, &hosts);
+        assert!(!listed.contains("cdn.example.org"), "{listed}");
+        assert!(!listed.contains("tracker.example.net"), "{listed}");
+        assert!(listed.contains("src=\"https://images.uni.example/c.png\""), "{listed}");
+        assert!(listed.contains("alt=\"a\""), "the text alternative stays: {listed}");
     }
 
     #[test]

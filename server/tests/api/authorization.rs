@@ -1,0 +1,196 @@
+//! The role is checked before anything is looked up: a student key gets 403 on every staff-only
+//! `/v1` write, whatever it names — a real id, an id that exists nowhere, another tenant's id, a
+//! known or an unknown email — so the answer never tells which of them exist. The routes come
+//! from the OpenAPI document, so a new route is walked as soon as it is documented.
+
+use domain::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::{code, send, spawn_app};
+
+/// Writes a student key may make itself: they act on the calling key only.
+const SELF_SERVICE: &[&str] = &["/v1/admin/key/rotate", "/v1/admin/key/revoke"];
+
+/// A valid body for each write, so that a refusal can only come from the role check.
+fn body_for(method: &Method, path: &str) -> Option<Value> {
+    let body = match (method.as_str(), path) {
+        (_, p) if *method == Method::DELETE || p.ends_with("/publish") => return None,
+        (_, p) if p.ends_with("/unpublish") || p.ends_with("/archive") => return None,
+        (_, p) if p.ends_with("/rotate") || p.ends_with("/revoke") => json!({}),
+        ("POST", "/v1/users") => json!({"email": "new@acme.test", "name": "New", "role": "admin"}),
+        ("PATCH", "/v1/users/{id}") => json!({"name": "Renamed"}),
+        ("PATCH", "/v1/users/{id}/role") => json!({"role": "admin"}),
+        ("POST", "/v1/api-keys") => json!({"name": "Mine", "role": "admin"}),
+        ("POST", "/v1/courses") => json!({"title": "Mine"}),
+        ("PATCH", "/v1/courses/{id}") => json!({"title": "Mine"}),
+        ("POST", "/v1/courses/{id}/modules") => json!({"title": "M"}),
+        ("POST", "/v1/courses/{id}/modules/reorder") => json!({"ids": []}),
+        ("PATCH", "/v1/modules/{id}") => json!({"title": "M"}),
+        ("POST", "/v1/modules/{id}/lessons") => json!({"title": "L"}),
+        ("POST", "/v1/modules/{id}/lessons/reorder") => json!({"ids": []}),
+        ("PATCH", "/v1/lessons/{id}") => json!({"title": "L"}),
+        ("POST", "/v1/courses/{id}/enrollments") => json!({"email": "{email}"}),
+        ("POST", "/v1/courses/{id}/staff") => json!({"email": "{email}"}),
+        ("POST", "/v1/courses/{id}/enrollments/import") => {
+            return Some(Value::String("email\n{email}\n".into()))
+        }
+        ("PUT" | "PATCH", "/v1/settings") => json!({"image_hosts": []}),
+        (m, p) => panic!("{m} {p}: add a valid body for this write to body_for"),
+    };
+    Some(body)
+}
+
+/// What a path parameter can name: an id of its kind that exists, one that exists nowhere, and
+/// one of another tenant.
+struct Targets {
+    real: Value,
+    foreign: Value,
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let other = app.tenant("globex").await;
+    let admin = app.key(t, Role::Admin).await;
+    let foreign_admin = app.key(other, Role::Admin).await;
+    let student = app.key(t, Role::Student).await;
+    app.user(t, Role::Student, "known@acme.test").await;
+
+    // One of each resource in both tenants.
+    let make = |secret: String, tenant| {
+        let app = &app;
+        async move {
+            let post = |path: String, body: Value| {
+                let secret = secret.clone();
+                async move {
+                    let (status, _, created) =
+                        send(app.v1(Method::POST, &path, &secret, tenant).json(&body)).await;
+                    assert_eq!(status, StatusCode::CREATED, "{path}: {created}");
+                    created["data"]["id"].as_str().unwrap().to_string()
+                }
+            };
+            let course = post("/v1/courses".into(), json!({"title": "Course"})).await;
+            let module = post(
+                format!("/v1/courses/{course}/modules"),
+                json!({"title": "M"}),
+            )
+            .await;
+            let lesson = post(
+                format!("/v1/modules/{module}/lessons"),
+                json!({"title": "L"}),
+            )
+            .await;
+            let user = post(
+                "/v1/users".into(),
+                json!({"email": "someone@acme.test", "name": "Someone", "role": "student"}),
+            )
+            .await;
+            let key = post(
+                "/v1/api-keys".into(),
+                json!({"name": "Other", "role": "teacher"}),
+            )
+            .await;
+            [
+                ("courses", course),
+                ("modules", module),
+                ("lessons", lesson),
+                ("users", user),
+                ("api-keys", key),
+            ]
+        }
+    };
+    let ours = make(admin.clone(), t).await;
+    let theirs = make(foreign_admin, other).await;
+    let kinds = |collection: &str| -> Targets {
+        let find = |set: &[(&str, String); 5]| {
+            Value::String(
+                set.iter()
+                    .find(|(c, _)| *c == collection)
+                    .unwrap_or_else(|| panic!("no {collection}"))
+                    .1
+                    .clone(),
+            )
+        };
+        Targets {
+            real: find(&ours),
+            foreign: find(&theirs),
+        }
+    };
+    // Same prefix as a real one, an id no tenant has.
+    let nowhere = |collection: &str| {
+        let real = kinds(collection).real;
+        let prefix = real.as_str().unwrap().split('_').next().unwrap().to_string();
+        format!("{prefix}_{}", "0".repeat(25) + "1")
+    };
+
+    let doc = server::v1::openapi::document();
+    let doc = serde_json::to_value(&doc).unwrap();
+    let mut walked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["post", "put", "patch", "delete"] {
+            if item.get(method).is_none() || SELF_SERVICE.contains(&path.as_str()) {
+                continue;
+            }
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let segments: Vec<&str> = path.split('/').collect();
+            // The collection a `{…}` names is the segment before it; `{user_id}` names a user.
+            let param = segments
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.starts_with('{'));
+            let variants: Vec<String> = match param {
+                None => vec![path.clone()],
+                Some((i, _)) => {
+                    let collection = segments[i - 1];
+                    let t = kinds(collection);
+                    let mut paths: Vec<String> = [
+                        t.real.as_str().unwrap().to_string(),
+                        nowhere(collection),
+                        t.foreign.as_str().unwrap().to_string(),
+                    ]
+                    .into_iter()
+                    .map(|id| path.replacen(segments[i], &id, 1))
+                    .collect();
+                    for p in paths.iter_mut() {
+                        let user = kinds("users");
+                        *p = p.replace("{user_id}", user.real.as_str().unwrap());
+                    }
+                    paths
+                }
+            };
+            for concrete in variants {
+                for email in ["known@acme.test", "unknown@acme.test"] {
+                    let mut request = app.v1(method.clone(), &concrete, &student, t);
+                    if path.ends_with("/enrollments") && method == Method::DELETE {
+                        request = request.query(&[("email", email)]);
+                    }
+                    match body_for(&method, path) {
+                        Some(Value::String(csv)) => {
+                            request = request
+                                .header("content-type", "text/csv")
+                                .body(csv.replace("{email}", email));
+                        }
+                        Some(body) => {
+                            let text = body.to_string().replace("{email}", email);
+                            request = request
+                                .header("content-type", "application/json")
+                                .body(text);
+                        }
+                        None => {}
+                    }
+                    let (status, _, answer) = send(request).await;
+                    assert_eq!(
+                        (status, code(&answer)),
+                        (StatusCode::FORBIDDEN, "auth.forbidden"),
+                        "{method} {concrete} ({email}): {answer}"
+                    );
+                    walked += 1;
+                }
+            }
+        }
+    }
+    assert!(walked > 100, "only {walked} requests walked");
+}
