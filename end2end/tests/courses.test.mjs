@@ -14,6 +14,7 @@ const title = `Zephyr studies ${stamp}`;
 // A made-up word, so the search finds this course only and no stemmer changes it.
 const word = `zephyrology${stamp}`;
 let courseId;
+let firstLessonId;
 
 async function signedIn(email) {
   const context = await browser.newContext({ baseURL: BASE });
@@ -95,6 +96,7 @@ test('a teacher builds a course, orders its outline, writes a lesson and publish
   // The lesson's content: Markdown with raw HTML that must stay text.
   await page.getByRole('link', { name: 'Edit lesson First steps' }).click();
   await page.waitForURL(/\/teach\/lessons\/les_/);
+  firstLessonId = new URL(page.url()).pathname.split('/').pop();
   await page.getByRole('heading', { name: 'Edit lesson', level: 1 }).waitFor();
   await page.getByTestId('no-blocks').waitFor();
   await page.getByRole('button', { name: 'Add text' }).click();
@@ -156,7 +158,18 @@ test('a learner finds the course, enrols, reads a lesson safely and completes it
   await page.waitForURL(`**/courses/${courseId}`);
   await page.getByRole('heading', { name: title, level: 1 }).waitFor();
   await expectTexts(page.getByTestId('outline-module').getByRole('heading'), ['Advanced', 'Basics']);
-  await page.getByRole('button', { name: 'Enrol' }).click();
+
+  // A lesson's address before joining: no content, but the way in.
+  await goto(page, `/lessons/${firstLessonId}`);
+  const gate = page.getByTestId('lesson-gate');
+  await gate.getByText('which you have not joined').waitFor();
+  assert.equal(await page.getByTestId('lesson-content').count(), 0);
+  assert.doesNotMatch(await page.content(), /__pwned/, 'no lesson content before enrolling');
+  await expectAccessible(page);
+  await gate.getByRole('button', { name: 'Enrol and read this lesson' }).click();
+  await page.getByTestId('lesson-content').locator('strong', { hasText: 'bold' }).waitFor();
+
+  await goto(page, `/courses/${courseId}`);
   await page.getByTestId('course-progress').getByText('0 of 3 lessons · 0%').waitFor();
   const bar = page.getByTestId('course-progress').getByRole('progressbar', { name: 'Course progress' });
   assert.equal(await bar.getAttribute('aria-valuenow'), '0');

@@ -144,3 +144,13 @@ async fn invalid_input_names_each_field(pool: PgPool) {
     let fields = fields(&body["details"]);
     assert_eq!(fields, ["email", "name", "role"]);
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_developer_mailbox_is_off_unless_switched_on(pool: PgPool) {
+    // A loopback address and no SMTP: exactly what a deployment behind a reverse proxy looks like.
+    let app = spawn_app(pool).await;
+    assert!(app.config.smtp_url.is_none() && app.config.bind.ip().is_loopback());
+    let (status, _, body) = app.call(&browser(), "dev/mailbox", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.is_null(), "no mail may be listed: {body}");
+}
