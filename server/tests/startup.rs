@@ -24,6 +24,23 @@ fn bad_settings_stop_the_binary_with_a_message_naming_each_variable() {
 }
 
 #[test]
+fn the_developer_mailbox_behind_a_proxy_stops_the_binary() {
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env_clear()
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("LECTERN_DEV_MAILBOX", "true")
+        .env("LECTERN_TRUST_PROXY", "true")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("LECTERN_DEV_MAILBOX: cannot be on behind a reverse proxy"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_unreachable_database_stops_the_start_with_a_clear_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_server"))
         .env_clear()
