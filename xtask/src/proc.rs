@@ -5,12 +5,19 @@ use std::process::{Command, Stdio};
 use crate::Result;
 
 /// Runs a command with inherited output; fails with the command line when it exits non-zero.
+/// Each step prints how long it took, so a slow CI run shows where its time went.
 pub fn run(cmd: &mut Command) -> Result {
     let shown = describe(cmd);
     eprintln!("xtask: $ {shown}");
+    let started = std::time::Instant::now();
     let status = cmd
         .status()
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let short: String = shown.chars().take(80).collect();
+    eprintln!(
+        "xtask: {:.0} s for `{short}` ({status})",
+        started.elapsed().as_secs_f64()
+    );
     if status.success() {
         Ok(())
     } else {
