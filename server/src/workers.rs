@@ -1,15 +1,24 @@
-//! Background work: delivering the mail outbox when SMTP is configured, and sweeping expired
-//! sessions, sign-in failures, idle rate-limit buckets and old idempotency records.
+//! Background work: handling queued password reset requests, delivering the mail outbox when SMTP
+//! is configured, and sweeping expired sessions, sign-in failures, idle rate-limit buckets, old
+//! idempotency records and old mails.
 
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use service::{mail, Store};
+use service::{mail, reset, Store};
+use sqlx::postgres::PgListener;
 
 use crate::config::Config;
 
+/// How often the reset worker looks at its queue when no notification wakes it.
+const RESET_POLL: Duration = Duration::from_secs(3);
+const RESET_BATCH: i64 = 20;
+
 pub fn spawn(config: &Config, store: &Store) {
     spawn_sweeper(store);
+    // Reset requests are handled with or without SMTP: without it, the mails wait in the outbox
+    // (and the developer mailbox shows them).
+    spawn_reset_requests(store, &config.public_url);
     let Some(url) = config.smtp_url.clone() else {
         return;
     };
@@ -33,6 +42,66 @@ pub fn spawn(config: &Config, store: &Store) {
     });
 }
 
+/// Queued password reset requests: `request_reset` notifies `reset::REQUEST_CHANNEL` as it
+/// commits, which wakes this worker at once; it also looks every few seconds, for requests whose
+/// notification it missed (while reconnecting, or queued before it started listening).
+fn spawn_reset_requests(store: &Store, base_url: &str) {
+    let store = store.clone();
+    let base_url = base_url.to_string();
+    tokio::spawn(async move {
+        let mut listener = None;
+        loop {
+            // Listen before looking, so a request queued in between still wakes the next wait.
+            if listener.is_none() {
+                listener = listen(&store).await;
+            }
+            handle_reset_requests(&store, &base_url).await;
+            let Some(waiting) = listener.as_mut() else {
+                tokio::time::sleep(RESET_POLL).await;
+                continue;
+            };
+            // `recv` is cancel-safe: a timeout loses no notification.
+            match tokio::time::timeout(RESET_POLL, waiting.recv()).await {
+                Ok(Ok(_)) | Err(_) => {}
+                Ok(Err(error)) => {
+                    tracing::warn!(
+                        ?error,
+                        "listening for reset requests failed; polling until reconnected"
+                    );
+                    listener = None;
+                    tokio::time::sleep(RESET_POLL).await;
+                }
+            }
+        }
+    });
+}
+
+async fn listen(store: &Store) -> Option<PgListener> {
+    let listening = async {
+        let mut listener = PgListener::connect_with(&store.pool).await?;
+        listener.listen(reset::REQUEST_CHANNEL).await?;
+        Ok::<_, sqlx::Error>(listener)
+    };
+    listening
+        .await
+        .inspect_err(|error| tracing::warn!(?error, "cannot listen for reset requests; polling"))
+        .ok()
+}
+
+/// Empties the queue, a batch at a time.
+async fn handle_reset_requests(store: &Store, base_url: &str) {
+    loop {
+        match reset::process_pending(store, base_url, RESET_BATCH).await {
+            Ok(taken) if taken as i64 == RESET_BATCH => continue,
+            Ok(_) => return,
+            Err(error) => {
+                tracing::warn!(?error, "handling password reset requests failed; retrying");
+                return;
+            }
+        }
+    }
+}
+
 fn spawn_sweeper(store: &Store) {
     let store = store.clone();
     tokio::spawn(async move {
@@ -42,6 +111,7 @@ fn spawn_sweeper(store: &Store) {
                 service::auth::sweep(&store.pool, now).await,
                 service::rate_limit::sweep(&store.pool, now).await,
                 service::idempotency::sweep(&store.pool, now).await,
+                service::mail::sweep(&store.pool, now).await,
             ];
             for error in sweeps.into_iter().filter_map(Result::err) {
                 tracing::warn!(?error, "sweeping expired rows failed; retrying later");

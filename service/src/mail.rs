@@ -1,5 +1,7 @@
 //! Outgoing mail: rendered with askama, written to `mail_outbox` in the caller's transaction, and
 //! sent by a worker through SMTP when `SMTP_URL` is set (otherwise the developer mailbox shows it).
+//! Once a mail is delivered, the secrets in it (a link's token) are removed from the stored copy;
+//! the sweeper deletes mails once every link in them has expired.
 
 use anyhow::Context;
 use askama::Template;
@@ -8,16 +10,26 @@ use domain::TenantId;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
+use time::{Duration, OffsetDateTime};
 
 use crate::db::{new_id, Tx};
 use crate::users::rfc3339;
-use crate::ServiceError;
+use crate::{reset, ServiceError};
+
+/// What replaces a secret in a delivered mail's stored body.
+pub const REMOVED: &str = "[removed after delivery]";
+
+/// How long the outbox keeps a mail: as long as the longest-lived link in one (an invitation's),
+/// after which nothing in it works any more.
+pub const KEPT_FOR: Duration = reset::INVITATION_VALIDITY;
 
 pub struct Mail {
     pub to: String,
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Secrets in the bodies, replaced by [`REMOVED`] in the stored copy once it is delivered.
+    pub mask: Vec<String>,
 }
 
 impl Mail {
@@ -33,19 +45,37 @@ impl Mail {
             subject: subject.to_string(),
             text: text.render().context("while rendering a mail")?,
             html: html.render().context("while rendering a mail")?,
+            mask: Vec::new(),
         })
+    }
+
+    /// Marks a secret in the bodies (a link's token) to remove from the stored copy once the mail
+    /// has been delivered.
+    pub fn masking(mut self, secret: &str) -> Mail {
+        self.mask.push(secret.to_string());
+        self
     }
 }
 
-pub async fn enqueue(tx: &mut Tx, tenant: TenantId, mail: Mail) -> Result<(), ServiceError> {
+/// Writes a mail to the outbox in the caller's transaction; `now` (the service's clock) dates it
+/// for the sweep.
+pub async fn enqueue(
+    tx: &mut Tx,
+    tenant: TenantId,
+    mail: Mail,
+    now: OffsetDateTime,
+) -> Result<(), ServiceError> {
     sqlx::query!(
-        "insert into mail_outbox (id, tenant_id, to_address, subject, body_text, body_html) values ($1, $2, $3, $4, $5, $6)",
+        "insert into mail_outbox (id, tenant_id, to_address, subject, body_text, body_html, mask, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
         new_id(),
         tenant.as_uuid(),
         mail.to,
         mail.subject,
         mail.text,
-        mail.html
+        mail.html,
+        &mail.mask,
+        now
     )
     .execute(&mut **tx)
     .await?;
@@ -81,8 +111,9 @@ pub fn smtp_transport(url: &str) -> Result<Smtp, ServiceError> {
         .build())
 }
 
-/// Sends up to `batch` unsent mails; several workers may run, each claims its own rows.
-/// Returns how many were sent.
+/// Sends up to `batch` unsent mails; several workers may run, each claims its own rows. A sent
+/// mail's stored bodies lose their secrets (`mask`) in the update that marks it sent; a refused one
+/// keeps them for the next try. Returns how many were sent.
 pub async fn deliver_pending(
     pool: &PgPool,
     smtp: &Smtp,
@@ -91,7 +122,7 @@ pub async fn deliver_pending(
 ) -> Result<usize, ServiceError> {
     let mut tx = pool.begin().await?;
     let rows = sqlx::query!(
-        "select id, to_address, subject, body_text, body_html from mail_outbox
+        "select id, to_address, subject, body_text, body_html, mask from mail_outbox
          where sent_at is null and attempts < 10
          order by created_at limit $1 for update skip locked",
         batch
@@ -100,6 +131,8 @@ pub async fn deliver_pending(
     .await?;
     let mut sent = 0;
     for row in rows {
+        let stored_text = masked(&row.body_text, &row.mask);
+        let stored_html = masked(&row.body_html, &row.mask);
         let outcome = match build_message(
             from,
             &row.to_address,
@@ -118,8 +151,12 @@ pub async fn deliver_pending(
             Ok(()) => {
                 sent += 1;
                 sqlx::query!(
-                    "update mail_outbox set sent_at = now(), attempts = attempts + 1 where id = $1",
-                    row.id
+                    "update mail_outbox
+                     set sent_at = now(), attempts = attempts + 1, body_text = $2, body_html = $3, mask = '{}'
+                     where id = $1",
+                    row.id,
+                    stored_text,
+                    stored_html
                 )
                 .execute(&mut *tx)
                 .await?;
@@ -138,6 +175,29 @@ pub async fn deliver_pending(
     }
     tx.commit().await?;
     Ok(sent)
+}
+
+/// A body with each secret replaced by [`REMOVED`].
+fn masked(body: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .filter(|secret| !secret.is_empty())
+        .fold(body.to_string(), |body, secret| {
+            body.replace(secret.as_str(), REMOVED)
+        })
+}
+
+/// Deletes the mails older than [`KEPT_FOR`], sent or not: every link in them is dead by now.
+/// Platform work, across tenants, as the owning role.
+pub async fn sweep(pool: &PgPool, now: OffsetDateTime) -> Result<u64, ServiceError> {
+    let done = sqlx::query!(
+        "delete from mail_outbox where created_at < $1",
+        now - KEPT_FOR
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(done)
 }
 
 fn build_message(

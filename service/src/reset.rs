@@ -1,5 +1,6 @@
 //! Password reset and invitation links: a random one-time token, stored only as its SHA-256, that
-//! expires. Asking for a reset never reveals whether the email exists.
+//! expires. Asking for a reset never reveals whether the email exists: the request is queued in
+//! `password_reset_request` and answered at once, and a worker ([`process_pending`]) sends the link.
 
 use askama::Template;
 use domain::{DisplayName, Email, Password, Slug, TenantId, UserId};
@@ -7,6 +8,7 @@ use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::Duration;
+use tracing::Instrument;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::RequestMeta;
@@ -18,6 +20,10 @@ pub const RESET_VALIDITY: Duration = Duration::minutes(60);
 pub const INVITATION_VALIDITY: Duration = Duration::days(7);
 /// More requests than this per user and hour are silently dropped, so nobody can flood a mailbox.
 const MAX_RESETS_PER_HOUR: i64 = 3;
+/// The channel `request_reset` notifies when it queues a request; the worker listens on it.
+pub const REQUEST_CHANNEL: &str = "password_reset_request";
+/// A queued request whose handling fails this many times is dropped with a warning.
+pub const MAX_ATTEMPTS: i32 = 5;
 
 #[derive(Template)]
 #[template(path = "password_reset.txt")]
@@ -93,17 +99,110 @@ async fn store_token(
     Ok(())
 }
 
-/// Mails a reset link when the organisation and an active user with this email exist; otherwise
-/// does nothing, and the caller cannot tell the difference.
+/// Queues a request for a reset link and answers at once. Whether the organisation and an active
+/// user with this email exist is decided later by [`process_pending`], so the request path does the
+/// same work, and takes the same time, for every account: the caller cannot tell the difference.
+/// A malformed email is still refused; a malformed organisation identifier (which names no
+/// organisation, as anyone can see) queues nothing.
 #[tracing::instrument(skip_all, fields(request_id = %meta.request_id))]
 pub async fn request_reset(
     store: &Store,
     meta: &RequestMeta,
     organisation: &str,
     email: &str,
-    base_url: &str,
 ) -> Result<(), ServiceError> {
     let email = Email::parse("email", email)?;
+    let Ok(slug) = Slug::parse("organisation", organisation) else {
+        return Ok(());
+    };
+    // Platform data, written as the owning role: no tenant is known yet (see `tenants::find_by_slug`).
+    let mut tx = store.pool.begin().await?;
+    sqlx::query!(
+        "insert into password_reset_request (id, organisation, email, ip, request_id, created_at)
+         values ($1, $2, $3, cast($4::text as inet), $5, $6)",
+        new_id(),
+        slug.as_str(),
+        email.as_str(),
+        meta.ip.map(|ip| ip.to_string()),
+        meta.request_id,
+        store.clock.now()
+    )
+    .execute(&mut *tx)
+    .await?;
+    // Delivered at commit, so the worker wakes to a row it can see.
+    sqlx::query!("select pg_notify($1, '')", REQUEST_CHANNEL)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Handles up to `batch` queued reset requests, oldest first: for each whose organisation and
+/// active user exist (and who has had fewer than three links this hour), a token, the mail with
+/// the link and an audit row carrying the original request's address and id. Several workers may
+/// run; each claims its own rows. A request that fails is tried again on a later pass, and dropped
+/// with a warning after [`MAX_ATTEMPTS`]. Returns how many requests it took from the queue.
+///
+/// The queue row is deleted after its tenant transaction commits, so a crash between the two
+/// handles that request again: at worst one more mail, still within the hourly limit.
+#[tracing::instrument(skip_all)]
+pub async fn process_pending(
+    store: &Store,
+    base_url: &str,
+    batch: i64,
+) -> Result<usize, ServiceError> {
+    let mut queue = store.pool.begin().await?;
+    let rows = sqlx::query!(
+        "select id, organisation, email, host(ip) as ip, request_id, attempts
+         from password_reset_request
+         order by created_at, id limit $1 for update skip locked",
+        batch
+    )
+    .fetch_all(&mut *queue)
+    .await?;
+    let taken = rows.len();
+    for row in rows {
+        let meta = RequestMeta {
+            request_id: row.request_id.unwrap_or_default(),
+            ip: row.ip.and_then(|ip| ip.parse().ok()),
+            user_agent: None,
+        };
+        let span = tracing::info_span!("password_reset_request", request_id = %meta.request_id);
+        let outcome = send_link(store, &meta, &row.organisation, &row.email, base_url)
+            .instrument(span)
+            .await;
+        match outcome {
+            Err(error) if row.attempts + 1 < MAX_ATTEMPTS => {
+                tracing::warn!(request_id = %meta.request_id, ?error, "handling a password reset request failed; retrying later");
+                sqlx::query!(
+                    "update password_reset_request set attempts = attempts + 1 where id = $1",
+                    row.id
+                )
+                .execute(&mut *queue)
+                .await?;
+            }
+            outcome => {
+                if let Err(error) = outcome {
+                    tracing::warn!(request_id = %meta.request_id, ?error, attempts = row.attempts + 1, "dropping a password reset request that kept failing");
+                }
+                sqlx::query!("delete from password_reset_request where id = $1", row.id)
+                    .execute(&mut *queue)
+                    .await?;
+            }
+        }
+    }
+    queue.commit().await?;
+    Ok(taken)
+}
+
+/// One queued request: what `request_reset` did in the request before it was queued.
+async fn send_link(
+    store: &Store,
+    meta: &RequestMeta,
+    organisation: &str,
+    email: &str,
+    base_url: &str,
+) -> Result<(), ServiceError> {
     let Ok(slug) = Slug::parse("organisation", organisation) else {
         return Ok(());
     };
@@ -113,15 +212,23 @@ pub async fn request_reset(
     if !tenant.is_active {
         return Ok(());
     }
+    let now = store.clock.now();
     let mut tx = tenant_tx(&store.pool, tenant.id).await?;
+    // Two workers handling two requests of one user at once must not both pass the limit.
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtextextended($1, 0))",
+        format!("reset:{}:{email}", tenant.id.as_uuid())
+    )
+    .execute(&mut *tx)
+    .await?;
     let user = sqlx::query!(
         r#"select u.id, u.name,
                   (select count(*) from password_reset_token r
                    where r.tenant_id = u.tenant_id and r.user_id = u.id and r.created_at > $3) as "recent!"
            from app_user u where u.tenant_id = $1 and u.email = $2 and u.status = 'active'"#,
         tenant.id.as_uuid(),
-        email.as_str(),
-        store.clock.now() - Duration::hours(1)
+        email,
+        now - Duration::hours(1)
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -145,12 +252,8 @@ pub async fn request_reset(
         link: &link,
         valid_minutes: minutes,
     };
-    mail::enqueue(
-        &mut tx,
-        tenant.id,
-        Mail::render(email.as_str(), "Reset your Lectern password", &text, &html)?,
-    )
-    .await?;
+    let mail = Mail::render(email, "Reset your Lectern password", &text, &html)?.masking(&token);
+    mail::enqueue(&mut tx, tenant.id, mail, now).await?;
     let entry = AuditEntry {
         action: "auth.password_reset_requested",
         target_type: Some("user"),
@@ -200,12 +303,8 @@ pub(crate) async fn issue_invitation(
         valid_minutes: minutes,
     };
     let subject = format!("You are invited to {organisation} on Lectern");
-    mail::enqueue(
-        tx,
-        caller.tenant_id,
-        Mail::render(email.as_str(), &subject, &text, &html)?,
-    )
-    .await
+    let mail = Mail::render(email.as_str(), &subject, &text, &html)?.masking(&token);
+    mail::enqueue(tx, caller.tenant_id, mail, store.clock.now()).await
 }
 
 /// Sets a new password with a reset or invitation token, once, and ends the user's sessions.

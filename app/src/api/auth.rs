@@ -68,21 +68,15 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Always answers the same, whether or not the account exists.
+/// Always answers the same, whether or not the account exists: the request is only queued.
 #[server(endpoint = "auth/forgot-password")]
 pub async fn request_password_reset(organisation: String, email: String) -> Result<(), AppError> {
     use crate::ssr::{request_meta, server_context, service_error};
 
     let ctx = server_context()?;
-    service::reset::request_reset(
-        &ctx.store,
-        &request_meta(),
-        &organisation,
-        &email,
-        &ctx.public_url,
-    )
-    .await
-    .map_err(service_error)
+    service::reset::request_reset(&ctx.store, &request_meta(), &organisation, &email)
+        .await
+        .map_err(service_error)
 }
 
 #[server(endpoint = "auth/reset-password")]
