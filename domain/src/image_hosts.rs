@@ -77,10 +77,13 @@ impl ImageHosts {
             return false;
         }
         self.0.is_empty()
-            || self.0.iter().any(|allowed| match allowed.strip_prefix("*.") {
-                Some(domain) => host == domain || host.ends_with(&format!(".{domain}")),
-                None => host == *allowed,
-            })
+            || self
+                .0
+                .iter()
+                .any(|allowed| match allowed.strip_prefix("*.") {
+                    Some(domain) => host == domain || host.ends_with(&format!(".{domain}")),
+                    None => host == *allowed,
+                })
     }
 }
 
@@ -131,12 +134,21 @@ mod tests {
 
     #[test]
     fn every_bad_entry_is_named() {
-        let raw: Vec<String> = ["ok.example.org", "https://x.org", "", "no_underscores.org", "localhost"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let raw: Vec<String> = [
+            "ok.example.org",
+            "https://x.org",
+            "",
+            "no_underscores.org",
+            "localhost",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let errors = ImageHosts::parse("image_hosts", &raw).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["image_hosts[1]", "image_hosts[3]", "image_hosts[4]"]);
+        assert_eq!(
+            fields,
+            ["image_hosts[1]", "image_hosts[3]", "image_hosts[4]"]
+        );
     }
 }

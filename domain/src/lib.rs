@@ -13,8 +13,8 @@ pub mod image_hosts;
 
 pub use course::{CourseStatus, CoverColor, EnrollmentStatus};
 pub use error::{ErrorCode, FieldError};
-pub use image_hosts::ImageHosts;
 pub use id::{
     ApiKeyId, AuditEventId, CourseId, EnrollmentId, LessonId, ModuleId, QuizId, TenantId, UserId,
 };
+pub use image_hosts::ImageHosts;
 pub use value::{ApiKeyStatus, DisplayName, Email, Password, Role, Slug, TenantStatus, UserStatus};

@@ -294,7 +294,10 @@ mod tests {
         assert_eq!(config.bind.to_string(), "127.0.0.1:3000");
         assert_eq!(config.public_url, "http://127.0.0.1:3000");
         assert!(config.secret_key_generated);
-        assert!(!config.dev_mailbox_enabled(), "the mailbox is never on by default");
+        assert!(
+            !config.dev_mailbox_enabled(),
+            "the mailbox is never on by default"
+        );
         assert_eq!(config.proxy_hops, 0);
     }
 

@@ -500,9 +500,10 @@ async fn markdown_with_a_script_is_rendered_inert_on_the_lesson_page(pool: PgPoo
     )
     .await
     .unwrap();
-    let domain::course::LessonPage::Open(page) = service::learning::lesson(&w.teacher, &w.store, l.id)
-        .await
-        .unwrap()
+    let domain::course::LessonPage::Open(page) =
+        service::learning::lesson(&w.teacher, &w.store, l.id)
+            .await
+            .unwrap()
     else {
         panic!("a teacher reads every lesson")
     };

@@ -224,7 +224,10 @@ async fn lesson_content_reaches_learners_and_teachers_only_on_every_path(pool: P
             .collect::<Vec<_>>()
     };
     // A student who has not joined (self-enrolment off) and a student-role key see the outline.
-    assert_eq!(content_on_every_path(&w, &w.student).await, everywhere(false));
+    assert_eq!(
+        content_on_every_path(&w, &w.student).await,
+        everywhere(false)
+    );
     let (key, _) = service::fixtures::api_key(&w.store, w.student.tenant_id, Role::Student)
         .await
         .unwrap();
@@ -232,7 +235,10 @@ async fn lesson_content_reaches_learners_and_teachers_only_on_every_path(pool: P
         api_key_id: Some(key),
         ..service::fixtures::platform_caller(w.student.tenant_id, Role::Student)
     };
-    assert_eq!(content_on_every_path(&w, &student_key).await, everywhere(false));
+    assert_eq!(
+        content_on_every_path(&w, &student_key).await,
+        everywhere(false)
+    );
     let gate = learning::lesson(&w.student, &w.store, w.lessons[0])
         .await
         .unwrap();
@@ -241,11 +247,22 @@ async fn lesson_content_reaches_learners_and_teachers_only_on_every_path(pool: P
         "self-enrolment is off, so no offer: {gate:?}"
     );
     // Teachers read it all; so does the student once a teacher has enrolled them.
-    assert_eq!(content_on_every_path(&w, &w.teacher).await, everywhere(true));
-    enrollments::enroll(&w.teacher, &w.store, w.course, Learner::Id(w.student.user_id.unwrap()))
-        .await
-        .unwrap();
-    assert_eq!(content_on_every_path(&w, &w.student).await, everywhere(true));
+    assert_eq!(
+        content_on_every_path(&w, &w.teacher).await,
+        everywhere(true)
+    );
+    enrollments::enroll(
+        &w.teacher,
+        &w.store,
+        w.course,
+        Learner::Id(w.student.user_id.unwrap()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        content_on_every_path(&w, &w.student).await,
+        everywhere(true)
+    );
 }
 
 fn content_on_every_path_names() -> Vec<&'static str> {

@@ -174,7 +174,9 @@ async fn a_running_request_keeps_its_claim_as_long_as_it_renews_it(pool: PgPool)
         assert_eq!(retry.code().as_str(), "idempotency.in_progress");
     }
     // Once the renewals stop (its process died), the claim lapses within one lease.
-    store.clock.advance(service::idempotency::LEASE + Duration::seconds(1));
+    store
+        .clock
+        .advance(service::idempotency::LEASE + Duration::seconds(1));
     assert_eq!(
         claim(&c, &store, route, "import", &body).await.unwrap(),
         Claim::Fresh

@@ -24,7 +24,12 @@ pub fn run(release: bool) -> Result {
         .env("LECTERN_SEED_DEMO", "true");
     // The private demo has no SMTP server: its mails (reset links) are read in the mailbox. Any
     // sign of a deployment (mail, a proxy, a public address, an explicit choice) leaves it off.
-    let deployment = ["SMTP_URL", "LECTERN_TRUST_PROXY", "LECTERN_PUBLIC_URL", "LECTERN_DEV_MAILBOX"];
+    let deployment = [
+        "SMTP_URL",
+        "LECTERN_TRUST_PROXY",
+        "LECTERN_PUBLIC_URL",
+        "LECTERN_DEV_MAILBOX",
+    ];
     if deployment.iter().all(|v| std::env::var_os(v).is_none()) {
         server.env("LECTERN_DEV_MAILBOX", "true");
     }

@@ -98,7 +98,8 @@ async fn run_and_store(
     // The claim's lease is renewed while the request runs, so a slow one (a large roster import)
     // is never taken over by a retry and run twice.
     let heartbeat = {
-        let (state, caller, route, key) = (state.clone(), caller.clone(), route.clone(), key.clone());
+        let (state, caller, route, key) =
+            (state.clone(), caller.clone(), route.clone(), key.clone());
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(idempotency::RENEW_EVERY).await;

@@ -122,7 +122,13 @@ async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPo
     // Same prefix as a real one, an id no tenant has.
     let nowhere = |collection: &str| {
         let real = kinds(collection).real;
-        let prefix = real.as_str().unwrap().split('_').next().unwrap().to_string();
+        let prefix = real
+            .as_str()
+            .unwrap()
+            .split('_')
+            .next()
+            .unwrap()
+            .to_string();
         format!("{prefix}_{}", "0".repeat(25) + "1")
     };
 

@@ -35,7 +35,10 @@ async fn lesson_content_is_for_learners_and_teachers_on_every_route(pool: PgPool
             let (status, _, created) =
                 send(app.v1(Method::POST, &path, &teacher, t).json(&body)).await;
             assert!(status.is_success(), "{path}: {created}");
-            created["data"]["id"].as_str().unwrap_or_default().to_string()
+            created["data"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
         }
     };
     let c = post(
@@ -68,7 +71,8 @@ async fn lesson_content_is_for_learners_and_teachers_on_every_route(pool: PgPool
         let (_, _, body) = send(app.v1(Method::GET, path, &teacher, t)).await;
         assert!(body.to_string().contains("THE SECRET"), "{path}: {body}");
     }
-    let (status, _, body) = send(app.v1(Method::GET, &format!("/v1/lessons/{l}"), &student_key, t)).await;
+    let (status, _, body) =
+        send(app.v1(Method::GET, &format!("/v1/lessons/{l}"), &student_key, t)).await;
     assert_eq!(
         (status, code(&body)),
         (StatusCode::FORBIDDEN, "enrollment.required"),
@@ -84,7 +88,10 @@ async fn lesson_content_is_for_learners_and_teachers_on_every_route(pool: PgPool
         let (status, _, body) = app.call(&browser, endpoint, &form).await;
         assert_eq!(status, StatusCode::OK, "{endpoint}: {body}");
         assert_eq!(lessons(&body).len(), 1, "{endpoint}: {body}");
-        assert!(!body.to_string().contains("THE SECRET"), "{endpoint}: {body}");
+        assert!(
+            !body.to_string().contains("THE SECRET"),
+            "{endpoint}: {body}"
+        );
     }
     let (status, _, body) = app.call(&browser, "learning/lesson", &[("id", &l)]).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -172,7 +172,10 @@ async fn a_signed_in_learner_enrols_completes_a_lesson_and_sees_progress(pool: P
         .call(&browser, "learning/lesson", &[("id", &lessons[0])])
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.get("NeedsEnrollment").is_some(), "not enrolled yet: {body}");
+    assert!(
+        body.get("NeedsEnrollment").is_some(),
+        "not enrolled yet: {body}"
+    );
     let (status, _, body) = app
         .call(&browser, "learning/enroll", &[("course_id", &c)])
         .await;

@@ -23,19 +23,33 @@ async fn image_hosts_are_checked_audited_and_applied_to_lessons(pool: PgPool) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["image_hosts"], json!([]));
 
-    let (status, _, body) = send(patch(&admin, json!(["ok.example.org", "https://x.org/", "bad host"]))).await;
+    let (status, _, body) = send(patch(
+        &admin,
+        json!(["ok.example.org", "https://x.org/", "bad host"]),
+    ))
+    .await;
     assert_eq!(
         (status, code(&body)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "request.validation_failed")
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.validation_failed"
+        )
     );
     assert_eq!(
         fields(&body["error"]["details"]),
         ["image_hosts[1]", "image_hosts[2]"]
     );
     let (status, _, body) = send(patch(&teacher, json!(["images.example.org"]))).await;
-    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "auth.forbidden"));
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "auth.forbidden")
+    );
 
-    let (status, _, body) = send(patch(&admin, json!(["Images.Example.org", "*.uni.example"]))).await;
+    let (status, _, body) = send(patch(
+        &admin,
+        json!(["Images.Example.org", "*.uni.example"]),
+    ))
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         body["data"]["image_hosts"],
@@ -57,7 +71,10 @@ async fn image_hosts_are_checked_audited_and_applied_to_lessons(pool: PgPool) {
             let (status, _, created) =
                 send(app.v1(Method::POST, &path, &teacher, t).json(&body)).await;
             assert!(status.is_success(), "{path}: {created}");
-            created["data"]["id"].as_str().unwrap_or_default().to_string()
+            created["data"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
         }
     };
     let c = post("/v1/courses".into(), json!({"title": "Art"})).await;
@@ -73,7 +90,10 @@ async fn image_hosts_are_checked_audited_and_applied_to_lessons(pool: PgPool) {
     let (status, _, page) = app.call(&browser, "learning/lesson", &[("id", &l)]).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let html = page["Open"]["blocks"][0]["html"].as_str().unwrap();
-    assert!(html.contains("src=\"https://images.example.org/a.png\""), "{html}");
+    assert!(
+        html.contains("src=\"https://images.example.org/a.png\""),
+        "{html}"
+    );
     assert!(!html.contains("cdn.example.net"), "{html}");
     assert!(!html.contains("http://images.example.org"), "{html}");
 }

@@ -119,14 +119,27 @@ mod tests {
         let text = "![a](http://tracker.example.net/p.gif) ![b](https://cdn.example.org/b.png) ![c](https://images.uni.example/c.png)";
         let any = markdown(text, &ImageHosts::default());
         assert!(!any.contains("tracker.example.net"), "{any}");
-        assert!(any.contains("src=\"https://cdn.example.org/b.png\""), "{any}");
-        assert!(any.contains("src=\"https://images.uni.example/c.png\""), "{any}");
-        let hosts = ImageHosts::parse("image_hosts", &["*.uni.example".to_string()]).unwrap_or_default();
+        assert!(
+            any.contains("src=\"https://cdn.example.org/b.png\""),
+            "{any}"
+        );
+        assert!(
+            any.contains("src=\"https://images.uni.example/c.png\""),
+            "{any}"
+        );
+        let hosts =
+            ImageHosts::parse("image_hosts", &["*.uni.example".to_string()]).unwrap_or_default();
         let listed = markdown(text, &hosts);
         assert!(!listed.contains("cdn.example.org"), "{listed}");
         assert!(!listed.contains("tracker.example.net"), "{listed}");
-        assert!(listed.contains("src=\"https://images.uni.example/c.png\""), "{listed}");
-        assert!(listed.contains("alt=\"a\""), "the text alternative stays: {listed}");
+        assert!(
+            listed.contains("src=\"https://images.uni.example/c.png\""),
+            "{listed}"
+        );
+        assert!(
+            listed.contains("alt=\"a\""),
+            "the text alternative stays: {listed}"
+        );
     }
 
     #[test]
