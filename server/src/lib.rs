@@ -6,6 +6,7 @@ pub mod operator;
 pub mod public_limit;
 pub mod request_id;
 pub mod scim;
+pub mod security_headers;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -25,7 +25,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{csrf, public_limit, request_id, scim, v1, workers};
+use crate::{csrf, public_limit, request_id, scim, security_headers, v1, workers};
 
 /// Connects, migrates, seeds when asked, and serves until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -132,7 +132,10 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
         public_url: config.public_url.clone(),
         dev_mailbox: config.dev_mailbox_enabled(),
     };
-    let context = move || provide_context(server_context.clone());
+    let context = move || {
+        provide_context(server_context.clone());
+        security_headers::provide_nonce();
+    };
     let routes = generate_route_list(app::App);
     let pages_fallback = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
         context.clone(),
@@ -157,9 +160,11 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
         .merge(v1::router(&state))
         .merge(scim::router(&state))
         // The interactive reference, with Swagger UI's files served from the binary (no CDN).
+        // Without `validator_url("none")`, Swagger UI shows a badge image from validator.swagger.io
+        // that names our document's URL there (and that the /docs policy would refuse).
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/docs")
-                .config(utoipa_swagger_ui::Config::from("/v1/openapi.json")),
+                .config(utoipa_swagger_ui::Config::from("/v1/openapi.json").validator_url("none")),
         )
         .leptos_routes_with_context(&state, routes, context, move || {
             app::shell(leptos_options.clone())
@@ -176,11 +181,16 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
             v1::health::negotiate,
         ))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // No span of its own: the default one records the whole URI at DEBUG, and query strings
+        // carry reset and invitation tokens. Its events (request started, response and latency,
+        // 5xx failures) fall in `request_id::assign`'s span, which names the method and path only.
+        .layer(TraceLayer::new_for_http().make_span_with(|_: &Request<Body>| tracing::Span::none()))
         .layer(middleware::from_fn_with_state(
             config.proxy_hops,
             request_id::assign,
         ))
+        // Outermost, so that every answer carries the headers, whichever layer gave it.
+        .layer(middleware::from_fn(security_headers::apply))
         .with_state(state);
     Ok(router)
 }

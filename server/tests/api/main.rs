@@ -10,6 +10,7 @@ mod content;
 mod courses;
 mod enrollments;
 mod envelope;
+mod headers;
 mod idempotency;
 mod keys;
 mod openapi;
