@@ -19,4 +19,5 @@ mod scim;
 mod secrets;
 mod security;
 mod sessions;
+mod settings;
 mod users;
