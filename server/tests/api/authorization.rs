@@ -65,12 +65,7 @@ async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPo
         async move {
             let post = |path: String, body: Value| {
                 let secret = secret.clone();
-                async move {
-                    let (status, _, created) =
-                        send(app.v1(Method::POST, &path, &secret, tenant).json(&body)).await;
-                    assert_eq!(status, StatusCode::CREATED, "{path}: {created}");
-                    created["data"]["id"].as_str().unwrap().to_string()
-                }
+                async move { app.create(&secret, tenant, &path, body).await }
             };
             let course = post("/v1/courses".into(), json!({"title": "Course"})).await;
             let module = post(

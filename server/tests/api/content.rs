@@ -28,31 +28,32 @@ async fn lesson_content_is_for_learners_and_teachers_on_every_route(pool: PgPool
     let teacher = app.key(t, Role::Teacher).await;
     let student_key = app.key(t, Role::Student).await;
     app.user(t, Role::Student, "stu@acme.test").await;
-    let post = |path: String, body: Value| {
-        let teacher = teacher.clone();
-        let app = &app;
-        async move {
-            let (status, _, created) =
-                send(app.v1(Method::POST, &path, &teacher, t).json(&body)).await;
-            assert!(status.is_success(), "{path}: {created}");
-            created["data"]["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        }
-    };
-    let c = post(
-        "/v1/courses".into(),
-        json!({"title": "Secret recipes", "self_enrollment": false}),
-    )
-    .await;
-    let m = post(format!("/v1/courses/{c}/modules"), json!({"title": "M"})).await;
-    let l = post(
-        format!("/v1/modules/{m}/lessons"),
-        json!({"title": "Sauce", "blocks": [{"kind": "markdown", "text": "THE SECRET"}]}),
-    )
-    .await;
-    post(format!("/v1/courses/{c}/publish"), json!({})).await;
+    let c = app
+        .create(
+            &teacher,
+            t,
+            "/v1/courses",
+            json!({"title": "Secret recipes", "self_enrollment": false}),
+        )
+        .await;
+    let m = app
+        .create(
+            &teacher,
+            t,
+            &format!("/v1/courses/{c}/modules"),
+            json!({"title": "M"}),
+        )
+        .await;
+    let l = app
+        .create(
+            &teacher,
+            t,
+            &format!("/v1/modules/{m}/lessons"),
+            json!({"title": "Sauce", "blocks": [{"kind": "markdown", "text": "THE SECRET"}]}),
+        )
+        .await;
+    app.create(&teacher, t, &format!("/v1/courses/{c}/publish"), json!({}))
+        .await;
 
     let reads = [
         format!("/v1/courses/{c}"),

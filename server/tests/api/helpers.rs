@@ -103,6 +103,20 @@ impl TestApp {
             .header("x-tenant-id", tenant.to_string())
     }
 
+    /// POSTs a JSON body with a key, asserts success, and answers the new resource's id.
+    pub async fn create(&self, secret: &str, tenant: TenantId, path: &str, body: Value) -> String {
+        let (status, _, created) = send(
+            self.v1(reqwest::Method::POST, path, secret, tenant)
+                .json(&body),
+        )
+        .await;
+        assert!(status.is_success(), "{path}: {created}");
+        created["data"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     pub async fn user(&self, tenant: TenantId, role: Role, email: &str) -> UserId {
         service::fixtures::user(&self.store, tenant, role, email)
             .await

@@ -64,27 +64,26 @@ async fn image_hosts_are_checked_audited_and_applied_to_lessons(pool: PgPool) {
     assert_eq!(audited, 1);
 
     // The lesson page a teacher reads: only the allowed host's image keeps its address.
-    let post = |path: String, body: serde_json::Value| {
-        let teacher = teacher.clone();
-        let app = &app;
-        async move {
-            let (status, _, created) =
-                send(app.v1(Method::POST, &path, &teacher, t).json(&body)).await;
-            assert!(status.is_success(), "{path}: {created}");
-            created["data"]["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        }
-    };
-    let c = post("/v1/courses".into(), json!({"title": "Art"})).await;
-    let m = post(format!("/v1/courses/{c}/modules"), json!({"title": "M"})).await;
+    let c = app
+        .create(&teacher, t, "/v1/courses", json!({"title": "Art"}))
+        .await;
+    let m = app
+        .create(
+            &teacher,
+            t,
+            &format!("/v1/courses/{c}/modules"),
+            json!({"title": "M"}),
+        )
+        .await;
     let text = "![ok](https://images.example.org/a.png) ![cdn](https://cdn.example.net/b.png) ![http](http://images.example.org/c.png)";
-    let l = post(
-        format!("/v1/modules/{m}/lessons"),
-        json!({"title": "Pictures", "blocks": [{"kind": "markdown", "text": text}]}),
-    )
-    .await;
+    let l = app
+        .create(
+            &teacher,
+            t,
+            &format!("/v1/modules/{m}/lessons"),
+            json!({"title": "Pictures", "blocks": [{"kind": "markdown", "text": text}]}),
+        )
+        .await;
     app.user(t, Role::Teacher, "tea@acme.test").await;
     let browser = app.signed_in("acme", "tea@acme.test").await;
     let (status, _, page) = app.call(&browser, "learning/lesson", &[("id", &l)]).await;
