@@ -1,15 +1,12 @@
 //! Browser hardening headers on every kind of answer (pages with a per-request script nonce, server
 //! functions, `/v1`, `/docs`), and request logs that never carry a query string.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use domain::Role;
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, StatusCode};
 use sqlx::PgPool;
 
-use crate::helpers::{browser, send, spawn_app};
+use crate::helpers::{browser, capture_logs, send, spawn_app};
 
 const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 
@@ -165,30 +162,9 @@ async fn the_api_reference_gets_its_own_policy_without_inline_script(pool: PgPoo
     }
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn the_request_log_names_the_path_but_never_the_query_string(pool: PgPool) {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // The test's runtime runs on this thread, and so do the server's tasks.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_logs(tracing::Level::DEBUG);
 
     let app = spawn_app(pool).await;
     app.tenant("demo").await;
@@ -201,7 +177,7 @@ async fn the_request_log_names_the_path_but_never_the_query_string(pool: PgPool)
     assert_eq!(response.status(), StatusCode::OK);
     response.text().await.unwrap();
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(
         logs.contains("path=/reset-password"),
         "the request is logged with its path: {logs}"

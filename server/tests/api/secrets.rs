@@ -1,39 +1,16 @@
 //! A key's secret is answered once and then appears nowhere: not in later answers, the database or
 //! the logs (captured at TRACE level while the key is made, used, rotated and revoked).
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use domain::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{send, spawn_app};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::helpers::{capture_logs, send, spawn_app};
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn a_secret_appears_in_no_log_row_or_later_answer(pool: PgPool) {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    // The test's runtime runs on this thread, and so do the server's tasks.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_logs(tracing::Level::TRACE);
 
     let app = spawn_app(pool).await;
     let t = app.tenant("acme").await;
@@ -83,7 +60,7 @@ async fn a_secret_appears_in_no_log_row_or_later_answer(pool: PgPool) {
         .2,
     );
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(
         logged.contains("request"),
         "the capture works: {}",
