@@ -92,12 +92,7 @@ pub async fn caller() -> Result<(Caller, ServerContext), AppError> {
 /// Maps a service error to the server function's error, and sets the HTTP status to match.
 pub fn service_error(error: ServiceError) -> AppError {
     let meta = request_meta();
-    if matches!(
-        error,
-        ServiceError::Internal(_) | ServiceError::Unavailable(_)
-    ) {
-        tracing::error!(request_id = %meta.request_id, error = ?error, "server function failed");
-    }
+    error.log_if_internal(&meta.request_id, "server function");
     let code = error.code();
     if let Some(response) = use_context::<ResponseOptions>() {
         if let Ok(status) = http::StatusCode::from_u16(code.http_status()) {

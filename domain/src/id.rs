@@ -45,6 +45,14 @@ pub struct IdParseError {
     pub expected: &'static str,
 }
 
+/// What every public id type offers, for code that works over any of them (the `/v1` path
+/// extractor, ordered children).
+pub trait PublicId: Copy + Eq + fmt::Display + FromStr<Err = IdParseError> {
+    const PREFIX: &'static str;
+    fn from_uuid(uuid: Uuid) -> Self;
+    fn as_uuid(&self) -> Uuid;
+}
+
 macro_rules! public_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
@@ -59,6 +67,18 @@ macro_rules! public_id {
             }
 
             pub const fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl PublicId for $name {
+            const PREFIX: &'static str = $prefix;
+
+            fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+
+            fn as_uuid(&self) -> Uuid {
                 self.0
             }
         }

@@ -6,13 +6,17 @@
 #[macro_use]
 pub mod value;
 pub mod course;
+pub mod course_input;
 pub mod dto;
 pub mod error;
+pub mod event;
+pub mod form;
 pub mod id;
 pub mod image_hosts;
 
 pub use course::{CourseStatus, CoverColor, EnrollmentStatus};
 pub use error::{ErrorCode, FieldError};
+pub use event::{AuditAction, DomainEvent};
 pub use id::{
     ApiKeyId, AuditEventId, CourseId, EnrollmentId, LessonId, ModuleId, QuizId, TenantId, UserId,
 };

@@ -15,6 +15,19 @@ pub const HEADER: &str = "x-request-id";
 
 pub use service::auth::{ClientIp, RequestId};
 
+tokio::task_local! {
+    /// The id of the request being served, for errors built far from the request (`?` on a
+    /// service error in a handler).
+    static CURRENT: String;
+}
+
+/// The id of the request this task serves; a fresh one outside a request.
+pub fn current_request_id() -> String {
+    CURRENT
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| new_request_id())
+}
+
 pub fn new_request_id() -> String {
     format!(
         "req_{}",
@@ -29,7 +42,9 @@ pub async fn assign(State(proxy_hops): State<usize>, mut request: Request, next:
         request.extensions_mut().insert(ClientIp(ip));
     }
     let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
-    let mut response = next.run(request).instrument(span).await;
+    let mut response = CURRENT
+        .scope(id.clone(), next.run(request).instrument(span))
+        .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
     }

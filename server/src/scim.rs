@@ -54,12 +54,7 @@ impl ScimError {
     }
 
     fn from_service(meta: &Meta, error: ServiceError) -> Self {
-        if matches!(
-            error,
-            ServiceError::Internal(_) | ServiceError::Unavailable(_)
-        ) {
-            tracing::error!(request_id = %meta.request_id, ?error, "SCIM request failed");
-        }
+        error.log_if_internal(&meta.request_id, "scim");
         let status = StatusCode::from_u16(error.code().http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let scim_type = match error.code() {

@@ -3,6 +3,7 @@
 //! presented key into the caller it acts as.
 
 use domain::dto::{ApiKeyView, IssuedApiKey};
+use domain::AuditAction;
 use domain::{ApiKeyId, ApiKeyStatus, ErrorCode, FieldError, Role, TenantId};
 use rand::RngCore;
 use serde_json::json;
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::RequestMeta;
-use crate::db::{new_id, tenant_tx, Tx};
+use crate::db::{new_id, TenantTx};
 use crate::users::rfc3339;
 use crate::{Caller, ServiceError, Store};
 
@@ -120,10 +121,10 @@ fn new_secret(is_test: bool) -> String {
 }
 
 /// A fresh secret for the caller's tenant: `ck_test_…` for a test tenant, `ck_live_…` otherwise.
-async fn secret_for(tx: &mut Tx, caller: &Caller) -> Result<String, ServiceError> {
+async fn secret_for(tx: &mut TenantTx) -> Result<String, ServiceError> {
     let is_test = sqlx::query_scalar!(
         "select is_test from tenant where id = $1",
-        caller.tenant_id.as_uuid()
+        tx.tenant().as_uuid()
     )
     .fetch_one(&mut **tx)
     .await?;
@@ -181,18 +182,13 @@ fn view(row: KeyRow, now: OffsetDateTime) -> Result<ApiKeyView, ServiceError> {
     })
 }
 
-async fn fetch(
-    tx: &mut Tx,
-    caller: &Caller,
-    id: ApiKeyId,
-    lock: bool,
-) -> Result<KeyRow, ServiceError> {
+async fn fetch(tx: &mut TenantTx, id: ApiKeyId, lock: bool) -> Result<KeyRow, ServiceError> {
     let row = if lock {
         sqlx::query_as!(
             KeyRow,
             "select id, name, role, prefix, created_at, expires_at, revoked_at, last_used_at
              from api_key where tenant_id = $1 and id = $2 for update",
-            caller.tenant_id.as_uuid(),
+            tx.tenant().as_uuid(),
             id.as_uuid()
         )
         .fetch_optional(&mut **tx)
@@ -202,7 +198,7 @@ async fn fetch(
             KeyRow,
             "select id, name, role, prefix, created_at, expires_at, revoked_at, last_used_at
              from api_key where tenant_id = $1 and id = $2",
-            caller.tenant_id.as_uuid(),
+            tx.tenant().as_uuid(),
             id.as_uuid()
         )
         .fetch_optional(&mut **tx)
@@ -215,7 +211,7 @@ async fn fetch(
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn list(caller: &Caller, store: &Store) -> Result<Vec<ApiKeyView>, ServiceError> {
     caller.require_admin()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     let rows = sqlx::query_as!(
         KeyRow,
         "select id, name, role, prefix, created_at, expires_at, revoked_at, last_used_at
@@ -224,8 +220,8 @@ pub async fn list(caller: &Caller, store: &Store) -> Result<Vec<ApiKeyView>, Ser
     )
     .fetch_all(&mut *tx)
     .await?;
+    let now = tx.now();
     tx.commit().await?;
-    let now = store.clock.now();
     rows.into_iter().map(|r| view(r, now)).collect()
 }
 
@@ -233,10 +229,11 @@ pub async fn list(caller: &Caller, store: &Store) -> Result<Vec<ApiKeyView>, Ser
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn get(caller: &Caller, store: &Store, id: ApiKeyId) -> Result<ApiKeyView, ServiceError> {
     caller.require_admin()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let row = fetch(&mut tx, caller, id, false).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let row = fetch(&mut tx, id, false).await?;
+    let now = tx.now();
     tx.commit().await?;
-    view(row, store.clock.now())
+    view(row, now)
 }
 
 /// Makes a key (admins only) and answers its secret, which is never shown again.
@@ -247,9 +244,9 @@ pub async fn create(
     input: NewApiKey,
 ) -> Result<IssuedApiKey, ServiceError> {
     caller.require_admin()?;
-    let now = store.clock.now();
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let secret = secret_for(&mut tx, caller).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let now = tx.now();
+    let secret = secret_for(&mut tx).await?;
     let id = new_id();
     sqlx::query!(
         "insert into api_key (id, tenant_id, name, role, prefix, created_by, expires_at, created_at)
@@ -267,13 +264,13 @@ pub async fn create(
     .await?;
     insert_secret(&mut tx, caller.tenant_id, id, &secret, now).await?;
     let entry = AuditEntry {
-        action: "api_key.created",
+        action: AuditAction::ApiKeyCreated,
         target_type: Some("api_key"),
         target_id: Some(id),
         data: json!({ "name": input.name, "role": input.role.as_str(), "expires_at": input.expires_at.map(rfc3339) }),
     };
-    audit::record(&mut tx, caller, entry).await?;
-    let key = fetch(&mut tx, caller, ApiKeyId::from_uuid(id), false).await?;
+    audit::record(&mut tx, entry).await?;
+    let key = fetch(&mut tx, ApiKeyId::from_uuid(id), false).await?;
     tx.commit().await?;
     Ok(IssuedApiKey {
         key: view(key, now)?,
@@ -282,7 +279,7 @@ pub async fn create(
 }
 
 async fn insert_secret(
-    tx: &mut Tx,
+    tx: &mut TenantTx,
     tenant: TenantId,
     key: Uuid,
     secret: &str,
@@ -320,9 +317,9 @@ pub async fn rotate(
     overlap: Duration,
 ) -> Result<IssuedApiKey, ServiceError> {
     require_key_manager(caller, id)?;
-    let now = store.clock.now();
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let before = fetch(&mut tx, caller, id, true).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let now = tx.now();
+    let before = fetch(&mut tx, id, true).await?;
     if view(before, now)?.status != ApiKeyStatus::Active {
         return Err(ServiceError::conflict(
             ErrorCode::ApiKeyInactive,
@@ -339,7 +336,7 @@ pub async fn rotate(
     )
     .execute(&mut *tx)
     .await?;
-    let secret = secret_for(&mut tx, caller).await?;
+    let secret = secret_for(&mut tx).await?;
     insert_secret(&mut tx, caller.tenant_id, id.as_uuid(), &secret, now).await?;
     sqlx::query!(
         "update api_key set prefix = $1 where tenant_id = $2 and id = $3",
@@ -350,13 +347,13 @@ pub async fn rotate(
     .execute(&mut *tx)
     .await?;
     let entry = AuditEntry {
-        action: "api_key.rotated",
+        action: AuditAction::ApiKeyRotated,
         target_type: Some("api_key"),
         target_id: Some(id.as_uuid()),
         data: json!({ "overlap_seconds": overlap.whole_seconds(), "old_secret_retires_at": rfc3339(retire_at) }),
     };
-    audit::record(&mut tx, caller, entry).await?;
-    let key = fetch(&mut tx, caller, id, false).await?;
+    audit::record(&mut tx, entry).await?;
+    let key = fetch(&mut tx, id, false).await?;
     tx.commit().await?;
     Ok(IssuedApiKey {
         key: view(key, now)?,
@@ -372,9 +369,9 @@ pub async fn revoke(
     id: ApiKeyId,
 ) -> Result<ApiKeyView, ServiceError> {
     require_key_manager(caller, id)?;
-    let now = store.clock.now();
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let before = fetch(&mut tx, caller, id, true).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let now = tx.now();
+    let before = fetch(&mut tx, id, true).await?;
     if before.revoked_at.is_none() {
         sqlx::query!(
             "update api_key set revoked_at = $1 where tenant_id = $2 and id = $3",
@@ -385,14 +382,14 @@ pub async fn revoke(
         .execute(&mut *tx)
         .await?;
         let entry = AuditEntry {
-            action: "api_key.revoked",
+            action: AuditAction::ApiKeyRevoked,
             target_type: Some("api_key"),
             target_id: Some(id.as_uuid()),
             data: json!({ "name": before.name }),
         };
-        audit::record(&mut tx, caller, entry).await?;
+        audit::record(&mut tx, entry).await?;
     }
-    let key = fetch(&mut tx, caller, id, false).await?;
+    let key = fetch(&mut tx, id, false).await?;
     tx.commit().await?;
     view(key, now)
 }

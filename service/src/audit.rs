@@ -1,31 +1,28 @@
 //! Append-only audit rows, written in the same transaction as the change they record.
 
-use domain::{ApiKeyId, TenantId, UserId};
+use domain::{ApiKeyId, AuditAction, TenantId, UserId};
 use serde_json::Value;
 
-use crate::db::{new_id, Tx};
-use crate::{Caller, ServiceError};
+use crate::db::{new_id, TenantTx, Tx};
+use crate::ServiceError;
 
 pub struct AuditEntry<'a> {
-    pub action: &'a str,
+    pub action: AuditAction,
     pub target_type: Option<&'a str>,
     pub target_id: Option<uuid::Uuid>,
     pub data: Value,
 }
 
-/// Records an action taken by a signed-in caller.
-pub async fn record(
-    tx: &mut Tx,
-    caller: &Caller,
-    entry: AuditEntry<'_>,
-) -> Result<(), ServiceError> {
+/// Records an action taken by the transaction's caller.
+pub async fn record(tx: &mut TenantTx, entry: AuditEntry<'_>) -> Result<(), ServiceError> {
+    let (conn, caller) = tx.split();
     let actor = Actor {
         user: caller.user_id,
         key: caller.api_key_id,
     };
     let ip = caller.ip.map(|ip| ip.to_string());
     insert(
-        tx,
+        conn,
         caller.tenant_id,
         actor,
         ip,
@@ -33,6 +30,23 @@ pub async fn record(
         entry,
     )
     .await
+}
+
+/// Records `action` on one target with its details: the common shape of an audit row.
+pub async fn record_on(
+    tx: &mut TenantTx,
+    action: AuditAction,
+    target_type: &str,
+    target: uuid::Uuid,
+    data: Value,
+) -> Result<(), ServiceError> {
+    let entry = AuditEntry {
+        action,
+        target_type: Some(target_type),
+        target_id: Some(target),
+        data,
+    };
+    record(tx, entry).await
 }
 
 /// Records an event with no signed-in actor yet (a sign-in, a password reset).
@@ -48,7 +62,7 @@ pub async fn record_anonymous(
         key: None,
     };
     let ip = meta.ip.map(|ip| ip.to_string());
-    insert(tx, tenant, actor, ip, Some(&meta.request_id), entry).await
+    insert(&mut **tx, tenant, actor, ip, Some(&meta.request_id), entry).await
 }
 
 struct Actor {
@@ -57,7 +71,7 @@ struct Actor {
 }
 
 async fn insert(
-    tx: &mut Tx,
+    conn: &mut sqlx::PgConnection,
     tenant: TenantId,
     actor: Actor,
     ip: Option<String>,
@@ -71,14 +85,14 @@ async fn insert(
         tenant.as_uuid(),
         actor.user.map(|a| a.as_uuid()),
         actor.key.map(|k| k.as_uuid()),
-        entry.action,
+        entry.action.as_str(),
         entry.target_type,
         entry.target_id,
         ip,
         request_id,
         entry.data,
     )
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::db::tenant_tx;
+use crate::db::TenantTx;
 use crate::users::rfc3339;
 use crate::{Caller, ServiceError, Store};
 
@@ -140,7 +140,7 @@ pub async fn list(
     filter: &AuditFilter,
 ) -> Result<CursorPage<AuditEventView>, ServiceError> {
     caller.require_admin()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     // One row more than asked tells whether another page follows.
     let rows = sqlx::query!(
         r#"select e.id, e.action, e.actor_user_id, e.actor_key_id, e.target_type, e.target_id,

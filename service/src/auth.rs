@@ -7,13 +7,13 @@
 use std::net::IpAddr;
 
 use domain::dto::SessionUser;
-use domain::{Email, Password, Role, Slug, TenantId, UserId};
+use domain::{AuditAction, Email, Password, Role, Slug, TenantId, UserId};
 use serde_json::json;
 use time::Duration;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
-use crate::db::{new_id, tenant_tx};
+use crate::db::{new_id, tenant_tx, TenantTx};
 use crate::{password, tenants, Caller, ServiceError, Store};
 
 /// How long a session lasts after sign-in, however active it is.
@@ -140,7 +140,7 @@ pub async fn sign_in(
         Some(user) if password_ok && user.status == "active" => user,
         other => {
             let entry = AuditEntry {
-                action: "auth.sign_in_failed",
+                action: AuditAction::AuthSignInFailed,
                 target_type: other.as_ref().map(|_| "user"),
                 target_id: other.as_ref().map(|u| u.id),
                 data: json!({ "email": email.as_str() }),
@@ -189,7 +189,7 @@ pub async fn sign_in(
     .execute(&mut *tx)
     .await?;
     let entry = AuditEntry {
-        action: "auth.signed_in",
+        action: AuditAction::AuthSignedIn,
         target_type: Some("user"),
         target_id: Some(user.id),
         data: json!({}),
@@ -266,29 +266,29 @@ pub async fn sign_out(
     caller: &Caller,
     session_id: Uuid,
 ) -> Result<(), ServiceError> {
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     sqlx::query!(
         "update auth_session set revoked_at = $1 where tenant_id = $2 and id = $3 and revoked_at is null",
-        store.clock.now(),
+        tx.now(),
         caller.tenant_id.as_uuid(),
         session_id
     )
     .execute(&mut *tx)
     .await?;
     let entry = AuditEntry {
-        action: "auth.signed_out",
+        action: AuditAction::AuthSignedOut,
         target_type: None,
         target_id: None,
         data: json!({}),
     };
-    audit::record(&mut tx, caller, entry).await?;
+    audit::record(&mut tx, entry).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Revokes every open session of a user (deactivation, password reset).
 pub async fn revoke_sessions(
-    tx: &mut crate::db::Tx,
+    conn: &mut sqlx::PgConnection,
     tenant: TenantId,
     user: Uuid,
     now: time::OffsetDateTime,
@@ -299,7 +299,7 @@ pub async fn revoke_sessions(
         tenant.as_uuid(),
         user
     )
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     Ok(done.rows_affected())
 }

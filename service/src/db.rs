@@ -1,14 +1,78 @@
 //! Tenant-scoped transactions: the service's tenant filters plus PostgreSQL row-level security.
+//!
+//! Every public service function is a thin opener: it begins a [`TenantTx`] for its caller, runs
+//! the function's `…_in` body, and commits. The bodies take `&mut TenantTx`, so one user action
+//! that needs several steps (check access, enrol, start an attempt, audit, outbox) runs them in one
+//! transaction, and a failure in any step leaves nothing of the others.
+
+use std::ops::{Deref, DerefMut};
 
 use domain::TenantId;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
 
-use crate::ServiceError;
+use crate::{Caller, ServiceError, Store};
 
 pub type Tx = Transaction<'static, Postgres>;
 
+/// One unit of work of one caller in their tenant: the transaction (row-level security on), who
+/// acts, and the clock's time read once when it began, so every row it writes carries one time.
+pub struct TenantTx {
+    tx: Tx,
+    caller: Caller,
+    now: OffsetDateTime,
+}
+
+impl TenantTx {
+    pub async fn begin(store: &Store, caller: &Caller) -> Result<Self, ServiceError> {
+        Ok(TenantTx {
+            tx: tenant_tx(&store.pool, caller.tenant_id).await?,
+            caller: caller.clone(),
+            now: store.clock.now(),
+        })
+    }
+
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        self.caller.tenant_id
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// The connection and the caller at once, for a query that binds the caller's fields.
+    pub fn split(&mut self) -> (&mut PgConnection, &Caller) {
+        (&mut self.tx, &self.caller)
+    }
+
+    pub async fn commit(self) -> Result<(), ServiceError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Deref for TenantTx {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for TenantTx {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}
+
 /// Opens a transaction that sees only `tenant`'s rows: it runs as the `lectern_app` role, to which
 /// the tables' policies apply, with `app.tenant_id` set. Both settings end with the transaction.
+/// Service functions use [`TenantTx`]; this raw form is for steps that have no caller yet (sign-in,
+/// password resets) and for the platform's own workers.
 pub async fn tenant_tx(pool: &PgPool, tenant: TenantId) -> Result<Tx, ServiceError> {
     let mut tx = pool.begin().await?;
     sqlx::query(

@@ -3,14 +3,15 @@
 
 use domain::course::{EnrollmentView, RosterRow};
 use domain::dto::Page;
+use domain::event::{self, AuditAction, DomainEvent};
 use domain::{CourseId, CourseStatus, Email, EnrollmentId, EnrollmentStatus, ErrorCode, UserId};
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::audit::{self, AuditEntry};
+use crate::audit;
 use crate::courses::access::{self, CourseAccess};
-use crate::db::{new_id, tenant_tx, Tx};
+use crate::db::{new_id, TenantTx};
 use crate::users::rfc3339;
 use crate::{outbox, Caller, ServiceError, Store};
 
@@ -35,14 +36,23 @@ pub async fn enroll(
     course: CourseId,
     learner: Learner,
 ) -> Result<(EnrollmentView, bool), ServiceError> {
-    refuse_others_to_learners(caller, &learner)?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, course, false).await?;
-    let user = resolve(&mut tx, caller, &access, learner).await?;
-    let (id, created) = enroll_in_tx(&mut tx, caller, store, &access, user).await?;
-    let view = fetch(&mut tx, caller, id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let enrolled = enroll_in(&mut tx, course, learner).await?;
     tx.commit().await?;
-    Ok((view, created))
+    Ok(enrolled)
+}
+
+/// [`enroll`] within a larger unit of work (starting an attempt enrols the learner first).
+pub async fn enroll_in(
+    tx: &mut TenantTx,
+    course: CourseId,
+    learner: Learner,
+) -> Result<(EnrollmentView, bool), ServiceError> {
+    refuse_others_to_learners(tx.caller(), &learner)?;
+    let access = access::load(tx, course, false).await?;
+    let user = resolve(tx, &access, learner).await?;
+    let (id, created) = enroll_user_in(tx, &access, user).await?;
+    Ok((fetch(tx, id).await?, created))
 }
 
 /// Whether the caller names themselves (an email always counts as someone else: looking it up
@@ -66,15 +76,14 @@ fn refuse_others_to_learners(caller: &Caller, learner: &Learner) -> Result<(), S
 }
 
 async fn resolve(
-    tx: &mut Tx,
-    caller: &Caller,
+    tx: &mut TenantTx,
     access: &CourseAccess,
     learner: Learner,
-) -> Result<Uuid, ServiceError> {
-    let me = caller.user_id.map(|u| u.as_uuid());
+) -> Result<UserId, ServiceError> {
+    let me = tx.caller().user_id;
     // Only a course's editors enrol others: refuse before looking anyone up.
-    if !names_self(caller, &learner) {
-        caller.require_teacher()?;
+    if !names_self(tx.caller(), &learner) {
+        tx.caller().require_teacher()?;
         access.require_edit()?;
     }
     let user = match learner {
@@ -84,8 +93,8 @@ async fn resolve(
                 "An API key is no learner: name the user to enrol.",
             )
         })?,
-        Learner::Id(id) => id.as_uuid(),
-        Learner::Email(email) => user_by_email(tx, caller, &email).await?.ok_or_else(|| {
+        Learner::Id(id) => id,
+        Learner::Email(email) => user_by_email(tx, &email).await?.ok_or_else(|| {
             ServiceError::invalid("email", "No user of this organisation has this email.")
         })?,
     };
@@ -103,7 +112,7 @@ async fn resolve(
             return Err(ServiceError::NotFound);
         }
     } else {
-        caller.require_teacher()?;
+        tx.caller().require_teacher()?;
         access.require_edit()?;
         if access.status == CourseStatus::Archived {
             return Err(archived());
@@ -112,18 +121,15 @@ async fn resolve(
     Ok(user)
 }
 
-async fn user_by_email(
-    tx: &mut Tx,
-    caller: &Caller,
-    email: &Email,
-) -> Result<Option<Uuid>, ServiceError> {
-    Ok(sqlx::query_scalar!(
+async fn user_by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<UserId>, ServiceError> {
+    let id = sqlx::query_scalar!(
         "select id from app_user where tenant_id = $1 and email = $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         email.as_str()
     )
     .fetch_optional(&mut **tx)
-    .await?)
+    .await?;
+    Ok(id.map(UserId::from_uuid))
 }
 
 fn archived() -> ServiceError {
@@ -134,17 +140,15 @@ fn archived() -> ServiceError {
 }
 
 /// Enrols an already resolved user; their existing enrolment is kept, or renewed if withdrawn.
-async fn enroll_in_tx(
-    tx: &mut Tx,
-    caller: &Caller,
-    store: &Store,
+async fn enroll_user_in(
+    tx: &mut TenantTx,
     access: &CourseAccess,
-    user: Uuid,
-) -> Result<(Uuid, bool), ServiceError> {
+    user: UserId,
+) -> Result<(EnrollmentId, bool), ServiceError> {
     let active = sqlx::query_scalar!(
         "select status from app_user where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
-        user
+        tx.tenant().as_uuid(),
+        user.as_uuid()
     )
     .fetch_optional(&mut **tx)
     .await?;
@@ -163,7 +167,7 @@ async fn enroll_in_tx(
             ))
         }
     }
-    let now = store.clock.now();
+    let now = tx.now();
     let row = sqlx::query!(
         r#"insert into enrollment (id, tenant_id, course_id, user_id, status, enrolled_at)
            values ($1, $2, $3, $4, 'active', $5)
@@ -172,9 +176,9 @@ async fn enroll_in_tx(
                where enrollment.status = 'withdrawn'
            returning id, (xmax = 0) as "inserted!""#,
         new_id(),
-        caller.tenant_id.as_uuid(),
-        access.id,
-        user,
+        tx.tenant().as_uuid(),
+        access.id.as_uuid(),
+        user.as_uuid(),
         now
     )
     .fetch_optional(&mut **tx)
@@ -183,33 +187,24 @@ async fn enroll_in_tx(
         // Already enrolled (active or completed): nothing changes.
         let id = sqlx::query_scalar!(
             "select id from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3",
-            caller.tenant_id.as_uuid(),
-            access.id,
-            user
+            tx.tenant().as_uuid(),
+            access.id.as_uuid(),
+            user.as_uuid()
         )
         .fetch_one(&mut **tx)
         .await?;
-        return Ok((id, false));
+        return Ok((EnrollmentId::from_uuid(id), false));
     };
-    let payload = json!({
-        "enrollment_id": EnrollmentId::from_uuid(row.id),
-        "course_id": CourseId::from_uuid(access.id),
-        "user_id": UserId::from_uuid(user),
-        "enrolled_at": rfc3339(now),
+    let event = DomainEvent::EnrollmentCreated(event::EnrollmentCreated {
+        enrollment_id: EnrollmentId::from_uuid(row.id),
+        course_id: access.id,
+        user_id: user,
+        enrolled_at: rfc3339(now),
     });
-    outbox::emit(tx, caller, "enrollment.created", payload.clone()).await?;
-    audit::record(
-        tx,
-        caller,
-        AuditEntry {
-            action: "enrollment.created",
-            target_type: Some("enrollment"),
-            target_id: Some(row.id),
-            data: payload,
-        },
-    )
-    .await?;
-    Ok((row.id, true))
+    outbox::emit(tx, &event).await?;
+    let action = AuditAction::EnrollmentCreated;
+    audit::record_on(tx, action, "enrollment", row.id, event.payload()).await?;
+    Ok((EnrollmentId::from_uuid(row.id), true))
 }
 
 /// Withdraws a learner: themselves, or anyone for a course's editors. Their completions are kept,
@@ -222,18 +217,18 @@ pub async fn withdraw(
     learner: Learner,
 ) -> Result<EnrollmentView, ServiceError> {
     refuse_others_to_learners(caller, &learner)?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, course, false).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let access = access::load(&mut tx, course, false).await?;
     if !names_self(caller, &learner) {
         access.require_edit()?;
     }
-    let me = caller.user_id.map(|u| u.as_uuid());
+    let me = caller.user_id;
     let user = match learner {
         Learner::Me => {
             me.ok_or_else(|| ServiceError::invalid("user_id", "Name the user to withdraw."))?
         }
-        Learner::Id(id) => id.as_uuid(),
-        Learner::Email(email) => user_by_email(&mut tx, caller, &email)
+        Learner::Id(id) => id,
+        Learner::Email(email) => user_by_email(&mut tx, &email)
             .await?
             .ok_or(ServiceError::NotFound)?,
     };
@@ -241,31 +236,23 @@ pub async fn withdraw(
         caller.require_teacher()?;
         access.require_edit()?;
     }
-    let now = store.clock.now();
+    let now = tx.now();
     let id = sqlx::query_scalar!(
         "update enrollment set status = 'withdrawn', withdrawn_at = $4
          where tenant_id = $1 and course_id = $2 and user_id = $3 and status <> 'withdrawn'
          returning id",
         caller.tenant_id.as_uuid(),
-        access.id,
-        user,
+        access.id.as_uuid(),
+        user.as_uuid(),
         now
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    audit::record(
-        &mut tx,
-        caller,
-        AuditEntry {
-            action: "enrollment.withdrawn",
-            target_type: Some("enrollment"),
-            target_id: Some(id),
-            data: json!({ "course_id": course, "user_id": UserId::from_uuid(user) }),
-        },
-    )
-    .await?;
-    let view = fetch(&mut tx, caller, id).await?;
+    let data = json!({ "course_id": course, "user_id": user });
+    let action = AuditAction::EnrollmentWithdrawn;
+    audit::record_on(&mut tx, action, "enrollment", id, data).await?;
+    let view = fetch(&mut tx, EnrollmentId::from_uuid(id)).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -299,9 +286,8 @@ fn view(r: EnrollmentRow) -> Result<EnrollmentView, ServiceError> {
 }
 
 pub(crate) async fn fetch(
-    tx: &mut Tx,
-    caller: &Caller,
-    id: Uuid,
+    tx: &mut TenantTx,
+    id: EnrollmentId,
 ) -> Result<EnrollmentView, ServiceError> {
     let row = sqlx::query_as!(
         EnrollmentRow,
@@ -311,8 +297,8 @@ pub(crate) async fn fetch(
                   (select count(*) from lesson l where l.tenant_id = e.tenant_id and l.course_id = e.course_id) as "total_lessons!"
            from enrollment e join app_user u on u.tenant_id = e.tenant_id and u.id = e.user_id
            where e.tenant_id = $1 and e.id = $2"#,
-        caller.tenant_id.as_uuid(),
-        id
+        tx.tenant().as_uuid(),
+        id.as_uuid()
     )
     .fetch_one(&mut **tx)
     .await?;
@@ -338,10 +324,8 @@ pub async fn roster(
         ));
     }
     let page = page.unwrap_or(1).clamp(1, 100_000);
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    access::load(&mut tx, caller, course, false)
-        .await?
-        .require_edit()?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    access::load(&mut tx, course, false).await?.require_edit()?;
     let rows = sqlx::query_as!(
         EnrollmentRow,
         r#"select e.id, e.course_id, e.user_id, u.name as user_name, u.email as user_email, e.status,
@@ -405,8 +389,8 @@ pub async fn import_roster(
             "A roster can hold at most 5000 rows; split it.",
         ));
     }
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, course, false).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let access = access::load(&mut tx, course, false).await?;
     access.require_edit()?;
     if access.status == CourseStatus::Archived {
         return Err(archived());
@@ -435,7 +419,7 @@ pub async fn import_roster(
                 continue;
             }
         };
-        let user = user_by_email(&mut tx, caller, &email).await?;
+        let user = user_by_email(&mut tx, &email).await?;
         let Some(user) = user else {
             report.push(row(
                 "failed",
@@ -443,7 +427,7 @@ pub async fn import_roster(
             ));
             continue;
         };
-        match enroll_in_tx(&mut tx, caller, store, &access, user).await {
+        match enroll_user_in(&mut tx, &access, user).await {
             Ok((_, true)) => report.push(row("enrolled", None)),
             Ok((_, false)) => report.push(row("already_enrolled", None)),
             Err(ServiceError::Validation(fields)) => {

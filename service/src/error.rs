@@ -82,6 +82,17 @@ impl ServiceError {
         }
     }
 
+    /// Logs what the caller will not see: the cause of an internal or unavailable error, with the
+    /// request's id, from every surface (`/v1`, server functions, SCIM) alike.
+    pub fn log_if_internal(&self, request_id: &str, surface: &str) {
+        if matches!(
+            self,
+            ServiceError::Internal(_) | ServiceError::Unavailable(_)
+        ) {
+            tracing::error!(request_id, surface, error = ?self, "request failed");
+        }
+    }
+
     pub fn invalid(field: &str, message: &str) -> Self {
         ServiceError::Validation(vec![FieldError::new(field, message)])
     }
@@ -97,6 +108,12 @@ impl ServiceError {
 impl From<FieldError> for ServiceError {
     fn from(error: FieldError) -> Self {
         ServiceError::Validation(vec![error])
+    }
+}
+
+impl From<Vec<FieldError>> for ServiceError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        ServiceError::Validation(errors)
     }
 }
 

@@ -2,47 +2,40 @@
 //! marking lessons complete, and "My courses".
 
 use domain::course::{LearnerCourseView, LessonGateView, LessonPage, LessonPageView, MyCourse};
+use domain::event::{self, DomainEvent};
+use domain::AuditAction;
 use domain::{CourseId, CoverColor, EnrollmentId, EnrollmentStatus, LessonId, QuizId, UserId};
-use serde_json::json;
-use uuid::Uuid;
 
 use crate::courses::{access, fetch_view, outline, render};
-use crate::db::{tenant_tx, Tx};
+use crate::db::TenantTx;
 use crate::users::rfc3339;
 use crate::{audit, enrollments, outbox, tenants, Caller, ServiceError, Store};
 
-fn me(caller: &Caller) -> Result<Uuid, ServiceError> {
-    caller
-        .user_id
-        .map(|u| u.as_uuid())
-        .ok_or(ServiceError::Forbidden)
+fn me(caller: &Caller) -> Result<UserId, ServiceError> {
+    caller.user_id.ok_or(ServiceError::Forbidden)
 }
 
 async fn enrollment_id(
-    tx: &mut Tx,
-    caller: &Caller,
-    course: Uuid,
-) -> Result<Option<Uuid>, ServiceError> {
-    Ok(sqlx::query_scalar!(
+    tx: &mut TenantTx,
+    course: CourseId,
+) -> Result<Option<EnrollmentId>, ServiceError> {
+    let id = sqlx::query_scalar!(
         "select id from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3",
-        caller.tenant_id.as_uuid(),
-        course,
-        caller.user_id.map(|u| u.as_uuid())
+        tx.tenant().as_uuid(),
+        course.as_uuid(),
+        tx.caller().user_id.map(|u| u.as_uuid())
     )
     .fetch_optional(&mut **tx)
-    .await?)
+    .await?;
+    Ok(id.map(EnrollmentId::from_uuid))
 }
 
-async fn completed(
-    tx: &mut Tx,
-    caller: &Caller,
-    course: Uuid,
-) -> Result<Vec<LessonId>, ServiceError> {
+async fn completed(tx: &mut TenantTx, course: CourseId) -> Result<Vec<LessonId>, ServiceError> {
     Ok(sqlx::query_scalar!(
         "select lesson_id from lesson_completion where tenant_id = $1 and user_id = $2 and course_id = $3",
-        caller.tenant_id.as_uuid(),
-        caller.user_id.map(|u| u.as_uuid()),
-        course
+        tx.tenant().as_uuid(),
+        tx.caller().user_id.map(|u| u.as_uuid()),
+        course.as_uuid()
     )
     .fetch_all(&mut **tx)
     .await?
@@ -58,15 +51,15 @@ pub async fn course(
     store: &Store,
     id: CourseId,
 ) -> Result<LearnerCourseView, ServiceError> {
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, id, false).await?;
-    let mut view = fetch_view(&mut tx, caller, id.as_uuid()).await?;
-    view.modules = Some(outline::load(&mut tx, caller, &access).await?);
-    let enrollment = match enrollment_id(&mut tx, caller, id.as_uuid()).await? {
-        Some(e) => Some(enrollments::fetch(&mut tx, caller, e).await?),
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let access = access::load(&mut tx, id, false).await?;
+    let mut view = fetch_view(&mut tx, id).await?;
+    view.modules = Some(outline::load(&mut tx, &access).await?);
+    let enrollment = match enrollment_id(&mut tx, id).await? {
+        Some(e) => Some(enrollments::fetch(&mut tx, e).await?),
         None => None,
     };
-    let completed_lessons = completed(&mut tx, caller, id.as_uuid()).await?;
+    let completed_lessons = completed(&mut tx, id).await?;
     tx.commit().await?;
     Ok(LearnerCourseView {
         course: view,
@@ -85,9 +78,9 @@ pub async fn lesson(
     store: &Store,
     id: LessonId,
 ) -> Result<LessonPage, ServiceError> {
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let course = outline::lesson_course(&mut tx, caller, id).await?;
-    let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let course = outline::lesson_course(&mut tx, id).await?;
+    let access = access::load(&mut tx, course, false).await?;
     if !access.reads_content() {
         let lesson_title = sqlx::query_scalar!(
             "select title from lesson where tenant_id = $1 and id = $2",
@@ -98,13 +91,13 @@ pub async fn lesson(
         .await?;
         tx.commit().await?;
         return Ok(LessonPage::NeedsEnrollment(LessonGateView {
-            course_id: CourseId::from_uuid(course),
+            course_id: course,
             course_title: access.title.clone(),
             lesson_title,
             can_self_enroll: access.can_self_enroll(),
         }));
     }
-    let modules = outline::load(&mut tx, caller, &access).await?;
+    let modules = outline::load(&mut tx, &access).await?;
     let order: Vec<(&str, &domain::course::LessonView)> = modules
         .iter()
         .flat_map(|m| m.lessons.iter().map(move |l| (m.title.as_str(), l)))
@@ -114,21 +107,19 @@ pub async fn lesson(
         .position(|(_, l)| l.id == id)
         .ok_or(ServiceError::NotFound)?;
     let (module_title, lesson) = order[index];
-    let done = completed(&mut tx, caller, course).await?;
-    let images = tenants::image_hosts(&mut tx, caller).await?;
+    let done = completed(&mut tx, course).await?;
+    let images = tenants::image_hosts(&mut tx).await?;
     let content = lesson.blocks.as_deref().unwrap_or_default();
     let mut blocks = Vec::with_capacity(content.len());
     for block in content.iter().cloned() {
         let quiz_title = match &block {
-            domain::course::Block::Quiz { quiz_id } => {
-                quiz_title(&mut tx, caller, *quiz_id).await?
-            }
+            domain::course::Block::Quiz { quiz_id } => quiz_title(&mut tx, *quiz_id).await?,
             _ => None,
         };
         blocks.push(render::block(block, quiz_title, &images));
     }
     let page = LessonPageView {
-        course_id: CourseId::from_uuid(course),
+        course_id: course,
         course_title: access.title.clone(),
         module_title: module_title.to_string(),
         lesson_id: id,
@@ -145,14 +136,10 @@ pub async fn lesson(
     Ok(LessonPage::Open(page))
 }
 
-async fn quiz_title(
-    tx: &mut Tx,
-    caller: &Caller,
-    quiz: QuizId,
-) -> Result<Option<String>, ServiceError> {
+async fn quiz_title(tx: &mut TenantTx, quiz: QuizId) -> Result<Option<String>, ServiceError> {
     Ok(sqlx::query_scalar!(
         "select title from quiz where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         quiz.as_uuid()
     )
     .fetch_optional(&mut **tx)
@@ -168,9 +155,9 @@ pub async fn complete_lesson(
     id: LessonId,
 ) -> Result<domain::course::EnrollmentView, ServiceError> {
     let user = me(caller)?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let course = outline::lesson_course(&mut tx, caller, id).await?;
-    let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let course = outline::lesson_course(&mut tx, id).await?;
+    let access = access::load(&mut tx, course, false).await?;
     if !access.is_learner() {
         return Err(if caller.role.can_teach() {
             ServiceError::invalid("lesson_id", "Enrol in the course to record your progress.")
@@ -183,19 +170,19 @@ pub async fn complete_lesson(
     let enrollment = sqlx::query!(
         "select id, status from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3 for update",
         caller.tenant_id.as_uuid(),
-        course,
-        user
+        course.as_uuid(),
+        user.as_uuid()
     )
     .fetch_one(&mut *tx)
     .await?;
-    let now = store.clock.now();
+    let now = tx.now();
     sqlx::query!(
         "insert into lesson_completion (tenant_id, user_id, lesson_id, course_id, completed_at)
          values ($1, $2, $3, $4, $5) on conflict do nothing",
         caller.tenant_id.as_uuid(),
-        user,
+        user.as_uuid(),
         id.as_uuid(),
-        course,
+        course.as_uuid(),
         now
     )
     .execute(&mut *tx)
@@ -204,8 +191,8 @@ pub async fn complete_lesson(
         r#"select (select count(*) from lesson_completion where tenant_id = $1 and user_id = $2 and course_id = $3) as "done!",
                   (select count(*) from lesson where tenant_id = $1 and course_id = $3) as "total!""#,
         caller.tenant_id.as_uuid(),
-        user,
-        course
+        user.as_uuid(),
+        course.as_uuid()
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -218,26 +205,24 @@ pub async fn complete_lesson(
         )
         .execute(&mut *tx)
         .await?;
-        let payload = json!({
-            "enrollment_id": EnrollmentId::from_uuid(enrollment.id),
-            "course_id": CourseId::from_uuid(course),
-            "user_id": UserId::from_uuid(user),
-            "completed_at": rfc3339(now),
+        let event = DomainEvent::EnrollmentCompleted(event::EnrollmentCompleted {
+            enrollment_id: EnrollmentId::from_uuid(enrollment.id),
+            course_id: course,
+            user_id: user,
+            completed_at: rfc3339(now),
         });
-        outbox::emit(&mut tx, caller, "enrollment.completed", payload.clone()).await?;
-        audit::record(
+        outbox::emit(&mut tx, &event).await?;
+        let action = AuditAction::EnrollmentCompleted;
+        audit::record_on(
             &mut tx,
-            caller,
-            audit::AuditEntry {
-                action: "enrollment.completed",
-                target_type: Some("enrollment"),
-                target_id: Some(enrollment.id),
-                data: payload,
-            },
+            action,
+            "enrollment",
+            enrollment.id,
+            event.payload(),
         )
         .await?;
     }
-    let view = enrollments::fetch(&mut tx, caller, enrollment.id).await?;
+    let view = enrollments::fetch(&mut tx, EnrollmentId::from_uuid(enrollment.id)).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -246,7 +231,7 @@ pub async fn complete_lesson(
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn my_courses(caller: &Caller, store: &Store) -> Result<Vec<MyCourse>, ServiceError> {
     let user = me(caller)?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     let rows = sqlx::query!(
         r#"select c.id, c.title, c.cover_color, e.status,
                   (select count(*) from lesson_completion lc where lc.tenant_id = e.tenant_id and lc.user_id = e.user_id and lc.course_id = c.id) as "done!",
@@ -256,7 +241,7 @@ pub async fn my_courses(caller: &Caller, store: &Store) -> Result<Vec<MyCourse>,
            order by e.enrolled_at desc, e.id desc
            limit 200"#,
         caller.tenant_id.as_uuid(),
-        user
+        user.as_uuid()
     )
     .fetch_all(&mut *tx)
     .await?;

@@ -18,6 +18,7 @@ pub mod fixtures;
 pub mod idempotency;
 pub mod learning;
 pub mod mail;
+pub mod ordered;
 pub mod outbox;
 pub mod password;
 pub mod rate_limit;
@@ -28,6 +29,7 @@ pub mod users;
 
 pub use caller::Caller;
 pub use clock::Clock;
+pub use db::TenantTx;
 pub use error::ServiceError;
 
 /// What every service function needs besides the caller: the pool and the clock.

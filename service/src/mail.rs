@@ -12,7 +12,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 
-use crate::db::{new_id, Tx};
+use crate::db::new_id;
 use crate::users::rfc3339;
 use crate::{reset, ServiceError};
 
@@ -60,7 +60,7 @@ impl Mail {
 /// Writes a mail to the outbox in the caller's transaction; `now` (the service's clock) dates it
 /// for the sweep.
 pub async fn enqueue(
-    tx: &mut Tx,
+    conn: &mut sqlx::PgConnection,
     tenant: TenantId,
     mail: Mail,
     now: OffsetDateTime,
@@ -77,7 +77,7 @@ pub async fn enqueue(
         &mail.mask,
         now
     )
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -1,24 +1,19 @@
 //! Domain events, written in the transaction of the change they announce, so an event exists exactly
 //! when its change does. The webhook worker delivers them.
 
-use serde_json::Value;
+use domain::DomainEvent;
 
-use crate::db::{new_id, Tx};
-use crate::{Caller, ServiceError};
+use crate::db::{new_id, TenantTx};
+use crate::ServiceError;
 
-/// Queues `event_type` (`user.provisioned`, `course.published`…) with its payload.
-pub async fn emit(
-    tx: &mut Tx,
-    caller: &Caller,
-    event_type: &str,
-    payload: Value,
-) -> Result<(), ServiceError> {
+/// Queues `event` for the caller's tenant: its type and its payload, as the catalogue describes.
+pub async fn emit(tx: &mut TenantTx, event: &DomainEvent) -> Result<(), ServiceError> {
     sqlx::query!(
         "insert into event_outbox (id, tenant_id, event_type, payload) values ($1, $2, $3, $4)",
         new_id(),
-        caller.tenant_id.as_uuid(),
-        event_type,
-        payload,
+        tx.tenant().as_uuid(),
+        event.event_type(),
+        event.payload(),
     )
     .execute(&mut **tx)
     .await?;

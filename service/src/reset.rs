@@ -3,18 +3,19 @@
 //! `password_reset_request` and answered at once, and a worker ([`process_pending`]) sends the link.
 
 use askama::Template;
-use domain::{DisplayName, Email, Password, Slug, TenantId, UserId};
+use domain::{AuditAction, DisplayName, Email, Password, Slug, TenantId, UserId};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use time::Duration;
+use sqlx::PgConnection;
+use time::{Duration, OffsetDateTime};
 use tracing::Instrument;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::RequestMeta;
-use crate::db::{new_id, tenant_tx, Tx};
+use crate::db::{new_id, tenant_tx, TenantTx, Tx};
 use crate::mail::{self, Mail};
-use crate::{auth, password, tenants, Caller, ServiceError, Store};
+use crate::{auth, password, tenants, ServiceError, Store};
 
 pub const RESET_VALIDITY: Duration = Duration::minutes(60);
 pub const INVITATION_VALIDITY: Duration = Duration::days(7);
@@ -77,14 +78,13 @@ fn link(base_url: &str, slug: &str, token: &str) -> String {
 }
 
 async fn store_token(
-    tx: &mut Tx,
-    store: &Store,
+    conn: &mut PgConnection,
     tenant: TenantId,
     user: UserId,
     hash: Vec<u8>,
     validity: Duration,
+    now: OffsetDateTime,
 ) -> Result<(), ServiceError> {
-    let now = store.clock.now();
     sqlx::query!(
         "insert into password_reset_token (id, tenant_id, user_id, token_hash, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)",
         new_id(),
@@ -94,7 +94,7 @@ async fn store_token(
         now,
         now + validity
     )
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -237,7 +237,7 @@ async fn send_link(
     };
     let user_id = UserId::from_uuid(user.id);
     let (token, hash) = new_token();
-    store_token(&mut tx, store, tenant.id, user_id, hash, RESET_VALIDITY).await?;
+    store_token(&mut tx, tenant.id, user_id, hash, RESET_VALIDITY, now).await?;
     let link = link(base_url, &tenant.slug, &token);
     let minutes = RESET_VALIDITY.whole_minutes();
     let text = ResetText {
@@ -255,7 +255,7 @@ async fn send_link(
     let mail = Mail::render(email, "Reset your Lectern password", &text, &html)?.masking(&token);
     mail::enqueue(&mut tx, tenant.id, mail, now).await?;
     let entry = AuditEntry {
-        action: "auth.password_reset_requested",
+        action: AuditAction::AuthPasswordResetRequested,
         target_type: Some("user"),
         target_id: Some(user.id),
         data: json!({}),
@@ -266,14 +266,8 @@ async fn send_link(
 }
 
 /// Mails a new user the link to choose a first password.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "an invitation needs the new user, the tenant and the link base; a struct would only rename them"
-)]
 pub(crate) async fn issue_invitation(
-    tx: &mut Tx,
-    store: &Store,
-    caller: &Caller,
+    tx: &mut TenantTx,
     user: UserId,
     email: &Email,
     name: &DisplayName,
@@ -281,13 +275,12 @@ pub(crate) async fn issue_invitation(
     base_url: &str,
 ) -> Result<(), ServiceError> {
     let (token, hash) = new_token();
-    store_token(tx, store, caller.tenant_id, user, hash, INVITATION_VALIDITY).await?;
-    let organisation = sqlx::query_scalar!(
-        "select name from tenant where id = $1",
-        caller.tenant_id.as_uuid()
-    )
-    .fetch_one(&mut **tx)
-    .await?;
+    let (tenant, now) = (tx.tenant(), tx.now());
+    store_token(tx, tenant, user, hash, INVITATION_VALIDITY, now).await?;
+    let organisation =
+        sqlx::query_scalar!("select name from tenant where id = $1", tenant.as_uuid())
+            .fetch_one(&mut **tx)
+            .await?;
     let link = link(base_url, slug, &token);
     let minutes = INVITATION_VALIDITY.whole_minutes();
     let text = InvitationText {
@@ -304,7 +297,7 @@ pub(crate) async fn issue_invitation(
     };
     let subject = format!("You are invited to {organisation} on Lectern");
     let mail = Mail::render(email.as_str(), &subject, &text, &html)?.masking(&token);
-    mail::enqueue(tx, caller.tenant_id, mail, store.clock.now()).await
+    mail::enqueue(tx, tenant, mail, now).await
 }
 
 /// Sets a new password with a reset or invitation token, once, and ends the user's sessions.
@@ -368,7 +361,7 @@ pub async fn reset_password(
     .await?;
     let actor = Some(UserId::from_uuid(row.user_id));
     let entry = AuditEntry {
-        action: "auth.password_reset",
+        action: AuditAction::AuthPasswordReset,
         target_type: Some("user"),
         target_id: Some(row.user_id),
         data: json!({}),
@@ -399,7 +392,7 @@ async fn usable_token_user(
 
 /// Marks every outstanding link of a user as used (after a reset, on deactivation).
 pub(crate) async fn void_tokens(
-    tx: &mut Tx,
+    conn: &mut PgConnection,
     tenant: TenantId,
     user: uuid::Uuid,
     now: time::OffsetDateTime,
@@ -410,7 +403,7 @@ pub(crate) async fn void_tokens(
         tenant.as_uuid(),
         user
     )
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! Tenants: resolving one at sign-in, its settings for admins, and creating one (platform work).
 
 use domain::dto::TenantSettings;
+use domain::AuditAction;
 use domain::{DisplayName, ImageHosts, Slug, TenantId, TenantStatus};
 use serde_json::json;
 use sqlx::PgPool;
 
 use crate::audit::{self, AuditEntry};
-use crate::db::{new_id, tenant_tx, Tx};
+use crate::db::{new_id, TenantTx};
 use crate::error::ResultExt;
 use crate::{Caller, ServiceError, Store};
 
@@ -101,8 +102,8 @@ pub async fn set_rate_limits(
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn settings(caller: &Caller, store: &Store) -> Result<TenantSettings, ServiceError> {
     caller.require_admin()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let settings = read_settings(&mut tx, caller).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let settings = read_settings(&mut tx).await?;
     tx.commit().await?;
     Ok(settings)
 }
@@ -116,8 +117,8 @@ pub async fn set_image_hosts(
 ) -> Result<TenantSettings, ServiceError> {
     caller.require_admin()?;
     let hosts = ImageHosts::parse("image_hosts", raw).map_err(ServiceError::Validation)?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let before = image_hosts(&mut tx, caller).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let before = image_hosts(&mut tx).await?;
     sqlx::query!(
         "update tenant set image_hosts = $2 where id = $1",
         caller.tenant_id.as_uuid(),
@@ -127,38 +128,37 @@ pub async fn set_image_hosts(
     .await?;
     audit::record(
         &mut tx,
-        caller,
         AuditEntry {
-            action: "tenant.image_hosts_changed",
+            action: AuditAction::TenantImageHostsChanged,
             target_type: Some("tenant"),
             target_id: Some(caller.tenant_id.as_uuid()),
             data: json!({ "before": before.as_slice(), "after": hosts.as_slice() }),
         },
     )
     .await?;
-    let settings = read_settings(&mut tx, caller).await?;
+    let settings = read_settings(&mut tx).await?;
     tx.commit().await?;
     Ok(settings)
 }
 
 /// The hosts the caller's tenant lets lesson images load from.
-pub(crate) async fn image_hosts(tx: &mut Tx, caller: &Caller) -> Result<ImageHosts, ServiceError> {
+pub(crate) async fn image_hosts(tx: &mut TenantTx) -> Result<ImageHosts, ServiceError> {
     let hosts = sqlx::query_scalar!(
         "select image_hosts from tenant where id = $1",
-        caller.tenant_id.as_uuid()
+        tx.tenant().as_uuid()
     )
     .fetch_one(&mut **tx)
     .await?;
     Ok(ImageHosts::from_stored(hosts))
 }
 
-async fn read_settings(tx: &mut Tx, caller: &Caller) -> Result<TenantSettings, ServiceError> {
+async fn read_settings(tx: &mut TenantTx) -> Result<TenantSettings, ServiceError> {
     let row = sqlx::query!(
         r#"select t.id, t.slug, t.name, t.status, t.max_users, t.requests_per_minute, t.requests_per_hour,
                   t.image_hosts,
                   (select count(*) from app_user u where u.tenant_id = t.id) as "user_count!"
            from tenant t where t.id = $1"#,
-        caller.tenant_id.as_uuid()
+        tx.tenant().as_uuid()
     )
     .fetch_one(&mut **tx)
     .await?;

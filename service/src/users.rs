@@ -1,6 +1,8 @@
 //! Users of a tenant: listing, reading, inviting, changing role and status.
 
 use domain::dto::{Page, UserQuery, UserView};
+use domain::event::{self, DomainEvent};
+use domain::AuditAction;
 use domain::{DisplayName, Email, ErrorCode, Password, Role, UserId, UserStatus};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -8,7 +10,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
-use crate::db::{new_id, tenant_tx, Tx};
+use crate::db::{new_id, TenantTx};
 use crate::error::ResultExt;
 use crate::{auth, outbox, password, reset, Caller, ServiceError, Store};
 
@@ -44,7 +46,7 @@ pub async fn list(
                     .replace('_', "\\_")
             )
         });
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     let rows = sqlx::query!(
         r#"select id, email, name, role, status, last_sign_in_at, created_at, count(*) over () as "total!"
            from app_user
@@ -65,16 +67,7 @@ pub async fn list(
     .await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.total).unwrap_or(0),
-        None => {
-            count(
-                &mut tx,
-                caller,
-                pattern.as_deref(),
-                query.role,
-                query.status,
-            )
-            .await?
-        }
+        None => count(&mut tx, pattern.as_deref(), query.role, query.status).await?,
     };
     tx.commit().await?;
     let items = rows
@@ -101,8 +94,7 @@ pub async fn list(
 
 /// A page past the end has no rows to carry the window total, so count separately.
 async fn count(
-    tx: &mut Tx,
-    caller: &Caller,
+    tx: &mut TenantTx,
     pattern: Option<&str>,
     role: Option<Role>,
     status: Option<UserStatus>,
@@ -113,7 +105,7 @@ async fn count(
              and ($2::text is null or name ilike $2 or email ilike $2)
              and ($3::text is null or role = $3)
              and ($4::text is null or status = $4)"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         pattern,
         role.map(Role::as_str),
         status.map(UserStatus::as_str),
@@ -131,16 +123,16 @@ pub async fn get(caller: &Caller, store: &Store, id: UserId) -> Result<UserView,
     if !caller.is_user(id) && !caller.role.can_teach() {
         return Err(ServiceError::NotFound);
     }
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let user = fetch(&mut tx, caller, id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let user = fetch(&mut tx, id).await?;
     tx.commit().await?;
     Ok(user)
 }
 
-async fn fetch(tx: &mut Tx, caller: &Caller, id: UserId) -> Result<UserView, ServiceError> {
+async fn fetch(tx: &mut TenantTx, id: UserId) -> Result<UserView, ServiceError> {
     let r = sqlx::query!(
         "select id, email, name, role, status, last_sign_in_at, created_at from app_user where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid()
     )
     .fetch_optional(&mut **tx)
@@ -238,7 +230,7 @@ pub async fn create(
         Some(p) => Some(password::hash(p).await?),
         None => None,
     };
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     // Locking the tenant row serialises concurrent creations, so the limit holds.
     let limit = sqlx::query!(
         r#"select t.max_users, t.slug, (select count(*) from app_user u where u.tenant_id = t.id) as "users!"
@@ -277,8 +269,6 @@ pub async fn create(
     if invited {
         reset::issue_invitation(
             &mut tx,
-            store,
-            caller,
             user_id,
             &input.email,
             &input.name,
@@ -288,20 +278,20 @@ pub async fn create(
         .await?;
     }
     let entry = AuditEntry {
-        action: "user.created",
+        action: AuditAction::UserCreated,
         target_type: Some("user"),
         target_id: Some(id),
         data: json!({ "email": input.email.as_str(), "role": input.role.as_str(), "status": input.status.as_str(), "invited": invited }),
     };
-    audit::record(&mut tx, caller, entry).await?;
-    let user = fetch(&mut tx, caller, user_id).await?;
-    outbox::emit(
-        &mut tx,
-        caller,
-        "user.provisioned",
-        json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role }),
-    )
-    .await?;
+    audit::record(&mut tx, entry).await?;
+    let user = fetch(&mut tx, user_id).await?;
+    let event = DomainEvent::UserProvisioned(event::UserProvisioned {
+        id: user.id,
+        email: user.email.clone(),
+        name: user.name.clone(),
+        role: user.role,
+    });
+    outbox::emit(&mut tx, &event).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -343,23 +333,21 @@ async fn update_standing(
     change: Standing,
 ) -> Result<UserView, ServiceError> {
     caller.require_admin()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    lock_tenant(&mut tx, caller).await?;
-    apply_standing(&mut tx, caller, store, id, change).await?;
-    let user = fetch(&mut tx, caller, id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    lock_tenant(&mut tx).await?;
+    apply_standing(&mut tx, id, change).await?;
+    let user = fetch(&mut tx, id).await?;
     tx.commit().await?;
     Ok(user)
 }
 
 /// Changes role or status within a transaction that holds the tenant lock.
 async fn apply_standing(
-    tx: &mut Tx,
-    caller: &Caller,
-    store: &Store,
+    tx: &mut TenantTx,
     id: UserId,
     change: Standing,
 ) -> Result<(), ServiceError> {
-    let before = fetch(tx, caller, id).await?;
+    let before = fetch(tx, id).await?;
     let (role, status) = match change {
         Standing::Role(role) => (role, before.status),
         Standing::Status(status) => (before.role, status),
@@ -370,43 +358,44 @@ async fn apply_standing(
     let is_active_admin =
         |role: Role, status: UserStatus| role == Role::Admin && status == UserStatus::Active;
     if is_active_admin(before.role, before.status) && !is_active_admin(role, status) {
-        ensure_another_admin(tx, caller, id).await?;
+        ensure_another_admin(tx, id).await?;
     }
     sqlx::query!(
         "update app_user set role = $1, status = $2 where tenant_id = $3 and id = $4",
         role.as_str(),
         status.as_str(),
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid()
     )
     .execute(&mut **tx)
     .await?;
-    let now = store.clock.now();
+    let now = tx.now();
     let entry = match change {
         Standing::Role(_) => AuditEntry {
-            action: "user.role_changed",
+            action: AuditAction::UserRoleChanged,
             target_type: Some("user"),
             target_id: Some(id.as_uuid()),
             data: json!({ "before": before.role.as_str(), "after": role.as_str() }),
         },
         Standing::Status(UserStatus::Deactivated) => {
-            auth::revoke_sessions(tx, caller.tenant_id, id.as_uuid(), now).await?;
-            reset::void_tokens(tx, caller.tenant_id, id.as_uuid(), now).await?;
+            let tenant = tx.tenant();
+            auth::revoke_sessions(tx, tenant, id.as_uuid(), now).await?;
+            reset::void_tokens(tx, tenant, id.as_uuid(), now).await?;
             AuditEntry {
-                action: "user.deactivated",
+                action: AuditAction::UserDeactivated,
                 target_type: Some("user"),
                 target_id: Some(id.as_uuid()),
                 data: json!({}),
             }
         }
         Standing::Status(UserStatus::Active) => AuditEntry {
-            action: "user.reactivated",
+            action: AuditAction::UserReactivated,
             target_type: Some("user"),
             target_id: Some(id.as_uuid()),
             data: json!({}),
         },
     };
-    audit::record(tx, caller, entry).await
+    audit::record(tx, entry).await
 }
 
 /// A partial change to a user, as `PATCH /v1/users/:id` takes it.
@@ -425,9 +414,9 @@ pub async fn update(
     patch: UserPatch,
 ) -> Result<UserView, ServiceError> {
     caller.require_admin()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    lock_tenant(&mut tx, caller).await?;
-    let before = fetch(&mut tx, caller, id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    lock_tenant(&mut tx).await?;
+    let before = fetch(&mut tx, id).await?;
     if let Some(name) = patch.name.filter(|n| n.as_str() != before.name) {
         sqlx::query!(
             "update app_user set name = $1 where tenant_id = $2 and id = $3",
@@ -438,17 +427,17 @@ pub async fn update(
         .execute(&mut *tx)
         .await?;
         let entry = AuditEntry {
-            action: "user.renamed",
+            action: AuditAction::UserRenamed,
             target_type: Some("user"),
             target_id: Some(id.as_uuid()),
             data: json!({ "before": before.name, "after": name.as_str() }),
         };
-        audit::record(&mut tx, caller, entry).await?;
+        audit::record(&mut tx, entry).await?;
     }
     if let Some(status) = patch.status {
-        apply_standing(&mut tx, caller, store, id, Standing::Status(status)).await?;
+        apply_standing(&mut tx, id, Standing::Status(status)).await?;
     }
-    let user = fetch(&mut tx, caller, id).await?;
+    let user = fetch(&mut tx, id).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -457,24 +446,20 @@ pub async fn update(
 /// then run one after the other, and the second sees that it would remove the last admin. `no key
 /// update`, because the key-share locks that inserts referencing the tenant take (audit rows, sign-in
 /// failures) must not wait for it, nor it for them.
-async fn lock_tenant(tx: &mut Tx, caller: &Caller) -> Result<(), ServiceError> {
+async fn lock_tenant(tx: &mut TenantTx) -> Result<(), ServiceError> {
     sqlx::query!(
         "select id from tenant where id = $1 for no key update",
-        caller.tenant_id.as_uuid()
+        tx.tenant().as_uuid()
     )
     .fetch_one(&mut **tx)
     .await?;
     Ok(())
 }
 
-async fn ensure_another_admin(
-    tx: &mut Tx,
-    caller: &Caller,
-    leaving: UserId,
-) -> Result<(), ServiceError> {
+async fn ensure_another_admin(tx: &mut TenantTx, leaving: UserId) -> Result<(), ServiceError> {
     let others = sqlx::query_scalar!(
         "select id from app_user where tenant_id = $1 and role = 'admin' and status = 'active' and id <> $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         leaving.as_uuid()
     )
     .fetch_all(&mut **tx)
@@ -497,7 +482,7 @@ pub async fn find_by_email(
     email: &Email,
 ) -> Result<Option<UserView>, ServiceError> {
     caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     let id = sqlx::query_scalar!(
         "select id from app_user where tenant_id = $1 and email = $2",
         caller.tenant_id.as_uuid(),
@@ -506,7 +491,7 @@ pub async fn find_by_email(
     .fetch_optional(&mut *tx)
     .await?;
     let user = match id {
-        Some(id) => Some(fetch(&mut tx, caller, UserId::from_uuid(id)).await?),
+        Some(id) => Some(fetch(&mut tx, UserId::from_uuid(id)).await?),
         None => None,
     };
     tx.commit().await?;

@@ -84,14 +84,40 @@ pub fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
+    check_query_data(&toolchain, &database_url)?;
+    // The tests build the server binary the browser tests run (target/debug/server), so the site
+    // build below only adds the browser's part: the optimised wasm, as it ships (it has failed in
+    // release only before), its CSS and assets.
     proc::run(
         offline(toolchain.cargo())
             .env("DATABASE_URL", &database_url)
             .arg("test")
             .args(host_crates),
     )?;
-    build_site(&toolchain, false)?;
+    proc::run(offline(toolchain.cargo()).args([
+        "leptos",
+        "build",
+        "--release",
+        "--frontend-only",
+    ]))?;
     end_to_end(&toolchain, &database_url)
+}
+
+/// A stale `.sqlx/` would let the offline build check queries against an old schema: the queries
+/// are described again against a freshly migrated database and compared with what is committed.
+fn check_query_data(toolchain: &Toolchain, admin_url: &str) -> Result {
+    let url = pg::recreate_database(admin_url, "lectern_sqlx")?;
+    let mut migrate = Command::new("sqlx");
+    toolchain.apply(&mut migrate);
+    proc::run(migrate.args(["migrate", "run", "--database-url", &url]))?;
+    proc::run(toolchain.cargo().env("DATABASE_URL", &url).args([
+        "sqlx",
+        "prepare",
+        "--workspace",
+        "--check",
+        "--",
+        "--all-targets",
+    ]))
 }
 
 /// The `.sqlx/` query data is committed, so builds never need a live database.

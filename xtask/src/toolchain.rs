@@ -44,6 +44,11 @@ impl Toolchain {
 
     pub fn apply(&self, cmd: &mut Command) {
         cmd.env("PATH", &self.path).current_dir(root());
+        // A clean clone in CI compiles everything once: incremental caches would only cost time
+        // and disk.
+        if std::env::var_os("CI").is_some() {
+            cmd.env("CARGO_INCREMENTAL", "0");
+        }
         if let Some(tc) = &self.rustup_toolchain {
             cmd.env("RUSTUP_TOOLCHAIN", tc);
         }
@@ -63,6 +68,7 @@ pub fn ensure(for_tests: bool) -> Result<Toolchain> {
     ensure_cargo_leptos(&toolchain)?;
     ensure_wasm_bindgen(&toolchain)?;
     if for_tests {
+        ensure_sqlx_cli(&toolchain)?;
         ensure_chromium()?;
     }
     Ok(toolchain)
@@ -313,6 +319,27 @@ fn ensure_cargo_leptos(toolchain: &Toolchain) -> Result {
             "--version",
             CARGO_LEPTOS_VERSION,
             "--locked",
+        ],
+    )
+}
+
+/// `cargo sqlx prepare --check` keeps the committed `.sqlx/` query data in step with the queries.
+fn ensure_sqlx_cli(toolchain: &Toolchain) -> Result {
+    let wanted = locked_version("sqlx")?;
+    let version = tool_version(toolchain, "sqlx", &["--version"]);
+    if version.is_some_and(|v| v.split_whitespace().nth(1) == Some(wanted.as_str())) {
+        return Ok(());
+    }
+    install_crate(
+        toolchain,
+        &[
+            "sqlx-cli",
+            "--version",
+            &wanted,
+            "--locked",
+            "--no-default-features",
+            "--features",
+            "postgres,rustls",
         ],
     )
 }

@@ -36,8 +36,12 @@ pub async fn teaching_courses(
 #[server(endpoint = "courses/create")]
 pub async fn create_course(title: String, summary: Option<String>) -> Result<CourseView, AppError> {
     let (caller, ctx) = caller().await?;
-    let input = courses::NewCourse::parse(&title, None, summary.as_deref(), None, None, None, None)
-        .map_err(service_error)?;
+    let form = courses::NewCourseForm {
+        title,
+        summary,
+        ..Default::default()
+    };
+    let input = courses::NewCourse::parse(form).map_err(|e| service_error(e.into()))?;
     courses::create(&caller, &ctx.store, input)
         .await
         .map_err(service_error)
@@ -63,16 +67,15 @@ pub async fn update_course(
     version: i32,
 ) -> Result<CourseView, AppError> {
     let (caller, ctx) = caller().await?;
-    let patch = courses::CoursePatch::parse(
-        Some(&title),
-        None,
-        Some(&summary),
-        Some(&cover_color),
-        None,
-        Some(self_enrollment.is_some()),
-        Some(version),
-    )
-    .map_err(service_error)?;
+    let form = courses::CoursePatchForm {
+        title: Some(title),
+        summary: Some(summary),
+        cover_color: Some(cover_color),
+        self_enrollment: Some(self_enrollment.is_some()),
+        version: Some(version),
+        ..Default::default()
+    };
+    let patch = courses::CoursePatch::parse(form).map_err(|e| service_error(e.into()))?;
     courses::update(&caller, &ctx.store, id, patch)
         .await
         .map_err(service_error)
@@ -155,8 +158,11 @@ pub async fn reorder_modules(course_id: CourseId, ids: Vec<ModuleId>) -> Result<
 #[server(endpoint = "lessons/create")]
 pub async fn add_lesson(module_id: ModuleId, title: String) -> Result<LessonView, AppError> {
     let (caller, ctx) = caller().await?;
-    let input = courses::outline::LessonInput::parse(Some(&title), None, None, None)
-        .map_err(service_error)?;
+    let form = courses::outline::LessonForm {
+        title: Some(title),
+        ..Default::default()
+    };
+    let input = courses::outline::LessonInput::parse(form).map_err(|e| service_error(e.into()))?;
     courses::outline::add_lesson(&caller, &ctx.store, module_id, input)
         .await
         .map_err(service_error)
@@ -180,9 +186,13 @@ pub async fn save_lesson(
 ) -> Result<LessonView, AppError> {
     let (caller, ctx) = caller().await?;
     let blocks = parse_blocks(&blocks)?;
-    let input =
-        courses::outline::LessonInput::parse(Some(&title), Some(blocks), None, Some(version))
-            .map_err(service_error)?;
+    let input = courses::outline::LessonInput::parse(courses::outline::LessonForm {
+        title: Some(title),
+        blocks: Some(blocks),
+        module_id: None,
+        version: Some(version),
+    })
+    .map_err(|e| service_error(e.into()))?;
     courses::outline::update_lesson(&caller, &ctx.store, id, input)
         .await
         .map_err(service_error)

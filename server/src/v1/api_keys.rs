@@ -2,17 +2,16 @@
 //! A new secret is answered once; a replay of the same `Idempotency-Key` answers the key without it.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use domain::dto::{ApiKeyView, IssuedApiKey};
 use domain::{ApiKeyId, ErrorCode, Role};
 use serde::{Deserialize, Serialize};
 use service::api_keys::{self, NewApiKey};
-use service::ServiceError;
 use utoipa::ToSchema;
 
-use super::envelope::{ApiError, ApiOk, Meta};
-use super::extract::{optional_json, parse_id, ApiCaller, ApiJson};
+use super::envelope::{ApiError, ApiOk, ApiResult, Meta};
+use super::extract::{optional_json, ApiCaller, ApiJson, PathId};
 use super::idempotency::with_replay_body;
 use super::openapi::{Envelope, IssuedKeyDoc};
 use crate::state::AppState;
@@ -46,9 +45,7 @@ pub async fn list(
     meta: Meta,
     ApiCaller(caller): ApiCaller,
 ) -> Result<ApiOk<Vec<ApiKeyView>>, ApiError> {
-    let keys = api_keys::list(&caller, &state.store)
-        .await
-        .map_err(|e| ApiError::from_service(&meta, e))?;
+    let keys = api_keys::list(&caller, &state.store).await?;
     Ok(ApiOk::new(&meta, keys))
 }
 
@@ -67,7 +64,7 @@ pub struct CreateBody {
 
 /// Makes a key. Its `secret` is in this answer only; a replay of the same `Idempotency-Key`
 /// answers the key without it and with `already_provisioned: true`.
-#[utoipa::path(post, path = "/v1/api-keys", operation_id = "createApiKey", tag = "api-keys", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/api-keys", operation_id = "createApiKey", tag = "api-keys", request_body = CreateBody,
     responses((status = 201, description = "The key and, this once, its secret.", body = Envelope<IssuedKeyDoc>)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -75,17 +72,13 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, ApiError> {
-    let fail = |e: ServiceError| ApiError::from_service(&meta, e);
     let input = NewApiKey::parse(
         &body.name,
         &body.role,
         body.expires_at.as_deref(),
         state.store.clock.now(),
-    )
-    .map_err(fail)?;
-    let key = api_keys::create(&caller, &state.store, input)
-        .await
-        .map_err(fail)?;
+    )?;
+    let key = api_keys::create(&caller, &state.store, input).await?;
     Ok(issued(&meta, key, true))
 }
 
@@ -95,12 +88,9 @@ pub async fn get(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApiKeyId>,
 ) -> Result<ApiOk<ApiKeyView>, ApiError> {
-    let id: ApiKeyId = parse_id(&meta, &id)?;
-    let key = api_keys::get(&caller, &state.store, id)
-        .await
-        .map_err(|e| ApiError::from_service(&meta, e))?;
+    let key = api_keys::get(&caller, &state.store, id).await?;
     Ok(ApiOk::new(&meta, key))
 }
 
@@ -113,36 +103,33 @@ pub struct RotateBody {
 }
 
 /// Gives a key a new secret (answered once); the old one works for `overlap_seconds` more.
-#[utoipa::path(post, path = "/v1/api-keys/{id}/rotate", operation_id = "rotateApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/api-keys/{id}/rotate", operation_id = "rotateApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path)),
     request_body(content = Option<RotateBody>, description = "Optional."),
     responses((status = 200, description = "The key and its new secret.", body = Envelope<IssuedKeyDoc>)))]
 pub async fn rotate(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApiKeyId>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let id: ApiKeyId = parse_id(&meta, &id)?;
     rotate_key(&state, &meta, &caller, id, body).await
 }
 
 /// Revokes a key and every secret it had, at once. Revoking a revoked key changes nothing.
-#[utoipa::path(post, path = "/v1/api-keys/{id}/revoke", operation_id = "revokeApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/api-keys/{id}/revoke", operation_id = "revokeApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path)),
     responses((status = 200, description = "The revoked key.", body = Envelope<ApiKeyView>)))]
 pub async fn revoke(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApiKeyId>,
 ) -> Result<ApiOk<ApiKeyView>, ApiError> {
-    let id: ApiKeyId = parse_id(&meta, &id)?;
     revoke_key(&state, &meta, &caller, id).await
 }
 
 /// `POST /v1/admin/key/rotate`: the calling key gets a new secret.
-#[utoipa::path(post, path = "/v1/admin/key/rotate", operation_id = "rotateOwnKey", tag = "api-keys", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
-    request_body(content = Option<RotateBody>, description = "Optional."),
+#[utoipa::path(post, path = "/v1/admin/key/rotate", operation_id = "rotateOwnKey", tag = "api-keys", request_body(content = Option<RotateBody>, description = "Optional."),
     responses((status = 200, description = "The calling key and its new secret.", body = Envelope<IssuedKeyDoc>)))]
 pub async fn rotate_own(
     State(state): State<AppState>,
@@ -155,8 +142,7 @@ pub async fn rotate_own(
 }
 
 /// `POST /v1/admin/key/revoke`: the calling key revokes itself.
-#[utoipa::path(post, path = "/v1/admin/key/revoke", operation_id = "revokeOwnKey", tag = "api-keys", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
-    responses((status = 200, description = "The calling key, revoked.", body = Envelope<ApiKeyView>)))]
+#[utoipa::path(post, path = "/v1/admin/key/revoke", operation_id = "revokeOwnKey", tag = "api-keys", responses((status = 200, description = "The calling key, revoked.", body = Envelope<ApiKeyView>)))]
 pub async fn revoke_own(
     State(state): State<AppState>,
     meta: Meta,
@@ -183,12 +169,9 @@ async fn rotate_key(
     id: ApiKeyId,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let fail = |e: ServiceError| ApiError::from_service(meta, e);
     let body: RotateBody = optional_json(meta, &body)?;
-    let overlap = api_keys::parse_overlap(body.overlap_seconds).map_err(fail)?;
-    let key = api_keys::rotate(caller, &state.store, id, overlap)
-        .await
-        .map_err(fail)?;
+    let overlap = api_keys::parse_overlap(body.overlap_seconds)?;
+    let key = api_keys::rotate(caller, &state.store, id, overlap).await?;
     Ok(issued(meta, key, false))
 }
 
@@ -205,13 +188,13 @@ async fn revoke_key(
 }
 
 /// `DELETE /v1/api-keys/{id}`: the same as `POST …/revoke`.
-#[utoipa::path(delete, path = "/v1/api-keys/{id}", operation_id = "deleteApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(delete, path = "/v1/api-keys/{id}", operation_id = "deleteApiKey", tag = "api-keys", params(("id" = ApiKeyId, Path)),
     responses((status = 200, description = "The revoked key.", body = Envelope<ApiKeyView>)))]
 pub async fn delete(
     state: State<AppState>,
     meta: Meta,
     caller: ApiCaller,
-    id: Path<String>,
-) -> Result<ApiOk<ApiKeyView>, ApiError> {
+    id: PathId<ApiKeyId>,
+) -> ApiResult<ApiKeyView> {
     revoke(state, meta, caller, id).await
 }

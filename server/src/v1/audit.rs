@@ -28,11 +28,8 @@ pub async fn list(
     ApiCaller(caller): ApiCaller,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<ApiOk<Vec<AuditEventView>>, ApiError> {
-    let fail = |e| ApiError::from_service(&meta, e);
-    let filter = AuditFilter::parse(&query).map_err(fail)?;
-    let page = audit_log::list(&caller, &state.store, &filter)
-        .await
-        .map_err(fail)?;
+    let filter = AuditFilter::parse(&query)?;
+    let page = audit_log::list(&caller, &state.store, &filter).await?;
     Ok(ApiOk::cursor_page(&meta, page))
 }
 
@@ -46,13 +43,10 @@ pub async fn export(
     ApiCaller(caller): ApiCaller,
     ApiQuery(mut query): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_service(&meta, e);
     query.limit = Some(EXPORT_BATCH);
-    let filter = AuditFilter::parse(&query).map_err(fail)?;
+    let filter = AuditFilter::parse(&query)?;
     // The first batch is read before answering, so a refusal is still a proper error response.
-    let first = audit_log::list(&caller, &state.store, &filter)
-        .await
-        .map_err(fail)?;
+    let first = audit_log::list(&caller, &state.store, &filter).await?;
     let exporter = Exporter {
         caller,
         store: state.store.clone(),

@@ -5,20 +5,13 @@ use axum::extract::{Path, State};
 use domain::course::{CourseQuery, CourseView};
 use domain::{CourseId, CourseStatus, CoverColor, UserId};
 use serde::{Deserialize, Serialize};
-use service::courses::{self, CoursePatch, NewCourse};
-use service::ServiceError;
+use service::courses::{self, CoursePatch, CoursePatchForm, NewCourse, NewCourseForm};
 use utoipa::{IntoParams, ToSchema};
 
-use super::envelope::{ApiError, ApiOk, Meta};
-use super::extract::{optional_json, parse_id, ApiCaller, ApiJson, ApiQuery};
+use super::envelope::{ApiOk, ApiResult, Meta};
+use super::extract::{optional_json, parse_id, ApiCaller, ApiJson, ApiQuery, PathId};
 use super::openapi::{Envelope, PageEnvelope};
 use crate::state::AppState;
-
-type ApiResult<T> = Result<ApiOk<T>, ApiError>;
-
-pub fn fail(meta: &Meta) -> impl Fn(ServiceError) -> ApiError + '_ {
-    move |e| ApiError::from_service(meta, e)
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -46,17 +39,14 @@ pub async fn list(
     let status = params
         .status
         .map(|s| CourseStatus::parse("status", &s))
-        .transpose()
-        .map_err(|e| fail(&meta)(e.into()))?;
+        .transpose()?;
     let query = CourseQuery {
         q: params.q,
         status,
         page: params.page,
         per_page: params.per_page,
     };
-    let page = courses::list(&caller, &state.store, query)
-        .await
-        .map_err(fail(&meta))?;
+    let page = courses::list(&caller, &state.store, query).await?;
     Ok(ApiOk::page(&meta, page))
 }
 
@@ -91,7 +81,7 @@ pub struct CreateBody {
 }
 
 /// Creates a draft course.
-#[utoipa::path(post, path = "/v1/courses", operation_id = "createCourse", tag = "courses", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/courses", operation_id = "createCourse", tag = "courses", request_body = CreateBody,
     responses((status = 201, description = "The new course, a draft.", body = Envelope<CourseView>)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -99,19 +89,16 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<CourseView> {
-    let input = NewCourse::parse(
-        &body.title,
-        body.slug.as_deref(),
-        body.summary.as_deref(),
-        body.cover_color.as_deref(),
-        body.cover_image_url.as_deref(),
-        body.self_enrollment,
-        body.owner_id,
-    )
-    .map_err(fail(&meta))?;
-    let course = courses::create(&caller, &state.store, input)
-        .await
-        .map_err(fail(&meta))?;
+    let input = NewCourse::parse(NewCourseForm {
+        title: body.title,
+        slug: body.slug,
+        summary: body.summary,
+        cover_color: body.cover_color,
+        cover_image_url: body.cover_image_url,
+        self_enrollment: body.self_enrollment,
+        owner_id: body.owner_id,
+    })?;
+    let course = courses::create(&caller, &state.store, input).await?;
     Ok(ApiOk::created(&meta, course))
 }
 
@@ -122,12 +109,9 @@ pub async fn get(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
 ) -> ApiResult<CourseView> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let course = courses::get(&caller, &state.store, id)
-        .await
-        .map_err(fail(&meta))?;
+    let course = courses::get(&caller, &state.store, id).await?;
     Ok(ApiOk::new(&meta, course))
 }
 
@@ -156,29 +140,25 @@ pub struct PatchBody {
 }
 
 /// Changes a course's fields.
-#[utoipa::path(patch, path = "/v1/courses/{id}", operation_id = "updateCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = PatchBody,
+#[utoipa::path(patch, path = "/v1/courses/{id}", operation_id = "updateCourse", tag = "courses", params(("id" = CourseId, Path)), request_body = PatchBody,
     responses((status = 200, description = "The changed course.", body = Envelope<CourseView>)))]
 pub async fn update(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> ApiResult<CourseView> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let patch = CoursePatch::parse(
-        body.title.as_deref(),
-        body.slug.as_deref(),
-        body.summary.as_deref(),
-        body.cover_color.as_deref(),
-        body.cover_image_url.as_deref(),
-        body.self_enrollment,
-        body.version,
-    )
-    .map_err(fail(&meta))?;
-    let course = courses::update(&caller, &state.store, id, patch)
-        .await
-        .map_err(fail(&meta))?;
+    let patch = CoursePatch::parse(CoursePatchForm {
+        title: body.title,
+        slug: body.slug,
+        summary: body.summary,
+        cover_color: body.cover_color,
+        cover_image_url: body.cover_image_url,
+        self_enrollment: body.self_enrollment,
+        version: body.version,
+    })?;
+    let course = courses::update(&caller, &state.store, id, patch).await?;
     Ok(ApiOk::new(&meta, course))
 }
 
@@ -199,20 +179,17 @@ pub struct Deleted {
 
 /// Deletes a course with everything in it. Refused with `course.has_enrollments` while learners
 /// are enrolled, unless the course is archived.
-#[utoipa::path(delete, path = "/v1/courses/{id}", operation_id = "deleteCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(delete, path = "/v1/courses/{id}", operation_id = "deleteCourse", tag = "courses", params(("id" = CourseId, Path)),
     responses((status = 200, description = "The course is gone.", body = Envelope<Deleted>)))]
 pub async fn delete(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
     body: Bytes,
 ) -> ApiResult<Deleted> {
-    let id: CourseId = parse_id(&meta, &id)?;
     let body: VersionBody = optional_json(&meta, &body)?;
-    courses::delete(&caller, &state.store, id, body.version)
-        .await
-        .map_err(fail(&meta))?;
+    courses::delete(&caller, &state.store, id, body.version).await?;
     Ok(ApiOk::new(
         &meta,
         Deleted {
@@ -237,12 +214,12 @@ async fn change_status(
         CourseStatus::Draft => courses::unpublish(caller, &state.store, id, body.version).await,
         CourseStatus::Archived => courses::archive(caller, &state.store, id, body.version).await,
     };
-    Ok(ApiOk::new(meta, change.map_err(fail(meta))?))
+    Ok(ApiOk::new(meta, change?))
 }
 
 /// Publishes a course: learners find it in the catalog. Refused with `course.no_lessons` while it
 /// has no lesson. Writes a `course.published` event.
-#[utoipa::path(post, path = "/v1/courses/{id}/publish", operation_id = "publishCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/courses/{id}/publish", operation_id = "publishCourse", tag = "courses", params(("id" = CourseId, Path)),
     request_body(content = Option<VersionBody>, description = "Optional."),
     responses((status = 200, description = "The published course.", body = Envelope<CourseView>)))]
 pub async fn publish(
@@ -256,7 +233,7 @@ pub async fn publish(
 }
 
 /// Takes a course back to draft.
-#[utoipa::path(post, path = "/v1/courses/{id}/unpublish", operation_id = "unpublishCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/courses/{id}/unpublish", operation_id = "unpublishCourse", tag = "courses", params(("id" = CourseId, Path)),
     request_body(content = Option<VersionBody>, description = "Optional."),
     responses((status = 200, description = "The course, a draft again.", body = Envelope<CourseView>)))]
 pub async fn unpublish(
@@ -270,7 +247,7 @@ pub async fn unpublish(
 }
 
 /// Archives a course: it leaves the catalog; enrolled learners keep it and their progress.
-#[utoipa::path(post, path = "/v1/courses/{id}/archive", operation_id = "archiveCourse", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/courses/{id}/archive", operation_id = "archiveCourse", tag = "courses", params(("id" = CourseId, Path)),
     request_body(content = Option<VersionBody>, description = "Optional."),
     responses((status = 200, description = "The archived course.", body = Envelope<CourseView>)))]
 pub async fn archive(

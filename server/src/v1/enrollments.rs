@@ -2,7 +2,7 @@
 //! withdrawing learners (one by one or from a CSV roster), and the teachers who edit the course.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use domain::course::{EnrollmentView, RosterRow};
 use domain::dto::UserView;
@@ -12,13 +12,10 @@ use service::courses::staff;
 use service::enrollments::{self, Learner};
 use utoipa::{IntoParams, ToSchema};
 
-use super::courses::fail;
-use super::envelope::{ApiError, ApiOk, Meta};
-use super::extract::{malformed, parse_id, ApiCaller, ApiJson, ApiQuery};
+use super::envelope::{ApiError, ApiOk, ApiResult, Meta};
+use super::extract::{malformed, ApiCaller, ApiJson, ApiQuery, PathId, PathIds};
 use super::openapi::{Envelope, PageEnvelope};
 use crate::state::AppState;
-
-type ApiResult<T> = Result<ApiOk<T>, ApiError>;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -38,15 +35,13 @@ pub async fn list(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
     ApiQuery(params): ApiQuery<RosterParams>,
 ) -> ApiResult<Vec<EnrollmentView>> {
-    let id: CourseId = parse_id(&meta, &id)?;
     let status = params
         .status
         .map(|s| EnrollmentStatus::parse("status", &s))
-        .transpose()
-        .map_err(|e| fail(&meta)(e.into()))?;
+        .transpose()?;
     let page = enrollments::roster(
         &caller,
         &state.store,
@@ -55,8 +50,7 @@ pub async fn list(
         params.page,
         params.per_page,
     )
-    .await
-    .map_err(fail(&meta))?;
+    .await?;
     Ok(ApiOk::page(&meta, page))
 }
 
@@ -72,13 +66,11 @@ pub struct LearnerRef {
     pub email: Option<String>,
 }
 
-fn learner(meta: &Meta, body: LearnerRef) -> Result<Learner, ApiError> {
+fn learner(body: LearnerRef) -> Result<Learner, ApiError> {
     match (body.user_id, body.email) {
         (Some(id), None) => Ok(Learner::Id(id)),
-        (None, Some(email)) => Email::parse("email", &email)
-            .map(Learner::Email)
-            .map_err(|e| fail(meta)(e.into())),
-        _ => Err(fail(meta)(service::ServiceError::invalid(
+        (None, Some(email)) => Ok(Learner::Email(Email::parse("email", &email)?)),
+        _ => Err(ApiError::from(service::ServiceError::invalid(
             "user_id",
             "Name the learner by user_id or by email (one of them).",
         ))),
@@ -87,7 +79,7 @@ fn learner(meta: &Meta, body: LearnerRef) -> Result<Learner, ApiError> {
 
 /// Enrols a learner (the course's editors). An enrolment that exists is answered with 200 and
 /// left as it is; a new or renewed one with 201 and an `enrollment.created` event.
-#[utoipa::path(post, path = "/v1/courses/{id}/enrollments", operation_id = "createEnrollment", tag = "enrollments", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = LearnerRef,
+#[utoipa::path(post, path = "/v1/courses/{id}/enrollments", operation_id = "createEnrollment", tag = "enrollments", params(("id" = CourseId, Path)), request_body = LearnerRef,
     responses(
         (status = 201, description = "The learner is enrolled.", body = Envelope<EnrollmentView>),
         (status = 200, description = "The learner was already enrolled.", body = Envelope<EnrollmentView>)))]
@@ -95,14 +87,11 @@ pub async fn create(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
     ApiJson(body): ApiJson<LearnerRef>,
 ) -> ApiResult<EnrollmentView> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let learner = learner(&meta, body)?;
-    let (enrollment, created) = enrollments::enroll(&caller, &state.store, id, learner)
-        .await
-        .map_err(fail(&meta))?;
+    let learner = learner(body)?;
+    let (enrollment, created) = enrollments::enroll(&caller, &state.store, id, learner).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -112,58 +101,48 @@ pub async fn create(
 }
 
 /// Withdraws a learner named by `user_id` or `email` in the query. Their progress is kept.
-#[utoipa::path(delete, path = "/v1/courses/{id}/enrollments", operation_id = "deleteEnrollment", tag = "enrollments", params(("id" = CourseId, Path), LearnerRef, ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(delete, path = "/v1/courses/{id}/enrollments", operation_id = "deleteEnrollment", tag = "enrollments", params(("id" = CourseId, Path), LearnerRef),
     responses((status = 200, description = "The withdrawn enrolment.", body = Envelope<EnrollmentView>)))]
 pub async fn delete(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
     ApiQuery(query): ApiQuery<LearnerRef>,
 ) -> ApiResult<EnrollmentView> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let learner = learner(&meta, query)?;
-    let enrollment = enrollments::withdraw(&caller, &state.store, id, learner)
-        .await
-        .map_err(fail(&meta))?;
+    let learner = learner(query)?;
+    let enrollment = enrollments::withdraw(&caller, &state.store, id, learner).await?;
     Ok(ApiOk::new(&meta, enrollment))
 }
 
 /// Withdraws one learner, named in the path.
-#[utoipa::path(delete, path = "/v1/courses/{id}/enrollments/{user_id}", operation_id = "deleteEnrollmentOfUser", tag = "enrollments", params(("id" = CourseId, Path), ("user_id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(delete, path = "/v1/courses/{id}/enrollments/{user_id}", operation_id = "deleteEnrollmentOfUser", tag = "enrollments", params(("id" = CourseId, Path), ("user_id" = UserId, Path)),
     responses((status = 200, description = "The withdrawn enrolment.", body = Envelope<EnrollmentView>)))]
 pub async fn delete_user(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path((id, user)): Path<(String, String)>,
+    PathIds(id, user): PathIds<CourseId, UserId>,
 ) -> ApiResult<EnrollmentView> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let user: UserId = parse_id(&meta, &user)?;
-    let enrollment = enrollments::withdraw(&caller, &state.store, id, Learner::Id(user))
-        .await
-        .map_err(fail(&meta))?;
+    let enrollment = enrollments::withdraw(&caller, &state.store, id, Learner::Id(user)).await?;
     Ok(ApiOk::new(&meta, enrollment))
 }
 
 /// Enrols every email of a CSV roster (one per line; an `email` header and further columns are
 /// ignored) and reports each row: `enrolled`, `already_enrolled` or `failed` with the reason.
-#[utoipa::path(post, path = "/v1/courses/{id}/enrollments/import", operation_id = "importEnrollments", tag = "enrollments", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(post, path = "/v1/courses/{id}/enrollments/import", operation_id = "importEnrollments", tag = "enrollments", params(("id" = CourseId, Path)),
     request_body(content = String, content_type = "text/csv", description = "One email per line, at most 5000 rows.", example = "email\nada@example.org\ngrace@example.org"),
     responses((status = 200, description = "One row per line of the roster.", body = Envelope<Vec<RosterRow>>)))]
 pub async fn import(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
     body: Bytes,
 ) -> ApiResult<Vec<RosterRow>> {
-    let id: CourseId = parse_id(&meta, &id)?;
     let csv = std::str::from_utf8(&body)
         .map_err(|_| malformed(&meta, "The roster must be UTF-8 text."))?;
-    let report = enrollments::import_roster(&caller, &state.store, id, csv)
-        .await
-        .map_err(fail(&meta))?;
+    let report = enrollments::import_roster(&caller, &state.store, id, csv).await?;
     Ok(ApiOk::new(&meta, report))
 }
 
@@ -174,12 +153,9 @@ pub async fn list_staff(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
 ) -> ApiResult<Vec<UserView>> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let users = staff::list(&caller, &state.store, id)
-        .await
-        .map_err(fail(&meta))?;
+    let users = staff::list(&caller, &state.store, id).await?;
     Ok(ApiOk::new(&meta, users))
 }
 
@@ -192,34 +168,27 @@ pub struct StaffBody {
 }
 
 /// Lets a teacher edit the course.
-#[utoipa::path(post, path = "/v1/courses/{id}/staff", operation_id = "addCourseStaff", tag = "courses", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = StaffBody,
+#[utoipa::path(post, path = "/v1/courses/{id}/staff", operation_id = "addCourseStaff", tag = "courses", params(("id" = CourseId, Path)), request_body = StaffBody,
     responses((status = 200, description = "The staff after the change.", body = Envelope<Vec<UserView>>)))]
 pub async fn add_staff(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
     ApiJson(body): ApiJson<StaffBody>,
 ) -> ApiResult<Vec<UserView>> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let users = staff::add(&caller, &state.store, id, &body.email)
-        .await
-        .map_err(fail(&meta))?;
+    let users = staff::add(&caller, &state.store, id, &body.email).await?;
     Ok(ApiOk::new(&meta, users))
 }
 
-#[utoipa::path(delete, path = "/v1/courses/{id}/staff/{user_id}", operation_id = "removeCourseStaff", tag = "courses", params(("id" = CourseId, Path), ("user_id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(delete, path = "/v1/courses/{id}/staff/{user_id}", operation_id = "removeCourseStaff", tag = "courses", params(("id" = CourseId, Path), ("user_id" = UserId, Path)),
     responses((status = 200, description = "The staff after the change.", body = Envelope<Vec<UserView>>)))]
 pub async fn remove_staff(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path((id, user)): Path<(String, String)>,
+    PathIds(id, user): PathIds<CourseId, UserId>,
 ) -> ApiResult<Vec<UserView>> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let user: UserId = parse_id(&meta, &user)?;
-    let users = staff::remove(&caller, &state.store, id, user)
-        .await
-        .map_err(fail(&meta))?;
+    let users = staff::remove(&caller, &state.store, id, user).await?;
     Ok(ApiOk::new(&meta, users))
 }

@@ -136,12 +136,7 @@ impl ApiError {
 
     /// Maps a service error; internal causes are logged with the request id, never returned.
     pub fn from_service(meta: &Meta, error: ServiceError) -> Self {
-        if matches!(
-            error,
-            ServiceError::Internal(_) | ServiceError::Unavailable(_)
-        ) {
-            tracing::error!(request_id = %meta.request_id, error = ?error, "request failed");
-        }
+        error.log_if_internal(&meta.request_id, "v1");
         let retry_after_seconds = error.retry_after_seconds();
         ApiError {
             code: error.code(),
@@ -156,6 +151,31 @@ impl ApiError {
         self.code
     }
 }
+
+/// Lets handlers use `?` on service calls: the error carries the id of the request being served.
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        let meta = Meta {
+            request_id: crate::request_id::current_request_id(),
+        };
+        ApiError::from_service(&meta, error)
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        ServiceError::from(error).into()
+    }
+}
+
+impl From<Vec<FieldError>> for ApiError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        ServiceError::from(errors).into()
+    }
+}
+
+/// What every `/v1` handler answers.
+pub type ApiResult<T> = Result<ApiOk<T>, ApiError>;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -4,8 +4,9 @@
 use std::str::FromStr;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
+use domain::id::PublicId;
 use domain::ErrorCode;
 use serde::de::DeserializeOwned;
 use service::Caller;
@@ -77,7 +78,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// Parses a public id from the path (`usr_…`); another shape is `400 request.malformed`.
+/// A typed public id from the path (`/v1/courses/{id}`); another shape is `400 request.malformed`.
+pub struct PathId<T>(pub T);
+
+impl<S: Send + Sync, T: PublicId + Send> FromRequestParts<S> for PathId<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let meta = Meta::from_extensions(&parts.extensions);
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| malformed(&meta, &rejection.body_text()))?;
+        parse_id(&meta, &raw).map(PathId)
+    }
+}
+
+/// Two typed public ids from the path (`/v1/courses/{id}/enrollments/{user_id}`).
+pub struct PathIds<A, B>(pub A, pub B);
+
+impl<S: Send + Sync, A: PublicId + Send, B: PublicId + Send> FromRequestParts<S> for PathIds<A, B> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let meta = Meta::from_extensions(&parts.extensions);
+        let Path((a, b)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| malformed(&meta, &rejection.body_text()))?;
+        Ok(PathIds(parse_id(&meta, &a)?, parse_id(&meta, &b)?))
+    }
+}
+
+/// Parses a public id (`usr_…`); another shape is `400 request.malformed`.
 pub fn parse_id<T: FromStr>(meta: &Meta, raw: &str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,

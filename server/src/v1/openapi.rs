@@ -4,8 +4,9 @@
 use domain::dto::{ApiKeyView, AuditEventView, UserView};
 use domain::{ErrorCode, FieldError};
 use serde_json::json;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::Required;
 use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
@@ -130,7 +131,7 @@ pub struct IssuedKeyDoc {
         settings::get, settings::update,
     ),
     components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block)),
-    modifiers(&Security, &ErrorResponses),
+    modifiers(&Security, &ErrorResponses, &IdempotencyKey),
     tags(
         (name = "users", description = "The organisation's users and their roles."),
         (name = "api-keys", description = "Keys for programs: made, rotated and revoked by admins, or by a key itself."),
@@ -199,6 +200,38 @@ impl Modify for ErrorResponses {
             ];
             for operation in operations.into_iter().flatten() {
                 add_errors(operation);
+            }
+        }
+    }
+}
+
+/// Every write takes an `Idempotency-Key` (the idempotency layer wraps them all), so the document
+/// says so once here rather than on each handler.
+pub struct IdempotencyKey;
+
+impl Modify for IdempotencyKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let writes = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in writes.into_iter().flatten() {
+                let parameter = ParameterBuilder::new()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "Makes a retry safe: the first answer is replayed for 24 hours.",
+                    ))
+                    .schema(Some(String::schema()))
+                    .build();
+                operation
+                    .parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(parameter);
             }
         }
     }

@@ -1,19 +1,17 @@
 //! A course's modules and lessons on `/v1`: create, read, rename or edit, delete, reorder.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use domain::course::{Block, LessonView, ModuleView};
 use domain::{CourseId, LessonId, ModuleId};
 use serde::Deserialize;
-use service::courses::outline::{self, LessonInput};
+use service::courses::outline::{self, LessonForm, LessonInput};
 use utoipa::ToSchema;
 
-use super::courses::{fail, Deleted};
-use super::envelope::{ApiError, ApiOk, Meta};
-use super::extract::{parse_id, ApiCaller, ApiJson};
+use super::courses::Deleted;
+use super::envelope::{ApiOk, ApiResult, Meta};
+use super::extract::{ApiCaller, ApiJson, PathId};
 use super::openapi::Envelope;
 use crate::state::AppState;
-
-type ApiResult<T> = Result<ApiOk<T>, ApiError>;
 
 #[utoipa::path(get, path = "/v1/courses/{id}/modules", operation_id = "listModules", tag = "modules", params(("id" = CourseId, Path)),
     responses((status = 200, description = "The course's modules with their lessons, in order.", body = Envelope<Vec<ModuleView>>)))]
@@ -21,12 +19,9 @@ pub async fn list_modules(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
 ) -> ApiResult<Vec<ModuleView>> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let modules = outline::list_modules(&caller, &state.store, id)
-        .await
-        .map_err(fail(&meta))?;
+    let modules = outline::list_modules(&caller, &state.store, id).await?;
     Ok(ApiOk::new(&meta, modules))
 }
 
@@ -38,19 +33,16 @@ pub struct ModuleBody {
 }
 
 /// Adds a module at the end of the course.
-#[utoipa::path(post, path = "/v1/courses/{id}/modules", operation_id = "createModule", tag = "modules", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = ModuleBody,
+#[utoipa::path(post, path = "/v1/courses/{id}/modules", operation_id = "createModule", tag = "modules", params(("id" = CourseId, Path)), request_body = ModuleBody,
     responses((status = 201, description = "The new module.", body = Envelope<ModuleView>)))]
 pub async fn create_module(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
     ApiJson(body): ApiJson<ModuleBody>,
 ) -> ApiResult<ModuleView> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let module = outline::add_module(&caller, &state.store, id, &body.title)
-        .await
-        .map_err(fail(&meta))?;
+    let module = outline::add_module(&caller, &state.store, id, &body.title).await?;
     Ok(ApiOk::created(&meta, module))
 }
 
@@ -63,19 +55,16 @@ pub struct ModuleOrder {
 }
 
 /// Puts the course's modules in the given order.
-#[utoipa::path(post, path = "/v1/courses/{id}/modules/reorder", operation_id = "reorderModules", tag = "modules", params(("id" = CourseId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = ModuleOrder,
+#[utoipa::path(post, path = "/v1/courses/{id}/modules/reorder", operation_id = "reorderModules", tag = "modules", params(("id" = CourseId, Path)), request_body = ModuleOrder,
     responses((status = 200, description = "The modules in their new order.", body = Envelope<Vec<ModuleView>>)))]
 pub async fn reorder_modules(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<CourseId>,
     ApiJson(body): ApiJson<ModuleOrder>,
 ) -> ApiResult<Vec<ModuleView>> {
-    let id: CourseId = parse_id(&meta, &id)?;
-    let modules = outline::reorder_modules(&caller, &state.store, id, body.ids)
-        .await
-        .map_err(fail(&meta))?;
+    let modules = outline::reorder_modules(&caller, &state.store, id, body.ids).await?;
     Ok(ApiOk::new(&meta, modules))
 }
 
@@ -85,12 +74,9 @@ pub async fn get_module(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<ModuleId>,
 ) -> ApiResult<ModuleView> {
-    let id: ModuleId = parse_id(&meta, &id)?;
-    let module = outline::get_module(&caller, &state.store, id)
-        .await
-        .map_err(fail(&meta))?;
+    let module = outline::get_module(&caller, &state.store, id).await?;
     Ok(ApiOk::new(&meta, module))
 }
 
@@ -104,35 +90,30 @@ pub struct ModulePatch {
 }
 
 /// Renames a module.
-#[utoipa::path(patch, path = "/v1/modules/{id}", operation_id = "updateModule", tag = "modules", params(("id" = ModuleId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = ModulePatch,
+#[utoipa::path(patch, path = "/v1/modules/{id}", operation_id = "updateModule", tag = "modules", params(("id" = ModuleId, Path)), request_body = ModulePatch,
     responses((status = 200, description = "The renamed module.", body = Envelope<ModuleView>)))]
 pub async fn update_module(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<ModuleId>,
     ApiJson(body): ApiJson<ModulePatch>,
 ) -> ApiResult<ModuleView> {
-    let id: ModuleId = parse_id(&meta, &id)?;
-    let module = outline::rename_module(&caller, &state.store, id, &body.title, body.version)
-        .await
-        .map_err(fail(&meta))?;
+    let module =
+        outline::rename_module(&caller, &state.store, id, &body.title, body.version).await?;
     Ok(ApiOk::new(&meta, module))
 }
 
 /// Deletes a module and its lessons.
-#[utoipa::path(delete, path = "/v1/modules/{id}", operation_id = "deleteModule", tag = "modules", params(("id" = ModuleId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(delete, path = "/v1/modules/{id}", operation_id = "deleteModule", tag = "modules", params(("id" = ModuleId, Path)),
     responses((status = 200, description = "The module is gone.", body = Envelope<Deleted>)))]
 pub async fn delete_module(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<ModuleId>,
 ) -> ApiResult<Deleted> {
-    let id: ModuleId = parse_id(&meta, &id)?;
-    outline::delete_module(&caller, &state.store, id)
-        .await
-        .map_err(fail(&meta))?;
+    outline::delete_module(&caller, &state.store, id).await?;
     Ok(ApiOk::new(
         &meta,
         Deleted {
@@ -148,12 +129,9 @@ pub async fn list_lessons(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<ModuleId>,
 ) -> ApiResult<Vec<LessonView>> {
-    let id: ModuleId = parse_id(&meta, &id)?;
-    let lessons = outline::list_lessons(&caller, &state.store, id)
-        .await
-        .map_err(fail(&meta))?;
+    let lessons = outline::list_lessons(&caller, &state.store, id).await?;
     Ok(ApiOk::new(&meta, lessons))
 }
 
@@ -168,21 +146,21 @@ pub struct LessonBody {
 }
 
 /// Adds a lesson at the end of a module.
-#[utoipa::path(post, path = "/v1/modules/{id}/lessons", operation_id = "createLesson", tag = "lessons", params(("id" = ModuleId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = LessonBody,
+#[utoipa::path(post, path = "/v1/modules/{id}/lessons", operation_id = "createLesson", tag = "lessons", params(("id" = ModuleId, Path)), request_body = LessonBody,
     responses((status = 201, description = "The new lesson.", body = Envelope<LessonView>)))]
 pub async fn create_lesson(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<ModuleId>,
     ApiJson(body): ApiJson<LessonBody>,
 ) -> ApiResult<LessonView> {
-    let id: ModuleId = parse_id(&meta, &id)?;
-    let input = LessonInput::parse(Some(&body.title), Some(body.blocks), None, None)
-        .map_err(fail(&meta))?;
-    let lesson = outline::add_lesson(&caller, &state.store, id, input)
-        .await
-        .map_err(fail(&meta))?;
+    let input = LessonInput::parse(LessonForm {
+        title: Some(body.title),
+        blocks: Some(body.blocks),
+        ..LessonForm::default()
+    })?;
+    let lesson = outline::add_lesson(&caller, &state.store, id, input).await?;
     Ok(ApiOk::created(&meta, lesson))
 }
 
@@ -195,19 +173,16 @@ pub struct LessonOrder {
 }
 
 /// Puts a module's lessons in the given order.
-#[utoipa::path(post, path = "/v1/modules/{id}/lessons/reorder", operation_id = "reorderLessons", tag = "lessons", params(("id" = ModuleId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = LessonOrder,
+#[utoipa::path(post, path = "/v1/modules/{id}/lessons/reorder", operation_id = "reorderLessons", tag = "lessons", params(("id" = ModuleId, Path)), request_body = LessonOrder,
     responses((status = 200, description = "The lessons in their new order.", body = Envelope<Vec<LessonView>>)))]
 pub async fn reorder_lessons(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<ModuleId>,
     ApiJson(body): ApiJson<LessonOrder>,
 ) -> ApiResult<Vec<LessonView>> {
-    let id: ModuleId = parse_id(&meta, &id)?;
-    let lessons = outline::reorder_lessons(&caller, &state.store, id, body.ids)
-        .await
-        .map_err(fail(&meta))?;
+    let lessons = outline::reorder_lessons(&caller, &state.store, id, body.ids).await?;
     Ok(ApiOk::new(&meta, lessons))
 }
 
@@ -218,12 +193,9 @@ pub async fn get_lesson(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<LessonId>,
 ) -> ApiResult<LessonView> {
-    let id: LessonId = parse_id(&meta, &id)?;
-    let lesson = outline::get_lesson(&caller, &state.store, id)
-        .await
-        .map_err(fail(&meta))?;
+    let lesson = outline::get_lesson(&caller, &state.store, id).await?;
     Ok(ApiOk::new(&meta, lesson))
 }
 
@@ -241,41 +213,34 @@ pub struct LessonPatch {
 }
 
 /// Changes a lesson's title or content, or moves it to another module.
-#[utoipa::path(patch, path = "/v1/lessons/{id}", operation_id = "updateLesson", tag = "lessons", params(("id" = LessonId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = LessonPatch,
+#[utoipa::path(patch, path = "/v1/lessons/{id}", operation_id = "updateLesson", tag = "lessons", params(("id" = LessonId, Path)), request_body = LessonPatch,
     responses((status = 200, description = "The changed lesson.", body = Envelope<LessonView>)))]
 pub async fn update_lesson(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<LessonId>,
     ApiJson(body): ApiJson<LessonPatch>,
 ) -> ApiResult<LessonView> {
-    let id: LessonId = parse_id(&meta, &id)?;
-    let input = LessonInput::parse(
-        body.title.as_deref(),
-        body.blocks,
-        body.module_id,
-        body.version,
-    )
-    .map_err(fail(&meta))?;
-    let lesson = outline::update_lesson(&caller, &state.store, id, input)
-        .await
-        .map_err(fail(&meta))?;
+    let input = LessonInput::parse(LessonForm {
+        title: body.title,
+        blocks: body.blocks,
+        module_id: body.module_id,
+        version: body.version,
+    })?;
+    let lesson = outline::update_lesson(&caller, &state.store, id, input).await?;
     Ok(ApiOk::new(&meta, lesson))
 }
 
-#[utoipa::path(delete, path = "/v1/lessons/{id}", operation_id = "deleteLesson", tag = "lessons", params(("id" = LessonId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
+#[utoipa::path(delete, path = "/v1/lessons/{id}", operation_id = "deleteLesson", tag = "lessons", params(("id" = LessonId, Path)),
     responses((status = 200, description = "The lesson is gone.", body = Envelope<Deleted>)))]
 pub async fn delete_lesson(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<LessonId>,
 ) -> ApiResult<Deleted> {
-    let id: LessonId = parse_id(&meta, &id)?;
-    outline::delete_lesson(&caller, &state.store, id)
-        .await
-        .map_err(fail(&meta))?;
+    outline::delete_lesson(&caller, &state.store, id).await?;
     Ok(ApiOk::new(
         &meta,
         Deleted {

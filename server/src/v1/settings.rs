@@ -6,12 +6,10 @@ use serde::Deserialize;
 use service::tenants;
 use utoipa::ToSchema;
 
-use super::envelope::{ApiError, ApiOk, Meta};
+use super::envelope::{ApiOk, ApiResult, Meta};
 use super::extract::{ApiCaller, ApiJson};
 use super::openapi::Envelope;
 use crate::state::AppState;
-
-type ApiResult<T> = Result<ApiOk<T>, ApiError>;
 
 /// The organisation's settings and limits (limits are set by the platform operator).
 #[utoipa::path(get, path = "/v1/settings", operation_id = "getSettings", tag = "settings",
@@ -21,9 +19,7 @@ pub async fn get(
     meta: Meta,
     ApiCaller(caller): ApiCaller,
 ) -> ApiResult<TenantSettings> {
-    let settings = tenants::settings(&caller, &state.store)
-        .await
-        .map_err(|e| ApiError::from_service(&meta, e))?;
+    let settings = tenants::settings(&caller, &state.store).await?;
     Ok(ApiOk::new(&meta, settings))
 }
 
@@ -38,7 +34,6 @@ pub struct SettingsPatch {
 
 /// Changes the organisation's settings.
 #[utoipa::path(patch, path = "/v1/settings", operation_id = "updateSettings", tag = "settings",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")),
     request_body = SettingsPatch,
     responses((status = 200, description = "The settings after the change.", body = Envelope<TenantSettings>)))]
 pub async fn update(
@@ -47,8 +42,6 @@ pub async fn update(
     ApiCaller(caller): ApiCaller,
     ApiJson(body): ApiJson<SettingsPatch>,
 ) -> ApiResult<TenantSettings> {
-    let settings = tenants::set_image_hosts(&caller, &state.store, &body.image_hosts)
-        .await
-        .map_err(|e| ApiError::from_service(&meta, e))?;
+    let settings = tenants::set_image_hosts(&caller, &state.store, &body.image_hosts).await?;
     Ok(ApiOk::new(&meta, settings))
 }

@@ -1,6 +1,6 @@
 //! `/v1/users`: the tenant's users, as the admin pages manage them.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use domain::dto::{UserQuery, UserView};
 use domain::{DisplayName, Role, UserId, UserStatus};
 use serde::Deserialize;
@@ -8,12 +8,10 @@ use service::users::{self, NewUser, UserPatch};
 use service::ServiceError;
 use utoipa::{IntoParams, ToSchema};
 
-use super::envelope::{ApiError, ApiOk, Meta};
-use super::extract::{parse_id, ApiCaller, ApiJson, ApiQuery};
+use super::envelope::{ApiError, ApiOk, ApiResult, Meta};
+use super::extract::{ApiCaller, ApiJson, ApiQuery, PathId};
 use super::openapi::{Envelope, PageEnvelope};
 use crate::state::AppState;
-
-type ApiResult<T> = Result<ApiOk<T>, ApiError>;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -38,25 +36,17 @@ pub async fn list(
     ApiCaller(caller): ApiCaller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Vec<UserView>> {
-    let fail = |e: ServiceError| ApiError::from_service(&meta, e);
     let query = UserQuery {
         q: params.q,
-        role: params
-            .role
-            .map(|r| Role::parse("role", &r))
-            .transpose()
-            .map_err(|e| fail(e.into()))?,
+        role: params.role.map(|r| Role::parse("role", &r)).transpose()?,
         status: params
             .status
             .map(|s| UserStatus::parse("status", &s))
-            .transpose()
-            .map_err(|e| fail(e.into()))?,
+            .transpose()?,
         page: params.page,
         per_page: params.per_page,
     };
-    let page = users::list(&caller, &state.store, query)
-        .await
-        .map_err(fail)?;
+    let page = users::list(&caller, &state.store, query).await?;
     Ok(ApiOk::page(&meta, page))
 }
 
@@ -76,7 +66,7 @@ pub struct CreateBody {
 
 /// Provisions a user; without a password, an invitation mail lets them choose one. Writes a
 /// `user.provisioned` event.
-#[utoipa::path(post, path = "/v1/users", operation_id = "createUser", tag = "users", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/users", operation_id = "createUser", tag = "users", request_body = CreateBody,
     responses((status = 201, description = "The new user.", body = Envelope<UserView>)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -84,17 +74,13 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<UserView> {
-    let fail = |e: ServiceError| ApiError::from_service(&meta, e);
     let input = NewUser::parse(
         &body.email,
         &body.name,
         &body.role,
         body.password.as_deref(),
-    )
-    .map_err(fail)?;
-    let user = users::create(&caller, &state.store, input, &state.config.public_url)
-        .await
-        .map_err(fail)?;
+    )?;
+    let user = users::create(&caller, &state.store, input, &state.config.public_url).await?;
     Ok(ApiOk::created(&meta, user))
 }
 
@@ -104,12 +90,9 @@ pub async fn get(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
 ) -> ApiResult<UserView> {
-    let id: UserId = parse_id(&meta, &id)?;
-    let user = users::get(&caller, &state.store, id)
-        .await
-        .map_err(|e| ApiError::from_service(&meta, e))?;
+    let user = users::get(&caller, &state.store, id).await?;
     Ok(ApiOk::new(&meta, user))
 }
 
@@ -123,17 +106,15 @@ pub struct PatchBody {
 }
 
 /// Renames and/or deactivates or reactivates a user, in one change.
-#[utoipa::path(patch, path = "/v1/users/{id}", operation_id = "updateUser", tag = "users", params(("id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = PatchBody,
+#[utoipa::path(patch, path = "/v1/users/{id}", operation_id = "updateUser", tag = "users", params(("id" = UserId, Path)), request_body = PatchBody,
     responses((status = 200, description = "The user after the change.", body = Envelope<UserView>)))]
 pub async fn update(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> ApiResult<UserView> {
-    let id: UserId = parse_id(&meta, &id)?;
-    let fail = |e: ServiceError| ApiError::from_service(&meta, e);
     let name = body.name.as_deref().map(|n| DisplayName::parse("name", n));
     let status = body
         .status
@@ -147,15 +128,13 @@ pub async fn update(
     .flatten()
     .collect();
     if !errors.is_empty() {
-        return Err(fail(ServiceError::Validation(errors)));
+        return Err(ApiError::from(ServiceError::Validation(errors)));
     }
     let patch = UserPatch {
         name: name.and_then(Result::ok),
         status: status.and_then(Result::ok),
     };
-    let user = users::update(&caller, &state.store, id, patch)
-        .await
-        .map_err(fail)?;
+    let user = users::update(&caller, &state.store, id, patch).await?;
     Ok(ApiOk::new(&meta, user))
 }
 
@@ -167,20 +146,16 @@ pub struct RoleBody {
 }
 
 /// Changes a user's role; the organisation always keeps one active admin (`user.last_admin`).
-#[utoipa::path(patch, path = "/v1/users/{id}/role", operation_id = "changeUserRole", tag = "users", params(("id" = UserId, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first answer is replayed for 24 hours.")), request_body = RoleBody,
+#[utoipa::path(patch, path = "/v1/users/{id}/role", operation_id = "changeUserRole", tag = "users", params(("id" = UserId, Path)), request_body = RoleBody,
     responses((status = 200, description = "The user after the change.", body = Envelope<UserView>)))]
 pub async fn change_role(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<UserView> {
-    let id: UserId = parse_id(&meta, &id)?;
-    let fail = |e: ServiceError| ApiError::from_service(&meta, e);
-    let role = Role::parse("role", &body.role).map_err(|e| fail(e.into()))?;
-    let user = users::change_role(&caller, &state.store, id, role)
-        .await
-        .map_err(fail)?;
+    let role = Role::parse("role", &body.role)?;
+    let user = users::change_role(&caller, &state.store, id, role).await?;
     Ok(ApiOk::new(&meta, user))
 }

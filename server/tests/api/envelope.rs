@@ -137,3 +137,20 @@ fn every_error_code_is_documented_with_its_status() {
         assert!(doc.contains(&row), "docs/API.md lacks the row {row}");
     }
 }
+
+#[test]
+fn every_audit_action_and_event_type_is_documented() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/API.md")).unwrap();
+    for action in domain::AuditAction::ALL {
+        let row = format!("| `{}` |", action.as_str());
+        assert!(
+            doc.contains(&row),
+            "docs/API.md lacks the audit action row {row}"
+        );
+    }
+    for event in domain::DomainEvent::TYPES {
+        let row = format!("| `{event}` |");
+        assert!(doc.contains(&row), "docs/API.md lacks the event row {row}");
+    }
+}

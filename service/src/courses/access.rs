@@ -6,12 +6,12 @@
 use domain::{CourseId, CourseStatus, EnrollmentStatus, ErrorCode, Role, UserId};
 use uuid::Uuid;
 
-use crate::db::Tx;
-use crate::{Caller, ServiceError};
+use crate::db::TenantTx;
+use crate::ServiceError;
 
 #[derive(Debug, Clone)]
 pub struct CourseAccess {
-    pub id: Uuid,
+    pub id: CourseId,
     pub title: String,
     pub status: CourseStatus,
     pub version: i32,
@@ -73,12 +73,11 @@ fn is_learner(enrollment: Option<EnrollmentStatus>) -> bool {
 /// Loads what the caller may do with a course; `lock` holds the course row until the transaction
 /// ends, which serialises structural edits (positions) and status changes.
 pub async fn load(
-    tx: &mut Tx,
-    caller: &Caller,
+    tx: &mut TenantTx,
     id: CourseId,
     lock: bool,
 ) -> Result<CourseAccess, ServiceError> {
-    let user = caller.user_id.map(|u| u.as_uuid());
+    let user = tx.caller().user_id.map(|u| u.as_uuid());
     let row = if lock {
         sqlx::query_as!(
             AccessRow,
@@ -87,7 +86,7 @@ pub async fn load(
                       (select e.status from enrollment e where e.tenant_id = c.tenant_id and e.course_id = c.id and e.user_id = $3) as enrollment
                from course c where c.tenant_id = $1 and c.id = $2
                for update of c"#,
-            caller.tenant_id.as_uuid(),
+            tx.tenant().as_uuid(),
             id.as_uuid(),
             user
         )
@@ -100,7 +99,7 @@ pub async fn load(
                       exists(select 1 from course_staff s where s.tenant_id = c.tenant_id and s.course_id = c.id and s.user_id = $3) as "is_staff!",
                       (select e.status from enrollment e where e.tenant_id = c.tenant_id and e.course_id = c.id and e.user_id = $3) as enrollment
                from course c where c.tenant_id = $1 and c.id = $2"#,
-            caller.tenant_id.as_uuid(),
+            tx.tenant().as_uuid(),
             id.as_uuid(),
             user
         )
@@ -114,6 +113,7 @@ pub async fn load(
         .as_deref()
         .map(|s| EnrollmentStatus::parse("status", s))
         .transpose()?;
+    let caller = tx.caller();
     let is_owner = user.is_some() && row.owner_id == user;
     let can_edit = caller.role == Role::Admin
         || (caller.role == Role::Teacher
@@ -121,7 +121,7 @@ pub async fn load(
                 || is_owner
                 || row.is_staff));
     let access = CourseAccess {
-        id: row.id,
+        id: CourseId::from_uuid(row.id),
         title: row.title,
         status,
         version: row.version,
@@ -166,14 +166,13 @@ pub fn check_version(expected: Option<i32>, current: i32, what: &str) -> Result<
 
 /// Checks that `user` is an active teacher or admin of the tenant, for owner and staff fields.
 pub async fn require_teaching_user(
-    tx: &mut Tx,
-    caller: &Caller,
+    tx: &mut TenantTx,
     user: UserId,
     field: &str,
 ) -> Result<(), ServiceError> {
     let role = sqlx::query_scalar!(
         "select role from app_user where tenant_id = $1 and id = $2 and status = 'active'",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         user.as_uuid()
     )
     .fetch_optional(&mut **tx)

@@ -11,17 +11,20 @@ pub mod search;
 pub mod staff;
 
 use domain::course::{self, CourseQuery, CourseView};
-use domain::{CourseId, CourseStatus, CoverColor, ErrorCode, FieldError, Role, UserId};
+use domain::event::{self, DomainEvent};
+use domain::AuditAction;
+use domain::{CourseId, CourseStatus, CoverColor, ErrorCode, Role, UserId};
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
-use crate::db::{new_id, tenant_tx, Tx};
+use crate::db::{new_id, TenantTx};
 use crate::error::ResultExt;
 use crate::users::rfc3339;
 use crate::{outbox, Caller, ServiceError, Store};
 pub use access::CourseAccess;
+pub use domain::course_input::{CoursePatch, CoursePatchForm, NewCourse, NewCourseForm};
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const MAX_PER_PAGE: u32 = 100;
@@ -67,9 +70,8 @@ pub(crate) fn course_view(row: CourseRow) -> Result<CourseView, ServiceError> {
 }
 
 pub(crate) async fn fetch_view(
-    tx: &mut Tx,
-    caller: &Caller,
-    id: Uuid,
+    tx: &mut TenantTx,
+    id: CourseId,
 ) -> Result<CourseView, ServiceError> {
     let row = sqlx::query_as!(
         CourseRow,
@@ -78,8 +80,8 @@ pub(crate) async fn fetch_view(
                   (select count(*) from course_module m where m.tenant_id = c.tenant_id and m.course_id = c.id) as "module_count!",
                   (select count(*) from lesson l where l.tenant_id = c.tenant_id and l.course_id = c.id) as "lesson_count!"
            from course c where c.tenant_id = $1 and c.id = $2"#,
-        caller.tenant_id.as_uuid(),
-        id
+        tx.tenant().as_uuid(),
+        id.as_uuid()
     )
     .fetch_optional(&mut **tx)
     .await?
@@ -101,78 +103,12 @@ pub async fn list(
 /// Reads a course with its modules and lessons in order, and their content for those who read it.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn get(caller: &Caller, store: &Store, id: CourseId) -> Result<CourseView, ServiceError> {
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, id, false).await?;
-    let mut view = fetch_view(&mut tx, caller, id.as_uuid()).await?;
-    view.modules = Some(outline::load(&mut tx, caller, &access).await?);
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let access = access::load(&mut tx, id, false).await?;
+    let mut view = fetch_view(&mut tx, id).await?;
+    view.modules = Some(outline::load(&mut tx, &access).await?);
     tx.commit().await?;
     Ok(view)
-}
-
-/// A new course as a teacher or an integration enters it.
-#[derive(Debug, Clone)]
-pub struct NewCourse {
-    pub title: String,
-    pub slug: Option<String>,
-    pub summary: String,
-    pub cover_color: CoverColor,
-    pub cover_image_url: Option<String>,
-    pub self_enrollment: bool,
-    pub owner_id: Option<UserId>,
-}
-
-impl NewCourse {
-    /// Collects every field's problem at once.
-    pub fn parse(
-        title: &str,
-        slug: Option<&str>,
-        summary: Option<&str>,
-        cover_color: Option<&str>,
-        cover_image_url: Option<&str>,
-        self_enrollment: Option<bool>,
-        owner_id: Option<UserId>,
-    ) -> Result<NewCourse, ServiceError> {
-        let mut errors = Vec::new();
-        let mut keep = |r: Result<String, FieldError>| match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        };
-        let title = keep(course::course_title("title", title));
-        let slug = match slug.filter(|s| !s.trim().is_empty()) {
-            Some(s) => keep(course::course_slug("slug", s)).map(Some),
-            None => Some(None),
-        };
-        let summary = keep(course::course_summary("summary", summary.unwrap_or("")));
-        let cover_image_url = match cover_image_url.filter(|s| !s.trim().is_empty()) {
-            Some(url) => keep(course::https_url("cover_image_url", url)).map(Some),
-            None => Some(None),
-        };
-        let cover_color = match cover_color.filter(|s| !s.trim().is_empty()) {
-            Some(c) => CoverColor::parse("cover_color", c)
-                .map_err(|e| errors.push(e))
-                .ok(),
-            None => Some(CoverColor::Blue),
-        };
-        match (title, slug, summary, cover_image_url, cover_color) {
-            (Some(title), Some(slug), Some(summary), Some(cover_image_url), Some(cover_color))
-                if errors.is_empty() =>
-            {
-                Ok(NewCourse {
-                    title,
-                    slug,
-                    summary,
-                    cover_color,
-                    cover_image_url,
-                    self_enrollment: self_enrollment.unwrap_or(true),
-                    owner_id,
-                })
-            }
-            _ => Err(ServiceError::Validation(errors)),
-        }
-    }
 }
 
 /// Creates a draft course owned by the caller (or by `owner_id`, which an API key must name if it
@@ -184,10 +120,10 @@ pub async fn create(
     input: NewCourse,
 ) -> Result<CourseView, ServiceError> {
     caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     let owner = match input.owner_id {
         Some(owner) => {
-            access::require_teaching_user(&mut tx, caller, owner, "owner_id").await?;
+            access::require_teaching_user(&mut tx, owner, "owner_id").await?;
             Some(owner.as_uuid())
         }
         None => caller.user_id.map(|u| u.as_uuid()),
@@ -196,7 +132,7 @@ pub async fn create(
     let explicit_slug = input.slug.is_some();
     let slug = match input.slug {
         Some(slug) => slug,
-        None => free_slug(&mut tx, caller, &course::slugify(&input.title), id).await?,
+        None => free_slug(&mut tx, &course::slugify(&input.title), id).await?,
     };
     sqlx::query!(
         "insert into course (id, tenant_id, slug, title, summary, cover_color, cover_image_url, self_enrollment, owner_id)
@@ -218,16 +154,15 @@ pub async fn create(
     })?;
     audit::record(
         &mut tx,
-        caller,
         AuditEntry {
-            action: "course.created",
+            action: AuditAction::CourseCreated,
             target_type: Some("course"),
             target_id: Some(id),
             data: json!({ "title": input.title, "slug": slug }),
         },
     )
     .await?;
-    let view = fetch_view(&mut tx, caller, id).await?;
+    let view = fetch_view(&mut tx, CourseId::from_uuid(id)).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -247,15 +182,10 @@ fn slug_taken(explicit: bool) -> ServiceError {
 }
 
 /// The title's slug, or, when a course has it already, the slug with the end of the new id.
-async fn free_slug(
-    tx: &mut Tx,
-    caller: &Caller,
-    base: &str,
-    id: Uuid,
-) -> Result<String, ServiceError> {
+async fn free_slug(tx: &mut TenantTx, base: &str, id: Uuid) -> Result<String, ServiceError> {
     let taken = sqlx::query_scalar!(
         r#"select exists(select 1 from course where tenant_id = $1 and slug = $2) as "taken!""#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         base
     )
     .fetch_one(&mut **tx)
@@ -269,61 +199,6 @@ async fn free_slug(
     Ok(format!("{}-{suffix}", base.trim_end_matches('-')))
 }
 
-/// The fields of a course to change; `None` leaves one as it is.
-#[derive(Debug, Clone, Default)]
-pub struct CoursePatch {
-    pub title: Option<String>,
-    pub slug: Option<String>,
-    pub summary: Option<String>,
-    pub cover_color: Option<CoverColor>,
-    /// `Some(None)` removes the image.
-    pub cover_image_url: Option<Option<String>>,
-    pub self_enrollment: Option<bool>,
-    /// The version the change was made against; a later one refuses it.
-    pub version: Option<i32>,
-}
-
-impl CoursePatch {
-    pub fn parse(
-        title: Option<&str>,
-        slug: Option<&str>,
-        summary: Option<&str>,
-        cover_color: Option<&str>,
-        cover_image_url: Option<&str>,
-        self_enrollment: Option<bool>,
-        version: Option<i32>,
-    ) -> Result<CoursePatch, ServiceError> {
-        let mut errors = Vec::new();
-        let mut patch = CoursePatch {
-            self_enrollment,
-            version,
-            ..CoursePatch::default()
-        };
-        let mut take = |r: Result<String, FieldError>| r.map_err(|e| errors.push(e)).ok();
-        patch.title = title.and_then(|t| take(course::course_title("title", t)));
-        patch.slug = slug.and_then(|s| take(course::course_slug("slug", s)));
-        patch.summary = summary.and_then(|s| take(course::course_summary("summary", s)));
-        patch.cover_image_url = cover_image_url.map(|url| {
-            if url.trim().is_empty() {
-                None
-            } else {
-                take(course::https_url("cover_image_url", url))
-            }
-        });
-        if let Some(color) = cover_color {
-            match CoverColor::parse("cover_color", color) {
-                Ok(c) => patch.cover_color = Some(c),
-                Err(e) => errors.push(e),
-            }
-        }
-        if errors.is_empty() {
-            Ok(patch)
-        } else {
-            Err(ServiceError::Validation(errors))
-        }
-    }
-}
-
 /// Changes a course's fields under optimistic concurrency.
 #[tracing::instrument(skip(store, patch), fields(tenant_id = %caller.tenant_id))]
 pub async fn update(
@@ -333,11 +208,11 @@ pub async fn update(
     patch: CoursePatch,
 ) -> Result<CourseView, ServiceError> {
     caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, id, true).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let access = access::load(&mut tx, id, true).await?;
     access.require_edit()?;
     access::check_version(patch.version, access.version, "course")?;
-    let before = fetch_view(&mut tx, caller, id.as_uuid()).await?;
+    let before = fetch_view(&mut tx, id).await?;
     sqlx::query!(
         "update course set
              title = coalesce($3, title), slug = coalesce($4, slug), summary = coalesce($5, summary),
@@ -358,12 +233,11 @@ pub async fn update(
     .execute(&mut *tx)
     .await
     .on_constraint("course_tenant_id_slug_key", || slug_taken(true))?;
-    let after = fetch_view(&mut tx, caller, id.as_uuid()).await?;
+    let after = fetch_view(&mut tx, id).await?;
     audit::record(
         &mut tx,
-        caller,
         AuditEntry {
-            action: "course.updated",
+            action: AuditAction::CourseUpdated,
             target_type: Some("course"),
             target_id: Some(id.as_uuid()),
             data: json!({
@@ -417,23 +291,33 @@ async fn set_status(
     version: Option<i32>,
     status: CourseStatus,
 ) -> Result<CourseView, ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, id, true).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let view = set_status_in(&mut tx, id, status, version).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Publishes, unpublishes or archives a course within a larger unit of work.
+pub async fn set_status_in(
+    tx: &mut TenantTx,
+    id: CourseId,
+    status: CourseStatus,
+    version: Option<i32>,
+) -> Result<CourseView, ServiceError> {
+    tx.caller().require_teacher()?;
+    let access = access::load(tx, id, true).await?;
     access.require_edit()?;
     access::check_version(version, access.version, "course")?;
     if access.status == status {
-        let view = fetch_view(&mut tx, caller, id.as_uuid()).await?;
-        tx.commit().await?;
-        return Ok(view);
+        return fetch_view(tx, id).await;
     }
     if status == CourseStatus::Published {
         let lessons = sqlx::query_scalar!(
             r#"select count(*) as "n!" from lesson where tenant_id = $1 and course_id = $2"#,
-            caller.tenant_id.as_uuid(),
+            tx.tenant().as_uuid(),
             id.as_uuid()
         )
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         if lessons == 0 {
             return Err(ServiceError::conflict(
@@ -442,43 +326,37 @@ async fn set_status(
             ));
         }
     }
-    let now = store.clock.now();
+    let now = tx.now();
     sqlx::query!(
         "update course set status = $3, version = version + 1,
              published_at = case when $3 = 'published' then $4 else published_at end,
              archived_at = case when $3 = 'archived' then $4 else null end
          where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid(),
         status.as_str(),
         now,
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    let view = fetch_view(&mut tx, caller, id.as_uuid()).await?;
+    let view = fetch_view(tx, id).await?;
     let action = match status {
-        CourseStatus::Published => "course.published",
-        CourseStatus::Draft => "course.unpublished",
-        CourseStatus::Archived => "course.archived",
+        CourseStatus::Published => AuditAction::CoursePublished,
+        CourseStatus::Draft => AuditAction::CourseUnpublished,
+        CourseStatus::Archived => AuditAction::CourseArchived,
     };
     if status == CourseStatus::Published {
-        outbox::emit(
-            &mut tx,
-            caller,
-            "course.published",
-            json!({
-                "course_id": view.id,
-                "slug": view.slug,
-                "title": view.title,
-                "lesson_count": view.lesson_count,
-                "published_at": view.published_at,
-            }),
-        )
-        .await?;
+        let event = DomainEvent::CoursePublished(event::CoursePublished {
+            course_id: view.id,
+            slug: view.slug.clone(),
+            title: view.title.clone(),
+            lesson_count: view.lesson_count,
+            published_at: view.published_at.clone(),
+        });
+        outbox::emit(tx, &event).await?;
     }
     audit::record(
-        &mut tx,
-        caller,
+        tx,
         AuditEntry {
             action,
             target_type: Some("course"),
@@ -487,7 +365,6 @@ async fn set_status(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(view)
 }
 
@@ -501,8 +378,8 @@ pub async fn delete(
     version: Option<i32>,
 ) -> Result<(), ServiceError> {
     caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, id, true).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let access = access::load(&mut tx, id, true).await?;
     access.require_edit()?;
     access::check_version(version, access.version, "course")?;
     let enrolled = sqlx::query_scalar!(
@@ -527,9 +404,8 @@ pub async fn delete(
     .await?;
     audit::record(
         &mut tx,
-        caller,
         AuditEntry {
-            action: "course.deleted",
+            action: AuditAction::CourseDeleted,
             target_type: Some("course"),
             target_id: Some(id.as_uuid()),
             data: json!({ "title": title, "enrolled": enrolled }),

@@ -3,41 +3,38 @@
 //! renames and content edits carry the version they were made against.
 
 use domain::course::{self, Block, LessonView, ModuleView};
-use domain::{CourseId, LessonId, ModuleId, QuizId};
+use domain::{AuditAction, CourseId, LessonId, ModuleId, QuizId};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::access::{self, check_version};
-use crate::audit::{self, AuditEntry};
-use crate::db::{new_id, tenant_tx, Tx};
+use crate::audit;
+use crate::db::{new_id, TenantTx};
+use crate::ordered::{shifted, Children, LESSONS, MODULES};
 use crate::{Caller, ServiceError, Store};
-
-pub const MAX_MODULES: i64 = 200;
-pub const MAX_LESSONS_PER_MODULE: i64 = 200;
+pub use domain::course_input::{LessonForm, LessonInput};
 
 /// Every module of a course with its lessons, in order; lesson content only for a caller whose
 /// access reads it (the one rule, [`access::CourseAccess::reads_content`]).
 pub async fn load(
-    tx: &mut Tx,
-    caller: &Caller,
+    tx: &mut TenantTx,
     access: &access::CourseAccess,
 ) -> Result<Vec<ModuleView>, ServiceError> {
-    let course = access.id;
+    let course_id = access.id;
     let modules = sqlx::query!(
         "select id, title, position, version from course_module where tenant_id = $1 and course_id = $2 order by position, id",
-        caller.tenant_id.as_uuid(),
-        course
+        tx.tenant().as_uuid(),
+        course_id.as_uuid()
     )
     .fetch_all(&mut **tx)
     .await?;
     let lessons = sqlx::query!(
         "select id, module_id, title, position, version, blocks from lesson where tenant_id = $1 and course_id = $2 order by position, id",
-        caller.tenant_id.as_uuid(),
-        course
+        tx.tenant().as_uuid(),
+        course_id.as_uuid()
     )
     .fetch_all(&mut **tx)
     .await?;
-    let course_id = CourseId::from_uuid(course);
     let mut views: Vec<ModuleView> = modules
         .into_iter()
         .map(|m| ModuleView {
@@ -74,101 +71,34 @@ fn blocks_from_json(value: serde_json::Value) -> Result<Vec<Block>, ServiceError
         .map_err(|e| ServiceError::Internal(anyhow::anyhow!("stored lesson blocks: {e}")))
 }
 
-/// The course a module belongs to, or not found.
-async fn module_course(tx: &mut Tx, caller: &Caller, id: ModuleId) -> Result<Uuid, ServiceError> {
-    sqlx::query_scalar!(
-        "select course_id from course_module where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
-        id.as_uuid()
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(ServiceError::NotFound)
-}
-
+/// The course that holds a lesson, or not found.
 pub(crate) async fn lesson_course(
-    tx: &mut Tx,
-    caller: &Caller,
+    tx: &mut TenantTx,
     id: LessonId,
-) -> Result<Uuid, ServiceError> {
-    sqlx::query_scalar!(
-        "select course_id from lesson where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
-        id.as_uuid()
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(ServiceError::NotFound)
+) -> Result<CourseId, ServiceError> {
+    LESSONS.course_of(tx, id.as_uuid()).await
 }
 
-/// Opens an editing transaction on a course: visible, editable, and locked.
-async fn edit(
-    store: &Store,
-    caller: &Caller,
+/// Locks a course for a structural edit: visible, editable, and held until the transaction ends.
+async fn edit_in(
+    tx: &mut TenantTx,
     course: CourseId,
-) -> Result<(Tx, access::CourseAccess), ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, course, true).await?;
-    access.require_edit()?;
-    Ok((tx, access))
-}
-
-/// Opens an editing transaction on the course that holds a module; answers that course's access.
-async fn edit_module(
-    store: &Store,
-    caller: &Caller,
-    module: ModuleId,
-) -> Result<(Tx, access::CourseAccess), ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let course = module_course(&mut tx, caller, module).await?;
-    let access = lock_for_edit(&mut tx, caller, course).await?;
-    Ok((tx, access))
-}
-
-/// Opens an editing transaction on the course that holds a lesson; answers that course's access.
-async fn edit_lesson(
-    store: &Store,
-    caller: &Caller,
-    lesson: LessonId,
-) -> Result<(Tx, access::CourseAccess), ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let course = lesson_course(&mut tx, caller, lesson).await?;
-    let access = lock_for_edit(&mut tx, caller, course).await?;
-    Ok((tx, access))
-}
-
-async fn lock_for_edit(
-    tx: &mut Tx,
-    caller: &Caller,
-    course: Uuid,
 ) -> Result<access::CourseAccess, ServiceError> {
-    let access = access::load(tx, caller, CourseId::from_uuid(course), true).await?;
+    tx.caller().require_teacher()?;
+    let access = access::load(tx, course, true).await?;
     access.require_edit()?;
     Ok(access)
 }
 
-async fn record(
-    tx: &mut Tx,
-    caller: &Caller,
-    action: &str,
-    target_type: &str,
-    target: Uuid,
-    data: serde_json::Value,
-) -> Result<(), ServiceError> {
-    audit::record(
-        tx,
-        caller,
-        AuditEntry {
-            action,
-            target_type: Some(target_type),
-            target_id: Some(target),
-            data,
-        },
-    )
-    .await
+/// Locks for editing the course that holds a child (a module or a lesson).
+async fn edit_parent_in(
+    tx: &mut TenantTx,
+    children: &Children,
+    child: Uuid,
+) -> Result<access::CourseAccess, ServiceError> {
+    tx.caller().require_teacher()?;
+    let course = children.course_of(tx, child).await?;
+    edit_in(tx, course).await
 }
 
 pub async fn list_modules(
@@ -176,9 +106,9 @@ pub async fn list_modules(
     store: &Store,
     course: CourseId,
 ) -> Result<Vec<ModuleView>, ServiceError> {
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, course, false).await?;
-    let modules = load(&mut tx, caller, &access).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let access = access::load(&mut tx, course, false).await?;
+    let modules = load(&mut tx, &access).await?;
     tx.commit().await?;
     Ok(modules)
 }
@@ -191,57 +121,45 @@ pub async fn add_module(
     course: CourseId,
     title: &str,
 ) -> Result<ModuleView, ServiceError> {
-    let title = course::item_title("title", title)?;
-    let (mut tx, access) = edit(store, caller, course).await?;
-    let (count, next) = sqlx::query!(
-        r#"select count(*) as "count!", coalesce(max(position) + 1, 0) as "next!" from course_module where tenant_id = $1 and course_id = $2"#,
-        caller.tenant_id.as_uuid(),
-        course.as_uuid()
-    )
-    .fetch_one(&mut *tx)
-    .await
-    .map(|r| (r.count, r.next))?;
-    if count >= MAX_MODULES {
-        return Err(ServiceError::invalid(
-            "title",
-            "A course can hold at most 200 modules.",
-        ));
-    }
-    let id = new_id();
-    sqlx::query!(
-        "insert into course_module (id, tenant_id, course_id, title, position) values ($1, $2, $3, $4, $5)",
-        id,
-        caller.tenant_id.as_uuid(),
-        course.as_uuid(),
-        title,
-        next
-    )
-    .execute(&mut *tx)
-    .await?;
-    record(
-        &mut tx,
-        caller,
-        "module.created",
-        "module",
-        id,
-        json!({ "course_id": course, "title": title }),
-    )
-    .await?;
-    let module = find_module(&mut tx, caller, &access, id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let module = add_module_in(&mut tx, course, title).await?;
     tx.commit().await?;
     Ok(module)
 }
 
-async fn find_module(
-    tx: &mut Tx,
-    caller: &Caller,
-    access: &access::CourseAccess,
-    id: Uuid,
+pub async fn add_module_in(
+    tx: &mut TenantTx,
+    course: CourseId,
+    title: &str,
 ) -> Result<ModuleView, ServiceError> {
-    load(tx, caller, access)
+    let title = course::item_title("title", title)?;
+    let access = edit_in(tx, course).await?;
+    let position = MODULES.next_position(tx, course.as_uuid(), "title").await?;
+    let id = ModuleId::from_uuid(new_id());
+    sqlx::query!(
+        "insert into course_module (id, tenant_id, course_id, title, position) values ($1, $2, $3, $4, $5)",
+        id.as_uuid(),
+        tx.tenant().as_uuid(),
+        course.as_uuid(),
+        title,
+        position
+    )
+    .execute(&mut **tx)
+    .await?;
+    let data = json!({ "course_id": course, "title": title });
+    audit::record_on(tx, AuditAction::ModuleCreated, "module", id.as_uuid(), data).await?;
+    find_module(tx, &access, id).await
+}
+
+async fn find_module(
+    tx: &mut TenantTx,
+    access: &access::CourseAccess,
+    id: ModuleId,
+) -> Result<ModuleView, ServiceError> {
+    load(tx, access)
         .await?
         .into_iter()
-        .find(|m| m.id.as_uuid() == id)
+        .find(|m| m.id == id)
         .ok_or(ServiceError::NotFound)
 }
 
@@ -250,12 +168,16 @@ pub async fn get_module(
     store: &Store,
     id: ModuleId,
 ) -> Result<ModuleView, ServiceError> {
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let course = module_course(&mut tx, caller, id).await?;
-    let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
-    let module = find_module(&mut tx, caller, &access, id.as_uuid()).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let module = get_module_in(&mut tx, id).await?;
     tx.commit().await?;
     Ok(module)
+}
+
+pub async fn get_module_in(tx: &mut TenantTx, id: ModuleId) -> Result<ModuleView, ServiceError> {
+    let course = MODULES.course_of(tx, id.as_uuid()).await?;
+    let access = access::load(tx, course, false).await?;
+    find_module(tx, &access, id).await
 }
 
 /// Renames a module, refused if it changed since `version`.
@@ -267,37 +189,40 @@ pub async fn rename_module(
     title: &str,
     version: Option<i32>,
 ) -> Result<ModuleView, ServiceError> {
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let module = rename_module_in(&mut tx, id, title, version).await?;
+    tx.commit().await?;
+    Ok(module)
+}
+
+pub async fn rename_module_in(
+    tx: &mut TenantTx,
+    id: ModuleId,
+    title: &str,
+    version: Option<i32>,
+) -> Result<ModuleView, ServiceError> {
     let title = course::item_title("title", title)?;
-    let (mut tx, access) = edit_module(store, caller, id).await?;
+    let access = edit_parent_in(tx, &MODULES, id.as_uuid()).await?;
     let current = sqlx::query_scalar!(
         "select version from course_module where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid()
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
     check_version(version, current, "module")?;
     sqlx::query!(
         "update course_module set title = $3, version = version + 1 where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid(),
         title
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    record(
-        &mut tx,
-        caller,
-        "module.renamed",
-        "module",
-        id.as_uuid(),
-        json!({ "title": title }),
-    )
-    .await?;
-    let module = find_module(&mut tx, caller, &access, id.as_uuid()).await?;
-    tx.commit().await?;
-    Ok(module)
+    let data = json!({ "title": title });
+    audit::record_on(tx, AuditAction::ModuleRenamed, "module", id.as_uuid(), data).await?;
+    find_module(tx, &access, id).await
 }
 
 /// Deletes a module with its lessons (and the learners' completions of them).
@@ -307,45 +232,23 @@ pub async fn delete_module(
     store: &Store,
     id: ModuleId,
 ) -> Result<(), ServiceError> {
-    let (mut tx, _) = edit_module(store, caller, id).await?;
-    let title = sqlx::query_scalar!(
-        "delete from course_module where tenant_id = $1 and id = $2 returning title",
-        caller.tenant_id.as_uuid(),
-        id.as_uuid()
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ServiceError::NotFound)?;
-    record(
-        &mut tx,
-        caller,
-        "module.deleted",
-        "module",
-        id.as_uuid(),
-        json!({ "title": title }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let mut tx = TenantTx::begin(store, caller).await?;
+    delete_module_in(&mut tx, id).await?;
+    tx.commit().await
 }
 
-/// Checks that `ids` names each of `current` exactly once.
-fn same_set<T: PartialEq + Copy>(ids: &[T], current: &[T], what: &str) -> Result<(), ServiceError> {
-    let complete = ids.len() == current.len()
-        && current
-            .iter()
-            .all(|c| ids.iter().filter(|i| *i == c).count() == 1);
-    if complete {
-        Ok(())
-    } else {
-        Err(ServiceError::invalid(
-            "ids",
-            &format!(
-                "List each of the {} {what} exactly once, in the new order (someone may have added or removed one: reload).",
-                current.len()
-            ),
-        ))
-    }
+pub async fn delete_module_in(tx: &mut TenantTx, id: ModuleId) -> Result<(), ServiceError> {
+    edit_parent_in(tx, &MODULES, id.as_uuid()).await?;
+    let title = sqlx::query_scalar!(
+        "delete from course_module where tenant_id = $1 and id = $2 returning title",
+        tx.tenant().as_uuid(),
+        id.as_uuid()
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    let data = json!({ "title": title });
+    audit::record_on(tx, AuditAction::ModuleDeleted, "module", id.as_uuid(), data).await
 }
 
 /// Puts a course's modules in the order of `ids`, which must name each of them once.
@@ -356,41 +259,46 @@ pub async fn reorder_modules(
     course: CourseId,
     ids: Vec<ModuleId>,
 ) -> Result<Vec<ModuleView>, ServiceError> {
-    let (mut tx, access) = edit(store, caller, course).await?;
-    let current: Vec<ModuleId> = sqlx::query_scalar!(
-        "select id from course_module where tenant_id = $1 and course_id = $2",
-        caller.tenant_id.as_uuid(),
-        course.as_uuid()
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(ModuleId::from_uuid)
-    .collect();
-    same_set(&ids, &current, "modules")?;
-    let uuids: Vec<Uuid> = ids.iter().map(ModuleId::as_uuid).collect();
-    sqlx::query!(
-        "update course_module m set position = (o.ord - 1)::int
-         from unnest($3::uuid[]) with ordinality as o(id, ord)
-         where m.tenant_id = $1 and m.course_id = $2 and m.id = o.id",
-        caller.tenant_id.as_uuid(),
-        course.as_uuid(),
-        &uuids
-    )
-    .execute(&mut *tx)
-    .await?;
-    record(
-        &mut tx,
-        caller,
-        "module.reordered",
-        "course",
-        course.as_uuid(),
-        json!({ "order": ids }),
-    )
-    .await?;
-    let modules = load(&mut tx, caller, &access).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let modules = reorder_modules_in(&mut tx, course, &ids).await?;
     tx.commit().await?;
     Ok(modules)
+}
+
+pub async fn reorder_modules_in(
+    tx: &mut TenantTx,
+    course: CourseId,
+    ids: &[ModuleId],
+) -> Result<Vec<ModuleView>, ServiceError> {
+    let access = edit_in(tx, course).await?;
+    MODULES.reorder(tx, course.as_uuid(), ids).await?;
+    let data = json!({ "order": ids });
+    let action = AuditAction::ModuleReordered;
+    audit::record_on(tx, action, "course", course.as_uuid(), data).await?;
+    load(tx, &access).await
+}
+
+/// Moves a module one place up (`-1`) or down (`1`): the keyboard way to reorder.
+pub async fn shift_module(
+    caller: &Caller,
+    store: &Store,
+    id: ModuleId,
+    offset: i32,
+) -> Result<Vec<ModuleView>, ServiceError> {
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let modules = shift_module_in(&mut tx, id, offset).await?;
+    tx.commit().await?;
+    Ok(modules)
+}
+
+pub async fn shift_module_in(
+    tx: &mut TenantTx,
+    id: ModuleId,
+    offset: i32,
+) -> Result<Vec<ModuleView>, ServiceError> {
+    let course = edit_parent_in(tx, &MODULES, id.as_uuid()).await?.id;
+    let order: Vec<ModuleId> = MODULES.ids(tx, course.as_uuid()).await?;
+    reorder_modules_in(tx, course, &shifted(order, &id, offset)).await
 }
 
 pub async fn list_lessons(
@@ -401,60 +309,15 @@ pub async fn list_lessons(
     Ok(get_module(caller, store, module).await?.lessons)
 }
 
-/// A lesson's new content.
-#[derive(Debug, Clone, Default)]
-pub struct LessonInput {
-    pub title: Option<String>,
-    pub blocks: Option<Vec<Block>>,
-    /// Moves the lesson to the end of another module of the same course.
-    pub module_id: Option<ModuleId>,
-    pub version: Option<i32>,
-}
-
-impl LessonInput {
-    pub fn parse(
-        title: Option<&str>,
-        blocks: Option<Vec<Block>>,
-        module_id: Option<ModuleId>,
-        version: Option<i32>,
-    ) -> Result<LessonInput, ServiceError> {
-        let mut errors = Vec::new();
-        let title = title.and_then(|t| {
-            course::item_title("title", t)
-                .map_err(|e| errors.push(e))
-                .ok()
-        });
-        let blocks = match blocks.map(Block::parse_all) {
-            Some(Ok(blocks)) => Some(blocks),
-            Some(Err(mut e)) => {
-                errors.append(&mut e);
-                None
-            }
-            None => None,
-        };
-        if errors.is_empty() {
-            Ok(LessonInput {
-                title,
-                blocks,
-                module_id,
-                version,
-            })
-        } else {
-            Err(ServiceError::Validation(errors))
-        }
-    }
-}
-
 /// Quiz blocks may only name quizzes of the lesson's own course.
 async fn check_quizzes(
-    tx: &mut Tx,
-    caller: &Caller,
-    course: Uuid,
+    tx: &mut TenantTx,
+    course: CourseId,
     blocks: &[Block],
 ) -> Result<(), ServiceError> {
     for (i, block) in blocks.iter().enumerate() {
         if let Block::Quiz { quiz_id } = block {
-            if !quiz_in_course(tx, caller, course, *quiz_id).await? {
+            if !quiz_in_course(tx, course, *quiz_id).await? {
                 return Err(ServiceError::invalid(
                     &format!("blocks[{i}].quiz_id"),
                     "No quiz of this course has this id.",
@@ -466,15 +329,14 @@ async fn check_quizzes(
 }
 
 async fn quiz_in_course(
-    tx: &mut Tx,
-    caller: &Caller,
-    course: Uuid,
+    tx: &mut TenantTx,
+    course: CourseId,
     quiz: QuizId,
 ) -> Result<bool, ServiceError> {
     Ok(sqlx::query_scalar!(
         r#"select exists(select 1 from quiz where tenant_id = $1 and course_id = $2 and id = $3) as "found!""#,
-        caller.tenant_id.as_uuid(),
-        course,
+        tx.tenant().as_uuid(),
+        course.as_uuid(),
         quiz.as_uuid()
     )
     .fetch_one(&mut **tx)
@@ -489,64 +351,51 @@ pub async fn add_lesson(
     module: ModuleId,
     input: LessonInput,
 ) -> Result<LessonView, ServiceError> {
-    let Some(title) = input.title else {
-        return Err(ServiceError::invalid("title", "The title cannot be empty."));
-    };
-    let (mut tx, access) = edit_module(store, caller, module).await?;
-    let course = access.id;
-    let blocks = input.blocks.unwrap_or_default();
-    check_quizzes(&mut tx, caller, course, &blocks).await?;
-    let (count, next) = sqlx::query!(
-        r#"select count(*) as "count!", coalesce(max(position) + 1, 0) as "next!" from lesson where tenant_id = $1 and module_id = $2"#,
-        caller.tenant_id.as_uuid(),
-        module.as_uuid()
-    )
-    .fetch_one(&mut *tx)
-    .await
-    .map(|r| (r.count, r.next))?;
-    if count >= MAX_LESSONS_PER_MODULE {
-        return Err(ServiceError::invalid(
-            "title",
-            "A module can hold at most 200 lessons.",
-        ));
-    }
-    let id = new_id();
-    sqlx::query!(
-        "insert into lesson (id, tenant_id, course_id, module_id, title, position, blocks) values ($1, $2, $3, $4, $5, $6, $7)",
-        id,
-        caller.tenant_id.as_uuid(),
-        course,
-        module.as_uuid(),
-        title,
-        next,
-        json!(blocks)
-    )
-    .execute(&mut *tx)
-    .await?;
-    record(
-        &mut tx,
-        caller,
-        "lesson.created",
-        "lesson",
-        id,
-        json!({ "module_id": module, "title": title }),
-    )
-    .await?;
-    let lesson = find_lesson(&mut tx, caller, course, id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let lesson = add_lesson_in(&mut tx, module, input).await?;
     tx.commit().await?;
     Ok(lesson)
 }
 
+pub async fn add_lesson_in(
+    tx: &mut TenantTx,
+    module: ModuleId,
+    input: LessonInput,
+) -> Result<LessonView, ServiceError> {
+    let Some(title) = input.title else {
+        return Err(ServiceError::invalid("title", "The title cannot be empty."));
+    };
+    let course = edit_parent_in(tx, &MODULES, module.as_uuid()).await?.id;
+    let blocks = input.blocks.unwrap_or_default();
+    check_quizzes(tx, course, &blocks).await?;
+    let position = LESSONS.next_position(tx, module.as_uuid(), "title").await?;
+    let id = LessonId::from_uuid(new_id());
+    sqlx::query!(
+        "insert into lesson (id, tenant_id, course_id, module_id, title, position, blocks) values ($1, $2, $3, $4, $5, $6, $7)",
+        id.as_uuid(),
+        tx.tenant().as_uuid(),
+        course.as_uuid(),
+        module.as_uuid(),
+        title,
+        position,
+        json!(blocks)
+    )
+    .execute(&mut **tx)
+    .await?;
+    let data = json!({ "module_id": module, "title": title });
+    audit::record_on(tx, AuditAction::LessonCreated, "lesson", id.as_uuid(), data).await?;
+    find_lesson(tx, course, id).await
+}
+
 async fn find_lesson(
-    tx: &mut Tx,
-    caller: &Caller,
-    course: Uuid,
-    id: Uuid,
+    tx: &mut TenantTx,
+    course: CourseId,
+    id: LessonId,
 ) -> Result<LessonView, ServiceError> {
     let r = sqlx::query!(
         "select id, module_id, title, position, version, blocks from lesson where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
-        id
+        tx.tenant().as_uuid(),
+        id.as_uuid()
     )
     .fetch_optional(&mut **tx)
     .await?
@@ -554,7 +403,7 @@ async fn find_lesson(
     Ok(LessonView {
         id: LessonId::from_uuid(r.id),
         module_id: ModuleId::from_uuid(r.module_id),
-        course_id: CourseId::from_uuid(course),
+        course_id: course,
         title: r.title,
         position: r.position,
         version: r.version,
@@ -570,13 +419,17 @@ pub async fn get_lesson(
     store: &Store,
     id: LessonId,
 ) -> Result<LessonView, ServiceError> {
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let course = lesson_course(&mut tx, caller, id).await?;
-    let access = access::load(&mut tx, caller, CourseId::from_uuid(course), false).await?;
-    access.require_content()?;
-    let lesson = find_lesson(&mut tx, caller, course, id.as_uuid()).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let lesson = get_lesson_in(&mut tx, id).await?;
     tx.commit().await?;
     Ok(lesson)
+}
+
+pub async fn get_lesson_in(tx: &mut TenantTx, id: LessonId) -> Result<LessonView, ServiceError> {
+    let course = lesson_course(tx, id).await?;
+    let access = access::load(tx, course, false).await?;
+    access.require_content()?;
+    find_lesson(tx, course, id).await
 }
 
 /// Changes a lesson's title, content or module, refused if it changed since `version`.
@@ -587,19 +440,27 @@ pub async fn update_lesson(
     id: LessonId,
     input: LessonInput,
 ) -> Result<LessonView, ServiceError> {
-    let (mut tx, access) = edit_lesson(store, caller, id).await?;
-    let course = access.id;
-    let current = find_lesson(&mut tx, caller, course, id.as_uuid()).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let lesson = update_lesson_in(&mut tx, id, input).await?;
+    tx.commit().await?;
+    Ok(lesson)
+}
+
+pub async fn update_lesson_in(
+    tx: &mut TenantTx,
+    id: LessonId,
+    input: LessonInput,
+) -> Result<LessonView, ServiceError> {
+    let course = edit_parent_in(tx, &LESSONS, id.as_uuid()).await?.id;
+    let current = find_lesson(tx, course, id).await?;
     check_version(input.version, current.version, "lesson")?;
     if let Some(blocks) = &input.blocks {
-        check_quizzes(&mut tx, caller, course, blocks).await?;
+        check_quizzes(tx, course, blocks).await?;
     }
     let target_module = match input.module_id {
         Some(module) if module != current.module_id => {
-            let target_course = module_course(&mut tx, caller, module).await.map_err(|_| {
-                ServiceError::invalid("module_id", "No module of this course has this id.")
-            })?;
-            if target_course != course {
+            let target_course = MODULES.course_of(tx, module.as_uuid()).await;
+            if target_course.ok() != Some(course) {
                 return Err(ServiceError::invalid(
                     "module_id",
                     "No module of this course has this id.",
@@ -616,26 +477,17 @@ pub async fn update_lesson(
                         else (select coalesce(max(position) + 1, 0) from lesson where tenant_id = $1 and module_id = $5) end,
              version = version + 1
          where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid(),
         input.title,
         input.blocks.as_ref().map(|b| json!(b)),
         target_module.map(|m| m.as_uuid()),
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    record(
-        &mut tx,
-        caller,
-        "lesson.updated",
-        "lesson",
-        id.as_uuid(),
-        json!({ "title": input.title, "blocks_changed": input.blocks.is_some(), "moved_to": target_module }),
-    )
-    .await?;
-    let lesson = find_lesson(&mut tx, caller, course, id.as_uuid()).await?;
-    tx.commit().await?;
-    Ok(lesson)
+    let data = json!({ "title": input.title, "blocks_changed": input.blocks.is_some(), "moved_to": target_module });
+    audit::record_on(tx, AuditAction::LessonUpdated, "lesson", id.as_uuid(), data).await?;
+    find_lesson(tx, course, id).await
 }
 
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
@@ -644,26 +496,23 @@ pub async fn delete_lesson(
     store: &Store,
     id: LessonId,
 ) -> Result<(), ServiceError> {
-    let (mut tx, _) = edit_lesson(store, caller, id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    delete_lesson_in(&mut tx, id).await?;
+    tx.commit().await
+}
+
+pub async fn delete_lesson_in(tx: &mut TenantTx, id: LessonId) -> Result<(), ServiceError> {
+    edit_parent_in(tx, &LESSONS, id.as_uuid()).await?;
     let title = sqlx::query_scalar!(
         "delete from lesson where tenant_id = $1 and id = $2 returning title",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid()
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    record(
-        &mut tx,
-        caller,
-        "lesson.deleted",
-        "lesson",
-        id.as_uuid(),
-        json!({ "title": title }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let data = json!({ "title": title });
+    audit::record_on(tx, AuditAction::LessonDeleted, "lesson", id.as_uuid(), data).await
 }
 
 /// Puts a module's lessons in the order of `ids`, which must name each of them once.
@@ -674,43 +523,47 @@ pub async fn reorder_lessons(
     module: ModuleId,
     ids: Vec<LessonId>,
 ) -> Result<Vec<LessonView>, ServiceError> {
-    let (mut tx, access) = edit_module(store, caller, module).await?;
-    let current: Vec<LessonId> = sqlx::query_scalar!(
-        "select id from lesson where tenant_id = $1 and module_id = $2",
-        caller.tenant_id.as_uuid(),
-        module.as_uuid()
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(LessonId::from_uuid)
-    .collect();
-    same_set(&ids, &current, "lessons")?;
-    let uuids: Vec<Uuid> = ids.iter().map(LessonId::as_uuid).collect();
-    sqlx::query!(
-        "update lesson l set position = (o.ord - 1)::int
-         from unnest($3::uuid[]) with ordinality as o(id, ord)
-         where l.tenant_id = $1 and l.module_id = $2 and l.id = o.id",
-        caller.tenant_id.as_uuid(),
-        module.as_uuid(),
-        &uuids
-    )
-    .execute(&mut *tx)
-    .await?;
-    record(
-        &mut tx,
-        caller,
-        "lesson.reordered",
-        "module",
-        module.as_uuid(),
-        json!({ "order": ids }),
-    )
-    .await?;
-    let lessons = find_module(&mut tx, caller, &access, module.as_uuid())
-        .await?
-        .lessons;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let lessons = reorder_lessons_in(&mut tx, module, &ids).await?;
     tx.commit().await?;
     Ok(lessons)
+}
+
+pub async fn reorder_lessons_in(
+    tx: &mut TenantTx,
+    module: ModuleId,
+    ids: &[LessonId],
+) -> Result<Vec<LessonView>, ServiceError> {
+    let access = edit_parent_in(tx, &MODULES, module.as_uuid()).await?;
+    LESSONS.reorder(tx, module.as_uuid(), ids).await?;
+    let data = json!({ "order": ids });
+    let action = AuditAction::LessonReordered;
+    audit::record_on(tx, action, "module", module.as_uuid(), data).await?;
+    Ok(find_module(tx, &access, module).await?.lessons)
+}
+
+/// Moves a lesson one place up (`-1`) or down (`1`) within its module.
+pub async fn shift_lesson(
+    caller: &Caller,
+    store: &Store,
+    id: LessonId,
+    offset: i32,
+) -> Result<Vec<LessonView>, ServiceError> {
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let lessons = shift_lesson_in(&mut tx, id, offset).await?;
+    tx.commit().await?;
+    Ok(lessons)
+}
+
+pub async fn shift_lesson_in(
+    tx: &mut TenantTx,
+    id: LessonId,
+    offset: i32,
+) -> Result<Vec<LessonView>, ServiceError> {
+    tx.caller().require_teacher()?;
+    let module = get_lesson_in(tx, id).await?.module_id;
+    let order: Vec<LessonId> = LESSONS.ids(tx, module.as_uuid()).await?;
+    reorder_lessons_in(tx, module, &shifted(order, &id, offset)).await
 }
 
 /// Makes a lesson's content as learners will see it (the tenant's image hosts included), for the
@@ -722,56 +575,11 @@ pub async fn preview(
 ) -> Result<Vec<domain::course::RenderedBlock>, ServiceError> {
     caller.require_teacher()?;
     let blocks = Block::parse_all(blocks).map_err(ServiceError::Validation)?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let images = crate::tenants::image_hosts(&mut tx, caller).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let images = crate::tenants::image_hosts(&mut tx).await?;
     tx.commit().await?;
     Ok(blocks
         .into_iter()
         .map(|b| super::render::block(b, None, &images))
         .collect())
-}
-
-/// Moves a module one place up (`-1`) or down (`1`): the keyboard way to reorder in the editor.
-pub async fn shift_module(
-    caller: &Caller,
-    store: &Store,
-    id: ModuleId,
-    offset: i32,
-) -> Result<Vec<ModuleView>, ServiceError> {
-    let module = get_module(caller, store, id).await?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    let access = access::load(&mut tx, caller, module.course_id, false).await?;
-    let mut order: Vec<ModuleId> = load(&mut tx, caller, &access)
-        .await?
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
-    tx.commit().await?;
-    shifted(&mut order, id, offset);
-    reorder_modules(caller, store, module.course_id, order).await
-}
-
-/// Moves a lesson one place up (`-1`) or down (`1`) within its module.
-pub async fn shift_lesson(
-    caller: &Caller,
-    store: &Store,
-    id: LessonId,
-    offset: i32,
-) -> Result<Vec<LessonView>, ServiceError> {
-    let lesson = get_lesson(caller, store, id).await?;
-    let module = get_module(caller, store, lesson.module_id).await?;
-    let mut order: Vec<LessonId> = module.lessons.iter().map(|l| l.id).collect();
-    shifted(&mut order, id, offset);
-    reorder_lessons(caller, store, module.id, order).await
-}
-
-fn shifted<T: PartialEq>(order: &mut [T], id: T, offset: i32) {
-    if let Some(from) = order.iter().position(|x| *x == id) {
-        let to = if offset < 0 {
-            from.saturating_sub(1)
-        } else {
-            (from + 1).min(order.len().saturating_sub(1))
-        };
-        order.swap(from, to);
-    }
 }

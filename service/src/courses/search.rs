@@ -6,7 +6,7 @@ use domain::dto::Page;
 use domain::CourseStatus;
 
 use super::{course_view, CourseRow, DEFAULT_PER_PAGE, MAX_PER_PAGE};
-use crate::db::tenant_tx;
+use crate::db::TenantTx;
 use crate::{Caller, ServiceError, Store};
 
 /// A `to_tsquery` text built from the words of `q`: letters and digits only, so nothing the user
@@ -53,7 +53,7 @@ pub async fn list(
         Some(CourseStatus::Published)
     };
     let tsquery = query.q.as_deref().and_then(prefix_query);
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     let rows = sqlx::query_as!(
         CourseRow,
         r#"select c.id, c.slug, c.title, c.summary, c.status, c.cover_color, c.cover_image_url,
@@ -104,7 +104,7 @@ pub async fn suggest(caller: &Caller, store: &Store, q: &str) -> Result<Vec<Stri
     let Some(tsquery) = prefix_query(q) else {
         return Ok(Vec::new());
     };
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
     let titles = sqlx::query_scalar!(
         r#"select title from course
            where tenant_id = $1 and status = 'published' and search @@ to_tsquery('english', $2)

@@ -1,12 +1,13 @@
 //! A course's staff: teachers besides the owner who may edit it. The owner and admins manage it.
 
 use domain::dto::UserView;
+use domain::AuditAction;
 use domain::{CourseId, Email, Role, UserId};
 use serde_json::json;
 
 use super::access;
 use crate::audit::{self, AuditEntry};
-use crate::db::tenant_tx;
+use crate::db::TenantTx;
 use crate::{Caller, ServiceError, Store};
 
 /// The owner and the staff of a course, owner first.
@@ -16,8 +17,8 @@ pub async fn list(
     course: CourseId,
 ) -> Result<Vec<UserView>, ServiceError> {
     caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    access::load(&mut tx, caller, course, false).await?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    access::load(&mut tx, course, false).await?;
     let rows = sqlx::query!(
         r#"select u.id from app_user u
            join course c on c.tenant_id = u.tenant_id and c.id = $2
@@ -47,10 +48,8 @@ pub async fn add(
 ) -> Result<Vec<UserView>, ServiceError> {
     let email = Email::parse("email", email)?;
     caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    access::load(&mut tx, caller, course, true)
-        .await?
-        .require_edit()?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    access::load(&mut tx, course, true).await?.require_edit()?;
     let user = sqlx::query!(
         "select id, role from app_user where tenant_id = $1 and email = $2 and status = 'active'",
         caller.tenant_id.as_uuid(),
@@ -80,9 +79,8 @@ pub async fn add(
     .await?;
     audit::record(
         &mut tx,
-        caller,
         AuditEntry {
-            action: "course.staff_added",
+            action: AuditAction::CourseStaffAdded,
             target_type: Some("course"),
             target_id: Some(course.as_uuid()),
             data: json!({ "user_id": UserId::from_uuid(user.id) }),
@@ -101,10 +99,8 @@ pub async fn remove(
     user: UserId,
 ) -> Result<Vec<UserView>, ServiceError> {
     caller.require_teacher()?;
-    let mut tx = tenant_tx(&store.pool, caller.tenant_id).await?;
-    access::load(&mut tx, caller, course, true)
-        .await?
-        .require_edit()?;
+    let mut tx = TenantTx::begin(store, caller).await?;
+    access::load(&mut tx, course, true).await?.require_edit()?;
     let removed = sqlx::query!(
         "delete from course_staff where tenant_id = $1 and course_id = $2 and user_id = $3",
         caller.tenant_id.as_uuid(),
@@ -119,9 +115,8 @@ pub async fn remove(
     }
     audit::record(
         &mut tx,
-        caller,
         AuditEntry {
-            action: "course.staff_removed",
+            action: AuditAction::CourseStaffRemoved,
             target_type: Some("course"),
             target_id: Some(course.as_uuid()),
             data: json!({ "user_id": user }),

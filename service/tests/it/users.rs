@@ -1,8 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::dto::UserQuery;
 use domain::{Role, UserStatus};
 use service::users::{self, NewUser};

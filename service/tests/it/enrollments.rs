@@ -1,12 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::course::{Block, LessonGateView, LessonPage, LessonPageView};
 use domain::{CourseId, Email, EnrollmentStatus, LessonId, Role};
-use service::courses::outline::{self, LessonInput};
-use service::courses::{self, CoursePatch, NewCourse};
+use service::courses::outline::{self, LessonForm, LessonInput};
+use service::courses::{self, CoursePatch, CoursePatchForm, NewCourse, NewCourseForm};
 use service::enrollments::{self, Learner};
 use service::{learning, Caller, Store};
 use sqlx::PgPool;
@@ -34,19 +32,22 @@ async fn world(pool: PgPool) -> World {
         Role::Student,
     );
     user(&store, t, Role::Student, "ada@acme.test").await;
-    let input = NewCourse::parse("Physics", None, None, None, None, None, None).unwrap();
+    let input = NewCourse::parse(NewCourseForm {
+        title: "Physics".into(),
+        ..Default::default()
+    })
+    .unwrap();
     let course = courses::create(&teacher, &store, input).await.unwrap().id;
     let module = outline::add_module(&teacher, &store, course, "M")
         .await
         .unwrap();
     let mut lessons = Vec::new();
     for title in ["One", "Two"] {
-        let input = LessonInput::parse(
-            Some(title),
-            Some(vec![Block::Markdown { text: title.into() }]),
-            None,
-            None,
-        )
+        let input = LessonInput::parse(LessonForm {
+            title: Some(title.into()),
+            blocks: Some(vec![Block::Markdown { text: title.into() }]),
+            ..Default::default()
+        })
         .unwrap();
         lessons.push(
             outline::add_lesson(&teacher, &store, module.id, input)
@@ -213,7 +214,11 @@ async fn content_on_every_path(w: &World, caller: &Caller) -> Vec<(&'static str,
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn lesson_content_reaches_learners_and_teachers_only_on_every_path(pool: PgPool) {
     let w = world(pool).await;
-    let closed = CoursePatch::parse(None, None, None, None, None, Some(false), None).unwrap();
+    let closed = CoursePatch::parse(CoursePatchForm {
+        self_enrollment: Some(false),
+        ..Default::default()
+    })
+    .unwrap();
     courses::update(&w.teacher, &w.store, w.course, closed)
         .await
         .unwrap();
@@ -280,7 +285,11 @@ fn content_on_every_path_names() -> Vec<&'static str> {
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn self_enrolment_can_be_turned_off_then_a_teacher_enrols(pool: PgPool) {
     let w = world(pool).await;
-    let closed = CoursePatch::parse(None, None, None, None, None, Some(false), None).unwrap();
+    let closed = CoursePatch::parse(CoursePatchForm {
+        self_enrollment: Some(false),
+        ..Default::default()
+    })
+    .unwrap();
     courses::update(&w.teacher, &w.store, w.course, closed)
         .await
         .unwrap();

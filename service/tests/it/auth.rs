@@ -1,8 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::{Password, Role, TenantStatus, UserStatus};
 use service::auth::{
     self, SignInForm, MAX_FAILURES_PER_ACCOUNT, SESSION_LIFETIME, THROTTLE_WINDOW,

@@ -1,8 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::{ApiKeyStatus, Role, TenantStatus};
 use service::api_keys::{self, NewApiKey};
 use service::fixtures::{api_key, platform_caller};

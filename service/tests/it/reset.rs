@@ -1,8 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::{Password, Role};
 use service::auth::RequestMeta;
 use service::auth::{self, SignInForm};

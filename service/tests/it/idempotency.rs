@@ -1,8 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::Role;
 use service::fixtures::platform_caller;
 use service::idempotency::{claim, finish, release, renew, Claim};

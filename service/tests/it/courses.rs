@@ -1,12 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::course::{Block, CourseQuery, RenderedBlock};
 use domain::{CourseId, CourseStatus, ModuleId, Role};
-use service::courses::outline::{self, LessonInput};
-use service::courses::{self, CoursePatch, NewCourse};
+use service::courses::outline::{self, LessonForm, LessonInput};
+use service::courses::{self, CoursePatch, CoursePatchForm, NewCourse, NewCourseForm};
 use service::{Caller, Store};
 use sqlx::PgPool;
 
@@ -35,16 +33,20 @@ async fn world(pool: PgPool) -> World {
 }
 
 fn new_course(title: &str, summary: &str) -> NewCourse {
-    NewCourse::parse(title, None, Some(summary), None, None, None, None).unwrap()
+    NewCourse::parse(NewCourseForm {
+        title: title.into(),
+        summary: Some(summary.into()),
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 fn lesson(title: &str, text: &str) -> LessonInput {
-    LessonInput::parse(
-        Some(title),
-        Some(vec![Block::Markdown { text: text.into() }]),
-        None,
-        None,
-    )
+    LessonInput::parse(LessonForm {
+        title: Some(title.into()),
+        blocks: Some(vec![Block::Markdown { text: text.into() }]),
+        ..Default::default()
+    })
     .unwrap()
 }
 
@@ -67,16 +69,15 @@ async fn published(w: &World, title: &str, summary: &str) -> CourseId {
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn a_course_is_validated_field_by_field(pool: PgPool) {
-    let error = NewCourse::parse(
-        "ab",
-        Some("-bad"),
-        Some(&"s".repeat(2001)),
-        Some("pink"),
-        Some("javascript:alert(1)"),
-        None,
-        None,
-    )
-    .unwrap_err();
+    let form = NewCourseForm {
+        title: "ab".into(),
+        slug: Some("-bad".into()),
+        summary: Some("s".repeat(2001)),
+        cover_color: Some("pink".into()),
+        cover_image_url: Some("javascript:alert(1)".into()),
+        ..Default::default()
+    };
+    let error = service::ServiceError::from(NewCourse::parse(form).unwrap_err());
     let fields: Vec<String> = error.details().into_iter().map(|f| f.field).collect();
     assert_eq!(
         fields,
@@ -104,8 +105,11 @@ async fn slugs_come_from_titles_and_stay_unique(pool: PgPool) {
         "{}",
         b.slug
     );
-    let patch =
-        CoursePatch::parse(None, Some("intro-to-rust"), None, None, None, None, None).unwrap();
+    let patch = CoursePatch::parse(CoursePatchForm {
+        slug: Some("intro-to-rust".into()),
+        ..Default::default()
+    })
+    .unwrap();
     let error = courses::update(&w.teacher, &w.store, b.id, patch)
         .await
         .unwrap_err();
@@ -175,20 +179,20 @@ async fn a_stale_edit_is_refused_not_silently_applied(pool: PgPool) {
         .await
         .unwrap();
     let read = course.version;
-    let first =
-        CoursePatch::parse(Some("Algebra I"), None, None, None, None, None, Some(read)).unwrap();
+    let first = CoursePatch::parse(CoursePatchForm {
+        title: Some("Algebra I".into()),
+        version: Some(read),
+        ..Default::default()
+    })
+    .unwrap();
     courses::update(&w.teacher, &w.store, course.id, first)
         .await
         .unwrap();
-    let second = CoursePatch::parse(
-        Some("Algebra One"),
-        None,
-        None,
-        None,
-        None,
-        None,
-        Some(read),
-    )
+    let second = CoursePatch::parse(CoursePatchForm {
+        title: Some("Algebra One".into()),
+        version: Some(read),
+        ..Default::default()
+    })
     .unwrap();
     let error = courses::update(&w.admin, &w.store, course.id, second)
         .await
@@ -205,12 +209,11 @@ async fn a_stale_edit_is_refused_not_silently_applied(pool: PgPool) {
         .await
         .unwrap();
     let edit = |text: &str| {
-        LessonInput::parse(
-            None,
-            Some(vec![Block::Markdown { text: text.into() }]),
-            None,
-            Some(l.version),
-        )
+        LessonInput::parse(LessonForm {
+            blocks: Some(vec![Block::Markdown { text: text.into() }]),
+            version: Some(l.version),
+            ..Default::default()
+        })
         .unwrap()
     };
     outline::update_lesson(&w.teacher, &w.store, l.id, edit("mine"))
@@ -297,7 +300,11 @@ async fn modules_and_lessons_keep_the_order_they_are_given(pool: PgPool) {
     );
 
     // Moving a lesson to another module puts it at that module's end.
-    let moved = LessonInput::parse(None, None, Some(b.id), None).unwrap();
+    let moved = LessonInput::parse(LessonForm {
+        module_id: Some(b.id),
+        ..Default::default()
+    })
+    .unwrap();
     outline::update_lesson(&w.teacher, &w.store, two.id, moved)
         .await
         .unwrap();
@@ -328,8 +335,13 @@ async fn only_the_owner_staff_and_admins_edit_a_course(pool: PgPool) {
     let course = courses::create(&w.teacher, &w.store, new_course("Owned", ""))
         .await
         .unwrap();
-    let rename =
-        || CoursePatch::parse(Some("Renamed"), None, None, None, None, None, None).unwrap();
+    let rename = || {
+        CoursePatch::parse(CoursePatchForm {
+            title: Some("Renamed".into()),
+            ..Default::default()
+        })
+        .unwrap()
+    };
     let error = courses::update(&w.other_teacher, &w.store, course.id, rename())
         .await
         .unwrap_err();

@@ -1,0 +1,172 @@
+//! Ordered children of one parent: modules of a course, lessons of a module, and later questions of
+//! a quiz and options of a question. Each kind is one row of constants; the SQL that appends,
+//! lists, reorders and finds a child's course is written once here.
+//!
+//! The table and column names come only from the constants below, never from input, so the
+//! statements are built from fixed text.
+
+use domain::id::PublicId;
+use domain::CourseId;
+use uuid::Uuid;
+
+use crate::db::TenantTx;
+use crate::ServiceError;
+
+pub(crate) struct Children {
+    table: &'static str,
+    /// The column naming the parent whose children are ordered together.
+    parent: &'static str,
+    /// What the children are called in messages, plural.
+    noun: &'static str,
+    max: i64,
+    full: &'static str,
+}
+
+pub(crate) const MODULES: Children = Children {
+    table: "course_module",
+    parent: "course_id",
+    noun: "modules",
+    max: 200,
+    full: "A course can hold at most 200 modules.",
+};
+
+pub(crate) const LESSONS: Children = Children {
+    table: "lesson",
+    parent: "module_id",
+    noun: "lessons",
+    max: 200,
+    full: "A module can hold at most 200 lessons.",
+};
+
+impl Children {
+    /// The course that holds a child (every kind carries `course_id`), or not found.
+    pub(crate) async fn course_of(
+        &self,
+        tx: &mut TenantTx,
+        child: Uuid,
+    ) -> Result<CourseId, ServiceError> {
+        let sql = format!(
+            "select course_id from {} where tenant_id = $1 and id = $2",
+            self.table
+        );
+        let course: Option<Uuid> = sqlx::query_scalar(&sql)
+            .bind(tx.tenant().as_uuid())
+            .bind(child)
+            .fetch_optional(&mut **tx)
+            .await?;
+        course
+            .map(CourseId::from_uuid)
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// The position after the last child, refused (on `field`) when the parent is full.
+    pub(crate) async fn next_position(
+        &self,
+        tx: &mut TenantTx,
+        parent: Uuid,
+        field: &str,
+    ) -> Result<i32, ServiceError> {
+        let sql = format!(
+            "select count(*), coalesce(max(position) + 1, 0) from {} where tenant_id = $1 and {} = $2",
+            self.table, self.parent
+        );
+        let (count, next): (i64, i32) = sqlx::query_as(&sql)
+            .bind(tx.tenant().as_uuid())
+            .bind(parent)
+            .fetch_one(&mut **tx)
+            .await?;
+        if count >= self.max {
+            return Err(ServiceError::invalid(field, self.full));
+        }
+        Ok(next)
+    }
+
+    /// The parent's children, in order.
+    pub(crate) async fn ids<I: PublicId>(
+        &self,
+        tx: &mut TenantTx,
+        parent: Uuid,
+    ) -> Result<Vec<I>, ServiceError> {
+        let sql = format!(
+            "select id from {} where tenant_id = $1 and {} = $2 order by position, id",
+            self.table, self.parent
+        );
+        let ids: Vec<Uuid> = sqlx::query_scalar(&sql)
+            .bind(tx.tenant().as_uuid())
+            .bind(parent)
+            .fetch_all(&mut **tx)
+            .await?;
+        Ok(ids.into_iter().map(I::from_uuid).collect())
+    }
+
+    /// Puts the parent's children in the order of `order`, which must name each exactly once.
+    pub(crate) async fn reorder<I: PublicId>(
+        &self,
+        tx: &mut TenantTx,
+        parent: Uuid,
+        order: &[I],
+    ) -> Result<(), ServiceError> {
+        let current: Vec<I> = self.ids(tx, parent).await?;
+        self.same_set(order, &current)?;
+        let uuids: Vec<Uuid> = order.iter().map(I::as_uuid).collect();
+        let sql = format!(
+            "update {} t set position = (o.ord - 1)::int
+             from unnest($3::uuid[]) with ordinality as o(id, ord)
+             where t.tenant_id = $1 and t.{} = $2 and t.id = o.id",
+            self.table, self.parent
+        );
+        sqlx::query(&sql)
+            .bind(tx.tenant().as_uuid())
+            .bind(parent)
+            .bind(&uuids)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    fn same_set<I: PartialEq>(&self, order: &[I], current: &[I]) -> Result<(), ServiceError> {
+        let complete = order.len() == current.len()
+            && current
+                .iter()
+                .all(|c| order.iter().filter(|i| *i == c).count() == 1);
+        if complete {
+            Ok(())
+        } else {
+            Err(ServiceError::invalid(
+                "ids",
+                &format!(
+                    "List each of the {} {} exactly once, in the new order (someone may have added or removed one: reload).",
+                    current.len(),
+                    self.noun
+                ),
+            ))
+        }
+    }
+}
+
+/// `order` with `id` moved one place up (`offset < 0`) or down: the keyboard way to reorder.
+pub(crate) fn shifted<T: PartialEq>(mut order: Vec<T>, id: &T, offset: i32) -> Vec<T> {
+    if let Some(from) = order.iter().position(|x| x == id) {
+        let to = if offset < 0 {
+            from.saturating_sub(1)
+        } else {
+            (from + 1).min(order.len().saturating_sub(1))
+        };
+        order.swap(from, to);
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shifted;
+
+    #[test]
+    fn shifting_moves_one_place_and_stops_at_the_ends() {
+        assert_eq!(shifted(vec![1, 2, 3], &2, -1), vec![2, 1, 3]);
+        assert_eq!(shifted(vec![1, 2, 3], &2, 1), vec![1, 3, 2]);
+        assert_eq!(shifted(vec![1, 2, 3], &1, -1), vec![1, 2, 3]);
+        assert_eq!(shifted(vec![1, 2, 3], &3, 1), vec![1, 2, 3]);
+        assert_eq!(shifted(vec![1, 2, 3], &9, 1), vec![1, 2, 3]);
+    }
+}

@@ -1,0 +1,18 @@
+//! The service's tests, in one binary: each module is one area of the service, and every test gets
+//! its own fresh database from `#[sqlx::test]`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod api_keys;
+mod auth;
+mod courses;
+mod enrollments;
+mod idempotency;
+mod isolation;
+mod mail;
+mod rate_limit;
+mod reset;
+mod transactions;
+mod users;
