@@ -62,7 +62,7 @@ pub async fn record_anonymous(
         key: None,
     };
     let ip = meta.ip.map(|ip| ip.to_string());
-    insert(&mut **tx, tenant, actor, ip, Some(&meta.request_id), entry).await
+    insert(tx, tenant, actor, ip, Some(&meta.request_id), entry).await
 }
 
 struct Actor {

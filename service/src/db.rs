@@ -69,6 +69,22 @@ impl DerefMut for TenantTx {
     }
 }
 
+/// The body of a public service function: opens a [`TenantTx`] for the caller, runs one `…_in`
+/// body in it, and commits what it did; an error leaves nothing.
+/// `in_tx!(store, caller, |tx| add_module_in(tx, course, title))`
+macro_rules! in_tx {
+    ($store:expr, $caller:expr, |$tx:ident| $body:expr) => {{
+        let mut transaction = $crate::db::TenantTx::begin($store, $caller).await?;
+        let value = {
+            let $tx = &mut transaction;
+            $body.await?
+        };
+        transaction.commit().await?;
+        Ok(value)
+    }};
+}
+pub(crate) use in_tx;
+
 /// Opens a transaction that sees only `tenant`'s rows: it runs as the `lectern_app` role, to which
 /// the tables' policies apply, with `app.tenant_id` set. Both settings end with the transaction.
 /// Service functions use [`TenantTx`]; this raw form is for steps that have no caller yet (sign-in,

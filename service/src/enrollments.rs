@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::courses::access::{self, CourseAccess};
+use crate::db::in_tx;
 use crate::db::{new_id, TenantTx};
 use crate::users::rfc3339;
 use crate::{outbox, Caller, ServiceError, Store};
@@ -36,10 +37,7 @@ pub async fn enroll(
     course: CourseId,
     learner: Learner,
 ) -> Result<(EnrollmentView, bool), ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let enrolled = enroll_in(&mut tx, course, learner).await?;
-    tx.commit().await?;
-    Ok(enrolled)
+    in_tx!(store, caller, |tx| enroll_in(tx, course, learner))
 }
 
 /// [`enroll`] within a larger unit of work (starting an attempt enrols the learner first).

@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
+use crate::db::in_tx;
 use crate::db::{new_id, TenantTx};
 use crate::error::ResultExt;
 use crate::users::rfc3339;
@@ -291,10 +292,7 @@ async fn set_status(
     version: Option<i32>,
     status: CourseStatus,
 ) -> Result<CourseView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let view = set_status_in(&mut tx, id, status, version).await?;
-    tx.commit().await?;
-    Ok(view)
+    in_tx!(store, caller, |tx| set_status_in(tx, id, status, version))
 }
 
 /// Publishes, unpublishes or archives a course within a larger unit of work.

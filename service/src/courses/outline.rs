@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::access::{self, check_version};
 use crate::audit;
+use crate::db::in_tx;
 use crate::db::{new_id, TenantTx};
 use crate::ordered::{shifted, Children, LESSONS, MODULES};
 use crate::{Caller, ServiceError, Store};
@@ -106,11 +107,15 @@ pub async fn list_modules(
     store: &Store,
     course: CourseId,
 ) -> Result<Vec<ModuleView>, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let access = access::load(&mut tx, course, false).await?;
-    let modules = load(&mut tx, &access).await?;
-    tx.commit().await?;
-    Ok(modules)
+    in_tx!(store, caller, |tx| list_modules_in(tx, course))
+}
+
+pub async fn list_modules_in(
+    tx: &mut TenantTx,
+    course: CourseId,
+) -> Result<Vec<ModuleView>, ServiceError> {
+    let access = access::load(tx, course, false).await?;
+    load(tx, &access).await
 }
 
 /// Adds a module at the end of the course.
@@ -121,10 +126,7 @@ pub async fn add_module(
     course: CourseId,
     title: &str,
 ) -> Result<ModuleView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let module = add_module_in(&mut tx, course, title).await?;
-    tx.commit().await?;
-    Ok(module)
+    in_tx!(store, caller, |tx| add_module_in(tx, course, title))
 }
 
 pub async fn add_module_in(
@@ -168,10 +170,7 @@ pub async fn get_module(
     store: &Store,
     id: ModuleId,
 ) -> Result<ModuleView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let module = get_module_in(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(module)
+    in_tx!(store, caller, |tx| get_module_in(tx, id))
 }
 
 pub async fn get_module_in(tx: &mut TenantTx, id: ModuleId) -> Result<ModuleView, ServiceError> {
@@ -189,10 +188,7 @@ pub async fn rename_module(
     title: &str,
     version: Option<i32>,
 ) -> Result<ModuleView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let module = rename_module_in(&mut tx, id, title, version).await?;
-    tx.commit().await?;
-    Ok(module)
+    in_tx!(store, caller, |tx| rename_module_in(tx, id, title, version))
 }
 
 pub async fn rename_module_in(
@@ -232,9 +228,7 @@ pub async fn delete_module(
     store: &Store,
     id: ModuleId,
 ) -> Result<(), ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    delete_module_in(&mut tx, id).await?;
-    tx.commit().await
+    in_tx!(store, caller, |tx| delete_module_in(tx, id))
 }
 
 pub async fn delete_module_in(tx: &mut TenantTx, id: ModuleId) -> Result<(), ServiceError> {
@@ -259,10 +253,7 @@ pub async fn reorder_modules(
     course: CourseId,
     ids: Vec<ModuleId>,
 ) -> Result<Vec<ModuleView>, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let modules = reorder_modules_in(&mut tx, course, &ids).await?;
-    tx.commit().await?;
-    Ok(modules)
+    in_tx!(store, caller, |tx| reorder_modules_in(tx, course, &ids))
 }
 
 pub async fn reorder_modules_in(
@@ -285,10 +276,7 @@ pub async fn shift_module(
     id: ModuleId,
     offset: i32,
 ) -> Result<Vec<ModuleView>, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let modules = shift_module_in(&mut tx, id, offset).await?;
-    tx.commit().await?;
-    Ok(modules)
+    in_tx!(store, caller, |tx| shift_module_in(tx, id, offset))
 }
 
 pub async fn shift_module_in(
@@ -351,10 +339,7 @@ pub async fn add_lesson(
     module: ModuleId,
     input: LessonInput,
 ) -> Result<LessonView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let lesson = add_lesson_in(&mut tx, module, input).await?;
-    tx.commit().await?;
-    Ok(lesson)
+    in_tx!(store, caller, |tx| add_lesson_in(tx, module, input))
 }
 
 pub async fn add_lesson_in(
@@ -419,10 +404,7 @@ pub async fn get_lesson(
     store: &Store,
     id: LessonId,
 ) -> Result<LessonView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let lesson = get_lesson_in(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(lesson)
+    in_tx!(store, caller, |tx| get_lesson_in(tx, id))
 }
 
 pub async fn get_lesson_in(tx: &mut TenantTx, id: LessonId) -> Result<LessonView, ServiceError> {
@@ -440,10 +422,7 @@ pub async fn update_lesson(
     id: LessonId,
     input: LessonInput,
 ) -> Result<LessonView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let lesson = update_lesson_in(&mut tx, id, input).await?;
-    tx.commit().await?;
-    Ok(lesson)
+    in_tx!(store, caller, |tx| update_lesson_in(tx, id, input))
 }
 
 pub async fn update_lesson_in(
@@ -496,9 +475,7 @@ pub async fn delete_lesson(
     store: &Store,
     id: LessonId,
 ) -> Result<(), ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    delete_lesson_in(&mut tx, id).await?;
-    tx.commit().await
+    in_tx!(store, caller, |tx| delete_lesson_in(tx, id))
 }
 
 pub async fn delete_lesson_in(tx: &mut TenantTx, id: LessonId) -> Result<(), ServiceError> {
@@ -523,10 +500,7 @@ pub async fn reorder_lessons(
     module: ModuleId,
     ids: Vec<LessonId>,
 ) -> Result<Vec<LessonView>, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let lessons = reorder_lessons_in(&mut tx, module, &ids).await?;
-    tx.commit().await?;
-    Ok(lessons)
+    in_tx!(store, caller, |tx| reorder_lessons_in(tx, module, &ids))
 }
 
 pub async fn reorder_lessons_in(
@@ -549,10 +523,7 @@ pub async fn shift_lesson(
     id: LessonId,
     offset: i32,
 ) -> Result<Vec<LessonView>, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let lessons = shift_lesson_in(&mut tx, id, offset).await?;
-    tx.commit().await?;
-    Ok(lessons)
+    in_tx!(store, caller, |tx| shift_lesson_in(tx, id, offset))
 }
 
 pub async fn shift_lesson_in(
