@@ -3,8 +3,9 @@
 //! presented key into the caller it acts as.
 
 use domain::dto::{ApiKeyView, IssuedApiKey};
-use domain::AuditAction;
-use domain::{ApiKeyId, ApiKeyStatus, ErrorCode, FieldError, Role, TenantId};
+use domain::{
+    ApiKeyId, ApiKeyStatus, AuditAction, ErrorCode, FieldError, Role, TenantId, TenantStatus,
+};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -446,7 +447,7 @@ pub async fn authenticate(
             "this API key's secret was rotated; use the new one",
         ));
     }
-    if row.tenant_status != "active" {
+    if TenantStatus::parse("status", &row.tenant_status)? != TenantStatus::Active {
         return Err(ServiceError::TenantSuspended);
     }
     sqlx::query!(

@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use domain::dto::SessionUser;
-use domain::{AuditAction, Email, Password, Role, Slug, TenantId, UserId};
+use domain::{AuditAction, Email, Password, Role, Slug, TenantId, UserId, UserStatus};
 use serde_json::json;
 use time::Duration;
 use uuid::Uuid;
@@ -137,7 +137,11 @@ pub async fn sign_in(
     let password_ok = password::verify(&form.password, hash).await?;
     let mut tx = tenant_tx(&store.pool, tenant.id).await?;
     let user = match user {
-        Some(user) if password_ok && user.status == "active" => user,
+        Some(user)
+            if password_ok && UserStatus::parse("status", &user.status)? == UserStatus::Active =>
+        {
+            user
+        }
         other => {
             let entry = AuditEntry {
                 action: AuditAction::AuthSignInFailed,

@@ -4,7 +4,9 @@
 use domain::course::{EnrollmentView, RosterRow};
 use domain::dto::Page;
 use domain::event::{self, AuditAction, DomainEvent};
-use domain::{CourseId, CourseStatus, Email, EnrollmentId, EnrollmentStatus, ErrorCode, UserId};
+use domain::{
+    CourseId, CourseStatus, Email, EnrollmentId, EnrollmentStatus, ErrorCode, UserId, UserStatus,
+};
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -150,9 +152,12 @@ async fn enroll_user_in(
     )
     .fetch_optional(&mut **tx)
     .await?;
-    match active.as_deref() {
-        Some("active") => {}
-        Some(_) => {
+    let status = active
+        .map(|s| UserStatus::parse("status", &s))
+        .transpose()?;
+    match status {
+        Some(UserStatus::Active) => {}
+        Some(UserStatus::Deactivated) => {
             return Err(ServiceError::invalid(
                 "user_id",
                 "This user is deactivated and cannot be enrolled.",

@@ -3,8 +3,9 @@
 
 use domain::course::{LearnerCourseView, LessonGateView, LessonPage, LessonPageView, MyCourse};
 use domain::event::{self, DomainEvent};
-use domain::AuditAction;
-use domain::{CourseId, CoverColor, EnrollmentId, EnrollmentStatus, LessonId, QuizId, UserId};
+use domain::{
+    AuditAction, CourseId, CoverColor, EnrollmentId, EnrollmentStatus, LessonId, QuizId, UserId,
+};
 
 use crate::courses::{access, fetch_view, outline, render};
 use crate::db::TenantTx;
@@ -196,7 +197,8 @@ pub async fn complete_lesson(
     )
     .fetch_one(&mut *tx)
     .await?;
-    if enrollment.status == EnrollmentStatus::Active.as_str() && progress.done >= progress.total {
+    let status = EnrollmentStatus::parse("status", &enrollment.status)?;
+    if status == EnrollmentStatus::Active && progress.done >= progress.total {
         sqlx::query!(
             "update enrollment set status = 'completed', completed_at = $3 where tenant_id = $1 and id = $2",
             caller.tenant_id.as_uuid(),

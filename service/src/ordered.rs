@@ -59,6 +59,24 @@ impl Children {
             .ok_or(ServiceError::NotFound)
     }
 
+    /// Deletes a child (the schema's cascades take what it holds) and answers its title.
+    pub(crate) async fn delete(
+        &self,
+        tx: &mut TenantTx,
+        child: Uuid,
+    ) -> Result<String, ServiceError> {
+        let sql = format!(
+            "delete from {} where tenant_id = $1 and id = $2 returning title",
+            self.table
+        );
+        let title: Option<String> = sqlx::query_scalar(&sql)
+            .bind(tx.tenant().as_uuid())
+            .bind(child)
+            .fetch_optional(&mut **tx)
+            .await?;
+        title.ok_or(ServiceError::NotFound)
+    }
+
     /// The position after the last child, refused (on `field`) when the parent is full.
     pub(crate) async fn next_position(
         &self,

@@ -1,8 +1,7 @@
 //! Tenants: resolving one at sign-in, its settings for admins, and creating one (platform work).
 
 use domain::dto::TenantSettings;
-use domain::AuditAction;
-use domain::{DisplayName, ImageHosts, Slug, TenantId, TenantStatus};
+use domain::{AuditAction, DisplayName, ImageHosts, Slug, TenantId, TenantStatus};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -31,7 +30,7 @@ pub async fn find_by_slug(pool: &PgPool, slug: &Slug) -> Result<Option<TenantRef
         id: TenantId::from_uuid(r.id),
         slug: r.slug,
         name: r.name,
-        is_active: r.status == "active",
+        is_active: TenantStatus::parse("status", &r.status) == Ok(TenantStatus::Active),
     }))
 }
 

@@ -2,8 +2,7 @@
 
 use domain::dto::{Page, UserQuery, UserView};
 use domain::event::{self, DomainEvent};
-use domain::AuditAction;
-use domain::{DisplayName, Email, ErrorCode, Password, Role, UserId, UserStatus};
+use domain::{AuditAction, DisplayName, Email, ErrorCode, Password, Role, UserId, UserStatus};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;

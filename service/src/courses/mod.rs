@@ -12,8 +12,7 @@ pub mod staff;
 
 use domain::course::{self, CourseQuery, CourseView};
 use domain::event::{self, DomainEvent};
-use domain::AuditAction;
-use domain::{CourseId, CourseStatus, CoverColor, ErrorCode, Role, UserId};
+use domain::{AuditAction, CourseId, CourseStatus, CoverColor, ErrorCode, Role, UserId};
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -233,15 +233,7 @@ pub async fn delete_module(
 
 pub async fn delete_module_in(tx: &mut TenantTx, id: ModuleId) -> Result<(), ServiceError> {
     edit_parent_in(tx, &MODULES, id.as_uuid()).await?;
-    let title = sqlx::query_scalar!(
-        "delete from course_module where tenant_id = $1 and id = $2 returning title",
-        tx.tenant().as_uuid(),
-        id.as_uuid()
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(ServiceError::NotFound)?;
-    let data = json!({ "title": title });
+    let data = json!({ "title": MODULES.delete(tx, id.as_uuid()).await? });
     audit::record_on(tx, AuditAction::ModuleDeleted, "module", id.as_uuid(), data).await
 }
 
@@ -480,15 +472,7 @@ pub async fn delete_lesson(
 
 pub async fn delete_lesson_in(tx: &mut TenantTx, id: LessonId) -> Result<(), ServiceError> {
     edit_parent_in(tx, &LESSONS, id.as_uuid()).await?;
-    let title = sqlx::query_scalar!(
-        "delete from lesson where tenant_id = $1 and id = $2 returning title",
-        tx.tenant().as_uuid(),
-        id.as_uuid()
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(ServiceError::NotFound)?;
-    let data = json!({ "title": title });
+    let data = json!({ "title": LESSONS.delete(tx, id.as_uuid()).await? });
     audit::record_on(tx, AuditAction::LessonDeleted, "lesson", id.as_uuid(), data).await
 }
 

@@ -1,8 +1,7 @@
 //! A course's staff: teachers besides the owner who may edit it. The owner and admins manage it.
 
 use domain::dto::UserView;
-use domain::AuditAction;
-use domain::{CourseId, Email, Role, UserId};
+use domain::{AuditAction, CourseId, Email, Role, UserId};
 use serde_json::json;
 
 use super::access;
@@ -63,7 +62,7 @@ pub async fn add(
             "No active user of this organisation has this email.",
         )
     })?;
-    if user.role == Role::Student.as_str() {
+    if Role::parse("role", &user.role)? == Role::Student {
         return Err(ServiceError::invalid(
             "email",
             "This user is a student: make them a teacher first.",
