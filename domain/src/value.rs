@@ -166,6 +166,10 @@ macro_rules! text_enum {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        // serde reads each variant's text; utoipa skips a rename whose text comes from a macro
+        // argument and falls back to `rename_all`, which agrees with every text but the dotted
+        // audit actions (not in the OpenAPI document).
+        #[serde(rename_all = "snake_case")]
         pub enum $name { $(#[serde(rename = $text)] $variant,)* }
 
         impl $name {

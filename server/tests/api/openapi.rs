@@ -160,3 +160,57 @@ async fn the_interactive_reference_is_served_without_a_cdn(pool: PgPool) {
         assert_eq!(response.status(), StatusCode::OK, "{asset}");
     }
 }
+
+/// The document's enums must list the very texts the API sends (the serde names), which a
+/// schema generator can get wrong without any request failing.
+#[test]
+fn enum_schemas_list_the_texts_the_api_sends() {
+    let document = serde_json::to_value(server::v1::openapi::document()).unwrap();
+    let schemas = &document["components"]["schemas"];
+    let texts = |all: &[&str]| all.iter().map(|t| Value::from(*t)).collect::<Vec<_>>();
+    let cases = [
+        (
+            "Role",
+            texts(
+                &domain::Role::ALL
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        (
+            "CourseStatus",
+            texts(
+                &domain::CourseStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        (
+            "CoverColor",
+            texts(
+                &domain::CoverColor::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        (
+            "ApiKeyStatus",
+            texts(
+                &domain::ApiKeyStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+    ];
+    for (name, expected) in cases {
+        let listed = schemas[name]["enum"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(listed, expected, "components.schemas.{name}.enum");
+    }
+}
