@@ -188,19 +188,28 @@ const ERRORS: &[(&str, &str, ErrorCode)] = &[
     ("503", "A dependency, such as the database, is unavailable.", ErrorCode::Unavailable),
 ];
 
+/// Every operation of the document, with whether it writes (all but GET).
+fn operations(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = (&mut Operation, bool)> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        let read = item.get.as_mut().map(|o| (o, false));
+        let writes = [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .filter_map(|o| o.as_mut().map(|o| (o, true)));
+        read.into_iter().chain(writes)
+    })
+}
+
 impl Modify for ErrorResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ];
-            for operation in operations.into_iter().flatten() {
-                add_errors(operation);
-            }
+        for (operation, _) in operations(openapi) {
+            add_errors(operation);
         }
     }
 }
@@ -211,28 +220,20 @@ pub struct IdempotencyKey;
 
 impl Modify for IdempotencyKey {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            let writes = [
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ];
-            for operation in writes.into_iter().flatten() {
-                let parameter = ParameterBuilder::new()
-                    .name("Idempotency-Key")
-                    .parameter_in(ParameterIn::Header)
-                    .required(Required::False)
-                    .description(Some(
-                        "Makes a retry safe: the first answer is replayed for 24 hours.",
-                    ))
-                    .schema(Some(String::schema()))
-                    .build();
-                operation
-                    .parameters
-                    .get_or_insert_with(Vec::new)
-                    .push(parameter);
-            }
+        for (operation, _) in operations(openapi).filter(|(_, writes)| *writes) {
+            let parameter = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe: the first answer is replayed for 24 hours.",
+                ))
+                .schema(Some(String::schema()))
+                .build();
+            operation
+                .parameters
+                .get_or_insert_with(Vec::new)
+                .push(parameter);
         }
     }
 }
