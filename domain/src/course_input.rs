@@ -8,15 +8,45 @@ use crate::course::{self, Block, CoverColor};
 use crate::form::FieldErrors;
 use crate::{FieldError, ModuleId, UserId};
 
-/// A new course as entered; [`NewCourse::parse`] checks it.
+/// A new course as entered; [`NewCourse::parse`] checks it. It is the body of `POST /v1/courses`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = CreateCourseBody))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewCourseForm {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 200,
+            example = "Introduction to statistics"
+        )
+    )]
     pub title: String,
+    /// Derived from the title when left out.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 80,
+            pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+            example = "intro-statistics"
+        )
+    )]
     pub slug: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub summary: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<CoverColor>))]
     pub cover_color: Option<String>,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, example = "https://images.example.org/cover.png")
+    )]
     pub cover_image_url: Option<String>,
+    /// Whether learners may enrol themselves (default true).
     pub self_enrollment: Option<bool>,
+    /// The teacher who owns the course; by default the signed-in user. A key names one to give
+    /// the course an owner.
     pub owner_id: Option<UserId>,
 }
 
@@ -64,16 +94,34 @@ impl NewCourse {
     }
 }
 
-/// The fields of a course to change, as entered; left out means unchanged, and an empty
-/// `cover_image_url` removes the image.
+/// The fields of a course to change, as entered; left out means unchanged. It is the body of
+/// `PATCH /v1/courses/{id}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = UpdateCourseBody))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CoursePatchForm {
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 200))]
     pub title: Option<String>,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 80,
+            pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+        )
+    )]
     pub slug: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub summary: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<CoverColor>))]
     pub cover_color: Option<String>,
+    /// An empty string removes the image.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub cover_image_url: Option<String>,
     pub self_enrollment: Option<bool>,
+    /// The `version` read; if the course changed since, the change is refused with
+    /// `resource.version_conflict`. Left out, the change applies to whatever is current.
     pub version: Option<i32>,
 }
 
@@ -120,13 +168,20 @@ impl CoursePatch {
     }
 }
 
-/// A lesson's new content as entered; left out means unchanged.
+/// A lesson's new content as entered; left out means unchanged. It is the body of
+/// `PATCH /v1/lessons/{id}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = UpdateLessonBody))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LessonForm {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: Option<String>,
+    /// Replaces the whole content.
     pub blocks: Option<Vec<Block>>,
     /// Moves the lesson to the end of another module of the same course.
     pub module_id: Option<ModuleId>,
+    /// The lesson's `version` read; a lesson changed since is refused.
     pub version: Option<i32>,
 }
 

@@ -13,6 +13,8 @@ pub mod event;
 pub mod form;
 pub mod id;
 pub mod image_hosts;
+pub mod outline;
+pub mod user_input;
 
 pub use course::{CourseStatus, CoverColor, EnrollmentStatus};
 pub use error::{ErrorCode, FieldError};

@@ -15,7 +15,7 @@ use domain::{DisplayName, Email, Role, TenantId, UserId, UserStatus};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use service::auth::ClientIp;
-use service::users::{self, NewUser, UserPatch};
+use service::users::{self, NewUser, NewUserForm, UserPatch};
 use service::{Caller, ServiceError};
 
 use crate::state::AppState;
@@ -323,7 +323,13 @@ async fn create(
     let role = user["roles"][0]["value"]
         .as_str()
         .unwrap_or(Role::Student.as_str());
-    let mut input = NewUser::parse(email, &name, role, None).map_err(fail)?;
+    let form = NewUserForm {
+        email: email.to_string(),
+        name,
+        role: role.to_string(),
+        password: None,
+    };
+    let mut input = NewUser::parse(form).map_err(|e| fail(e.into()))?;
     if let Some(active) = user.get("active").and_then(active_value) {
         input.status = status_of(active);
     }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::RequestMeta;
-use crate::db::{new_id, TenantTx};
+use crate::db::{in_tx, new_id, TenantTx};
 use crate::users::rfc3339;
 use crate::{Caller, ServiceError, Store};
 
@@ -211,30 +211,33 @@ async fn fetch(tx: &mut TenantTx, id: ApiKeyId, lock: bool) -> Result<KeyRow, Se
 /// The tenant's keys, newest first (admins only).
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn list(caller: &Caller, store: &Store) -> Result<Vec<ApiKeyView>, ServiceError> {
-    caller.require_admin()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| list_in(tx))
+}
+
+pub async fn list_in(tx: &mut TenantTx) -> Result<Vec<ApiKeyView>, ServiceError> {
+    tx.caller().require_admin()?;
     let rows = sqlx::query_as!(
         KeyRow,
         "select id, name, role, prefix, created_at, expires_at, revoked_at, last_used_at
          from api_key where tenant_id = $1 order by created_at desc, id desc",
-        caller.tenant_id.as_uuid()
+        tx.tenant().as_uuid()
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     let now = tx.now();
-    tx.commit().await?;
     rows.into_iter().map(|r| view(r, now)).collect()
 }
 
 /// One key (admins only).
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn get(caller: &Caller, store: &Store, id: ApiKeyId) -> Result<ApiKeyView, ServiceError> {
-    caller.require_admin()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let row = fetch(&mut tx, id, false).await?;
-    let now = tx.now();
-    tx.commit().await?;
-    view(row, now)
+    in_tx!(store, caller, |tx| get_in(tx, id))
+}
+
+pub async fn get_in(tx: &mut TenantTx, id: ApiKeyId) -> Result<ApiKeyView, ServiceError> {
+    tx.caller().require_admin()?;
+    let row = fetch(tx, id, false).await?;
+    view(row, tx.now())
 }
 
 /// Makes a key (admins only) and answers its secret, which is never shown again.
@@ -244,44 +247,46 @@ pub async fn create(
     store: &Store,
     input: NewApiKey,
 ) -> Result<IssuedApiKey, ServiceError> {
-    caller.require_admin()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| create_in(tx, input))
+}
+
+pub async fn create_in(tx: &mut TenantTx, input: NewApiKey) -> Result<IssuedApiKey, ServiceError> {
+    tx.caller().require_admin()?;
     let now = tx.now();
-    let secret = secret_for(&mut tx).await?;
+    let secret = secret_for(tx).await?;
     let id = new_id();
     sqlx::query!(
         "insert into api_key (id, tenant_id, name, role, prefix, created_by, expires_at, created_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
         id,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         input.name,
         input.role.as_str(),
         visible_prefix(&secret),
-        caller.user_id.map(|u| u.as_uuid()),
+        tx.caller().user_id.map(|u| u.as_uuid()),
         input.expires_at,
         now,
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    insert_secret(&mut tx, caller.tenant_id, id, &secret, now).await?;
+    insert_secret(tx, id, &secret, now).await?;
     let entry = AuditEntry {
         action: AuditAction::ApiKeyCreated,
         target_type: Some("api_key"),
         target_id: Some(id),
         data: json!({ "name": input.name, "role": input.role.as_str(), "expires_at": input.expires_at.map(rfc3339) }),
     };
-    audit::record(&mut tx, entry).await?;
-    let key = fetch(&mut tx, ApiKeyId::from_uuid(id), false).await?;
-    tx.commit().await?;
+    audit::record(tx, entry).await?;
+    let key = fetch(tx, ApiKeyId::from_uuid(id), false).await?;
     Ok(IssuedApiKey {
         key: view(key, now)?,
         secret,
     })
 }
 
+/// Stores the hash of a key's new secret, in the transaction's tenant.
 async fn insert_secret(
     tx: &mut TenantTx,
-    tenant: TenantId,
     key: Uuid,
     secret: &str,
     now: OffsetDateTime,
@@ -289,7 +294,7 @@ async fn insert_secret(
     sqlx::query!(
         "insert into api_key_secret (id, tenant_id, key_id, secret_hash, created_at) values ($1, $2, $3, $4, $5)",
         new_id(),
-        tenant.as_uuid(),
+        tx.tenant().as_uuid(),
         key,
         hash(secret),
         now,
@@ -317,10 +322,17 @@ pub async fn rotate(
     id: ApiKeyId,
     overlap: Duration,
 ) -> Result<IssuedApiKey, ServiceError> {
-    require_key_manager(caller, id)?;
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| rotate_in(tx, id, overlap))
+}
+
+pub async fn rotate_in(
+    tx: &mut TenantTx,
+    id: ApiKeyId,
+    overlap: Duration,
+) -> Result<IssuedApiKey, ServiceError> {
+    require_key_manager(tx.caller(), id)?;
     let now = tx.now();
-    let before = fetch(&mut tx, id, true).await?;
+    let before = fetch(tx, id, true).await?;
     if view(before, now)?.status != ApiKeyStatus::Active {
         return Err(ServiceError::conflict(
             ErrorCode::ApiKeyInactive,
@@ -332,20 +344,20 @@ pub async fn rotate(
         "update api_key_secret set retired_at = $1
          where tenant_id = $2 and key_id = $3 and (retired_at is null or retired_at > $1)",
         retire_at,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid()
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    let secret = secret_for(&mut tx).await?;
-    insert_secret(&mut tx, caller.tenant_id, id.as_uuid(), &secret, now).await?;
+    let secret = secret_for(tx).await?;
+    insert_secret(tx, id.as_uuid(), &secret, now).await?;
     sqlx::query!(
         "update api_key set prefix = $1 where tenant_id = $2 and id = $3",
         visible_prefix(&secret),
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid()
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     let entry = AuditEntry {
         action: AuditAction::ApiKeyRotated,
@@ -353,9 +365,8 @@ pub async fn rotate(
         target_id: Some(id.as_uuid()),
         data: json!({ "overlap_seconds": overlap.whole_seconds(), "old_secret_retires_at": rfc3339(retire_at) }),
     };
-    audit::record(&mut tx, entry).await?;
-    let key = fetch(&mut tx, id, false).await?;
-    tx.commit().await?;
+    audit::record(tx, entry).await?;
+    let key = fetch(tx, id, false).await?;
     Ok(IssuedApiKey {
         key: view(key, now)?,
         secret,
@@ -369,18 +380,21 @@ pub async fn revoke(
     store: &Store,
     id: ApiKeyId,
 ) -> Result<ApiKeyView, ServiceError> {
-    require_key_manager(caller, id)?;
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| revoke_in(tx, id))
+}
+
+pub async fn revoke_in(tx: &mut TenantTx, id: ApiKeyId) -> Result<ApiKeyView, ServiceError> {
+    require_key_manager(tx.caller(), id)?;
     let now = tx.now();
-    let before = fetch(&mut tx, id, true).await?;
+    let before = fetch(tx, id, true).await?;
     if before.revoked_at.is_none() {
         sqlx::query!(
             "update api_key set revoked_at = $1 where tenant_id = $2 and id = $3",
             now,
-            caller.tenant_id.as_uuid(),
+            tx.tenant().as_uuid(),
             id.as_uuid()
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let entry = AuditEntry {
             action: AuditAction::ApiKeyRevoked,
@@ -388,10 +402,9 @@ pub async fn revoke(
             target_id: Some(id.as_uuid()),
             data: json!({ "name": before.name }),
         };
-        audit::record(&mut tx, entry).await?;
+        audit::record(tx, entry).await?;
     }
-    let key = fetch(&mut tx, id, false).await?;
-    tx.commit().await?;
+    let key = fetch(tx, id, false).await?;
     view(key, now)
 }
 

@@ -7,7 +7,7 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::db::TenantTx;
+use crate::db::{in_tx, TenantTx};
 use crate::users::rfc3339;
 use crate::{Caller, ServiceError, Store};
 
@@ -139,8 +139,14 @@ pub async fn list(
     store: &Store,
     filter: &AuditFilter,
 ) -> Result<CursorPage<AuditEventView>, ServiceError> {
-    caller.require_admin()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| list_in(tx, filter))
+}
+
+pub async fn list_in(
+    tx: &mut TenantTx,
+    filter: &AuditFilter,
+) -> Result<CursorPage<AuditEventView>, ServiceError> {
+    tx.caller().require_admin()?;
     // One row more than asked tells whether another page follows.
     let rows = sqlx::query!(
         r#"select e.id, e.action, e.actor_user_id, e.actor_key_id, e.target_type, e.target_id,
@@ -160,7 +166,7 @@ pub async fn list(
                   (select c.created_at, c.id from audit_event c where c.tenant_id = $1 and c.id = $8))
            order by e.created_at desc, e.id desc
            limit $9"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         filter.action,
         filter.actor_user,
         filter.actor_key,
@@ -170,9 +176,8 @@ pub async fn list(
         filter.after,
         i64::from(filter.limit) + 1,
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
     let has_more = rows.len() > filter.limit as usize;
     let items: Vec<AuditEventView> = rows
         .into_iter()

@@ -219,24 +219,31 @@ pub async fn withdraw(
     course: CourseId,
     learner: Learner,
 ) -> Result<EnrollmentView, ServiceError> {
-    refuse_others_to_learners(caller, &learner)?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let access = access::load(&mut tx, course, false).await?;
-    if !names_self(caller, &learner) {
+    in_tx!(store, caller, |tx| withdraw_in(tx, course, learner))
+}
+
+pub async fn withdraw_in(
+    tx: &mut TenantTx,
+    course: CourseId,
+    learner: Learner,
+) -> Result<EnrollmentView, ServiceError> {
+    refuse_others_to_learners(tx.caller(), &learner)?;
+    let access = access::load(tx, course, false).await?;
+    if !names_self(tx.caller(), &learner) {
         access.require_edit()?;
     }
-    let me = caller.user_id;
+    let me = tx.caller().user_id;
     let user = match learner {
         Learner::Me => {
             me.ok_or_else(|| ServiceError::invalid("user_id", "Name the user to withdraw."))?
         }
         Learner::Id(id) => id,
-        Learner::Email(email) => user_by_email(&mut tx, &email)
+        Learner::Email(email) => user_by_email(tx, &email)
             .await?
             .ok_or(ServiceError::NotFound)?,
     };
     if Some(user) != me {
-        caller.require_teacher()?;
+        tx.caller().require_teacher()?;
         access.require_edit()?;
     }
     let now = tx.now();
@@ -244,20 +251,18 @@ pub async fn withdraw(
         "update enrollment set status = 'withdrawn', withdrawn_at = $4
          where tenant_id = $1 and course_id = $2 and user_id = $3 and status <> 'withdrawn'
          returning id",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         access.id.as_uuid(),
         user.as_uuid(),
         now
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
     let data = json!({ "course_id": course, "user_id": user });
     let action = AuditAction::EnrollmentWithdrawn;
-    audit::record_on(&mut tx, action, "enrollment", id, data).await?;
-    let view = fetch(&mut tx, EnrollmentId::from_uuid(id)).await?;
-    tx.commit().await?;
-    Ok(view)
+    audit::record_on(tx, action, "enrollment", id, data).await?;
+    fetch(tx, EnrollmentId::from_uuid(id)).await
 }
 
 struct EnrollmentRow {
@@ -318,7 +323,19 @@ pub async fn roster(
     page: Option<u32>,
     per_page: Option<u32>,
 ) -> Result<Page<EnrollmentView>, ServiceError> {
-    caller.require_teacher()?;
+    in_tx!(store, caller, |tx| roster_in(
+        tx, course, status, page, per_page
+    ))
+}
+
+pub async fn roster_in(
+    tx: &mut TenantTx,
+    course: CourseId,
+    status: Option<EnrollmentStatus>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<Page<EnrollmentView>, ServiceError> {
+    tx.caller().require_teacher()?;
     let per_page = per_page.unwrap_or(50);
     if !(1..=100).contains(&per_page) {
         return Err(ServiceError::invalid(
@@ -327,8 +344,7 @@ pub async fn roster(
         ));
     }
     let page = page.unwrap_or(1).clamp(1, 100_000);
-    let mut tx = TenantTx::begin(store, caller).await?;
-    access::load(&mut tx, course, false).await?.require_edit()?;
+    access::load(tx, course, false).await?.require_edit()?;
     let rows = sqlx::query_as!(
         EnrollmentRow,
         r#"select e.id, e.course_id, e.user_id, u.name as user_name, u.email as user_email, e.status,
@@ -339,23 +355,22 @@ pub async fn roster(
            where e.tenant_id = $1 and e.course_id = $2 and ($3::text is null or e.status = $3)
            order by lower(u.name), u.id
            limit $4 offset $5"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         course.as_uuid(),
         status.map(EnrollmentStatus::as_str),
         i64::from(per_page),
         i64::from(page - 1) * i64::from(per_page),
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     let total = sqlx::query_scalar!(
         r#"select count(*) as "n!" from enrollment where tenant_id = $1 and course_id = $2 and ($3::text is null or status = $3)"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         course.as_uuid(),
         status.map(EnrollmentStatus::as_str),
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(Page {
         items: rows.into_iter().map(view).collect::<Result<_, _>>()?,
         page,
@@ -373,7 +388,15 @@ pub async fn import_roster(
     course: CourseId,
     csv: &str,
 ) -> Result<Vec<RosterRow>, ServiceError> {
-    caller.require_teacher()?;
+    in_tx!(store, caller, |tx| import_roster_in(tx, course, csv))
+}
+
+pub async fn import_roster_in(
+    tx: &mut TenantTx,
+    course: CourseId,
+    csv: &str,
+) -> Result<Vec<RosterRow>, ServiceError> {
+    tx.caller().require_teacher()?;
     let lines: Vec<(u32, &str)> = csv
         .lines()
         .enumerate()
@@ -392,8 +415,7 @@ pub async fn import_roster(
             "A roster can hold at most 5000 rows; split it.",
         ));
     }
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let access = access::load(&mut tx, course, false).await?;
+    let access = access::load(tx, course, false).await?;
     access.require_edit()?;
     if access.status == CourseStatus::Archived {
         return Err(archived());
@@ -422,7 +444,7 @@ pub async fn import_roster(
                 continue;
             }
         };
-        let user = user_by_email(&mut tx, &email).await?;
+        let user = user_by_email(tx, &email).await?;
         let Some(user) = user else {
             report.push(row(
                 "failed",
@@ -430,7 +452,7 @@ pub async fn import_roster(
             ));
             continue;
         };
-        match enroll_user_in(&mut tx, &access, user).await {
+        match enroll_user_in(tx, &access, user).await {
             Ok((_, true)) => report.push(row("enrolled", None)),
             Ok((_, false)) => report.push(row("already_enrolled", None)),
             Err(ServiceError::Validation(fields)) => {
@@ -439,6 +461,5 @@ pub async fn import_roster(
             Err(other) => return Err(other),
         }
     }
-    tx.commit().await?;
     Ok(report)
 }

@@ -8,6 +8,7 @@ use domain::{
 };
 
 use crate::courses::{access, fetch_view, outline, render};
+use crate::db::in_tx;
 use crate::db::TenantTx;
 use crate::users::rfc3339;
 use crate::{audit, enrollments, outbox, tenants, Caller, ServiceError, Store};
@@ -52,16 +53,18 @@ pub async fn course(
     store: &Store,
     id: CourseId,
 ) -> Result<LearnerCourseView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let access = access::load(&mut tx, id, false).await?;
-    let mut view = fetch_view(&mut tx, id).await?;
-    view.modules = Some(outline::load(&mut tx, &access).await?);
-    let enrollment = match enrollment_id(&mut tx, id).await? {
-        Some(e) => Some(enrollments::fetch(&mut tx, e).await?),
+    in_tx!(store, caller, |tx| course_in(tx, id))
+}
+
+pub async fn course_in(tx: &mut TenantTx, id: CourseId) -> Result<LearnerCourseView, ServiceError> {
+    let access = access::load(tx, id, false).await?;
+    let mut view = fetch_view(tx, id).await?;
+    view.modules = Some(outline::load(tx, &access).await?);
+    let enrollment = match enrollment_id(tx, id).await? {
+        Some(e) => Some(enrollments::fetch(tx, e).await?),
         None => None,
     };
-    let completed_lessons = completed(&mut tx, id).await?;
-    tx.commit().await?;
+    let completed_lessons = completed(tx, id).await?;
     Ok(LearnerCourseView {
         course: view,
         enrollment,
@@ -79,18 +82,20 @@ pub async fn lesson(
     store: &Store,
     id: LessonId,
 ) -> Result<LessonPage, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let course = outline::lesson_course(&mut tx, id).await?;
-    let access = access::load(&mut tx, course, false).await?;
+    in_tx!(store, caller, |tx| lesson_in(tx, id))
+}
+
+pub async fn lesson_in(tx: &mut TenantTx, id: LessonId) -> Result<LessonPage, ServiceError> {
+    let course = outline::lesson_course(tx, id).await?;
+    let access = access::load(tx, course, false).await?;
     if !access.reads_content() {
         let lesson_title = sqlx::query_scalar!(
             "select title from lesson where tenant_id = $1 and id = $2",
-            caller.tenant_id.as_uuid(),
+            tx.tenant().as_uuid(),
             id.as_uuid()
         )
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
-        tx.commit().await?;
         return Ok(LessonPage::NeedsEnrollment(LessonGateView {
             course_id: course,
             course_title: access.title.clone(),
@@ -98,7 +103,7 @@ pub async fn lesson(
             can_self_enroll: access.can_self_enroll(),
         }));
     }
-    let modules = outline::load(&mut tx, &access).await?;
+    let modules = outline::load(tx, &access).await?;
     let order: Vec<(&str, &domain::course::LessonView)> = modules
         .iter()
         .flat_map(|m| m.lessons.iter().map(move |l| (m.title.as_str(), l)))
@@ -108,13 +113,13 @@ pub async fn lesson(
         .position(|(_, l)| l.id == id)
         .ok_or(ServiceError::NotFound)?;
     let (module_title, lesson) = order[index];
-    let done = completed(&mut tx, course).await?;
-    let images = tenants::image_hosts(&mut tx).await?;
+    let done = completed(tx, course).await?;
+    let images = tenants::image_hosts(tx).await?;
     let content = lesson.blocks.as_deref().unwrap_or_default();
     let mut blocks = Vec::with_capacity(content.len());
     for block in content.iter().cloned() {
         let quiz_title = match &block {
-            domain::course::Block::Quiz { quiz_id } => quiz_title(&mut tx, *quiz_id).await?,
+            domain::course::Block::Quiz { quiz_id } => quiz_title(tx, *quiz_id).await?,
             _ => None,
         };
         blocks.push(render::block(block, quiz_title, &images));
@@ -133,7 +138,6 @@ pub async fn lesson(
         completed_lessons: i64::try_from(done.len()).unwrap_or(0),
         total_lessons: i64::try_from(order.len()).unwrap_or(0),
     };
-    tx.commit().await?;
     Ok(LessonPage::Open(page))
 }
 
@@ -155,12 +159,18 @@ pub async fn complete_lesson(
     store: &Store,
     id: LessonId,
 ) -> Result<domain::course::EnrollmentView, ServiceError> {
-    let user = me(caller)?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let course = outline::lesson_course(&mut tx, id).await?;
-    let access = access::load(&mut tx, course, false).await?;
+    in_tx!(store, caller, |tx| complete_lesson_in(tx, id))
+}
+
+pub async fn complete_lesson_in(
+    tx: &mut TenantTx,
+    id: LessonId,
+) -> Result<domain::course::EnrollmentView, ServiceError> {
+    let user = me(tx.caller())?;
+    let course = outline::lesson_course(tx, id).await?;
+    let access = access::load(tx, course, false).await?;
     if !access.is_learner() {
-        return Err(if caller.role.can_teach() {
+        return Err(if tx.caller().role.can_teach() {
             ServiceError::invalid("lesson_id", "Enrol in the course to record your progress.")
         } else {
             ServiceError::NotFound
@@ -170,42 +180,42 @@ pub async fn complete_lesson(
     // lessons completed at once then complete the course exactly once.
     let enrollment = sqlx::query!(
         "select id, status from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3 for update",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         course.as_uuid(),
         user.as_uuid()
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let now = tx.now();
     sqlx::query!(
         "insert into lesson_completion (tenant_id, user_id, lesson_id, course_id, completed_at)
          values ($1, $2, $3, $4, $5) on conflict do nothing",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         user.as_uuid(),
         id.as_uuid(),
         course.as_uuid(),
         now
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     let progress = sqlx::query!(
         r#"select (select count(*) from lesson_completion where tenant_id = $1 and user_id = $2 and course_id = $3) as "done!",
                   (select count(*) from lesson where tenant_id = $1 and course_id = $3) as "total!""#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         user.as_uuid(),
         course.as_uuid()
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let status = EnrollmentStatus::parse("status", &enrollment.status)?;
     if status == EnrollmentStatus::Active && progress.done >= progress.total {
         sqlx::query!(
             "update enrollment set status = 'completed', completed_at = $3 where tenant_id = $1 and id = $2",
-            caller.tenant_id.as_uuid(),
+            tx.tenant().as_uuid(),
             enrollment.id,
             now
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let event = DomainEvent::EnrollmentCompleted(event::EnrollmentCompleted {
             enrollment_id: EnrollmentId::from_uuid(enrollment.id),
@@ -213,27 +223,21 @@ pub async fn complete_lesson(
             user_id: user,
             completed_at: rfc3339(now),
         });
-        outbox::emit(&mut tx, &event).await?;
+        outbox::emit(tx, &event).await?;
         let action = AuditAction::EnrollmentCompleted;
-        audit::record_on(
-            &mut tx,
-            action,
-            "enrollment",
-            enrollment.id,
-            event.payload(),
-        )
-        .await?;
+        audit::record_on(tx, action, "enrollment", enrollment.id, event.payload()).await?;
     }
-    let view = enrollments::fetch(&mut tx, EnrollmentId::from_uuid(enrollment.id)).await?;
-    tx.commit().await?;
-    Ok(view)
+    enrollments::fetch(tx, EnrollmentId::from_uuid(enrollment.id)).await
 }
 
 /// The caller's courses (not withdrawn), most recently enrolled first, with progress.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn my_courses(caller: &Caller, store: &Store) -> Result<Vec<MyCourse>, ServiceError> {
-    let user = me(caller)?;
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| my_courses_in(tx))
+}
+
+pub async fn my_courses_in(tx: &mut TenantTx) -> Result<Vec<MyCourse>, ServiceError> {
+    let user = me(tx.caller())?;
     let rows = sqlx::query!(
         r#"select c.id, c.title, c.cover_color, e.status,
                   (select count(*) from lesson_completion lc where lc.tenant_id = e.tenant_id and lc.user_id = e.user_id and lc.course_id = c.id) as "done!",
@@ -242,12 +246,11 @@ pub async fn my_courses(caller: &Caller, store: &Store) -> Result<Vec<MyCourse>,
            where e.tenant_id = $1 and e.user_id = $2 and e.status <> 'withdrawn' and c.status <> 'draft'
            order by e.enrolled_at desc, e.id desc
            limit 200"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         user.as_uuid()
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
     rows.into_iter()
         .map(|r| {
             Ok(MyCourse {

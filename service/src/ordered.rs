@@ -5,14 +5,17 @@
 //! The table and column names come only from the constants below, never from input, so the
 //! statements are built from fixed text.
 
+use std::marker::PhantomData;
+
 use domain::id::PublicId;
-use domain::CourseId;
+use domain::{CourseId, LessonId, ModuleId};
 use uuid::Uuid;
 
 use crate::db::TenantTx;
 use crate::ServiceError;
 
-pub(crate) struct Children {
+/// The children of type `C` ordered under parents of type `P`: the ids are typed up to the bind.
+pub(crate) struct Children<P, C> {
     table: &'static str,
     /// The column naming the parent whose children are ordered together.
     parent: &'static str,
@@ -20,30 +23,33 @@ pub(crate) struct Children {
     noun: &'static str,
     max: i64,
     full: &'static str,
+    ids: PhantomData<(P, C)>,
 }
 
-pub(crate) const MODULES: Children = Children {
+pub(crate) const MODULES: Children<CourseId, ModuleId> = Children {
     table: "course_module",
     parent: "course_id",
     noun: "modules",
     max: 200,
     full: "A course can hold at most 200 modules.",
+    ids: PhantomData,
 };
 
-pub(crate) const LESSONS: Children = Children {
+pub(crate) const LESSONS: Children<ModuleId, LessonId> = Children {
     table: "lesson",
     parent: "module_id",
     noun: "lessons",
     max: 200,
     full: "A module can hold at most 200 lessons.",
+    ids: PhantomData,
 };
 
-impl Children {
+impl<P: PublicId, C: PublicId> Children<P, C> {
     /// The course that holds a child (every kind carries `course_id`), or not found.
     pub(crate) async fn course_of(
         &self,
         tx: &mut TenantTx,
-        child: Uuid,
+        child: C,
     ) -> Result<CourseId, ServiceError> {
         let sql = format!(
             "select course_id from {} where tenant_id = $1 and id = $2",
@@ -51,7 +57,7 @@ impl Children {
         );
         let course: Option<Uuid> = sqlx::query_scalar(&sql)
             .bind(tx.tenant().as_uuid())
-            .bind(child)
+            .bind(child.as_uuid())
             .fetch_optional(&mut **tx)
             .await?;
         course
@@ -60,18 +66,14 @@ impl Children {
     }
 
     /// Deletes a child (the schema's cascades take what it holds) and answers its title.
-    pub(crate) async fn delete(
-        &self,
-        tx: &mut TenantTx,
-        child: Uuid,
-    ) -> Result<String, ServiceError> {
+    pub(crate) async fn delete(&self, tx: &mut TenantTx, child: C) -> Result<String, ServiceError> {
         let sql = format!(
             "delete from {} where tenant_id = $1 and id = $2 returning title",
             self.table
         );
         let title: Option<String> = sqlx::query_scalar(&sql)
             .bind(tx.tenant().as_uuid())
-            .bind(child)
+            .bind(child.as_uuid())
             .fetch_optional(&mut **tx)
             .await?;
         title.ok_or(ServiceError::NotFound)
@@ -81,7 +83,7 @@ impl Children {
     pub(crate) async fn next_position(
         &self,
         tx: &mut TenantTx,
-        parent: Uuid,
+        parent: P,
         field: &str,
     ) -> Result<i32, ServiceError> {
         let sql = format!(
@@ -90,7 +92,7 @@ impl Children {
         );
         let (count, next): (i64, i32) = sqlx::query_as(&sql)
             .bind(tx.tenant().as_uuid())
-            .bind(parent)
+            .bind(parent.as_uuid())
             .fetch_one(&mut **tx)
             .await?;
         if count >= self.max {
@@ -100,33 +102,29 @@ impl Children {
     }
 
     /// The parent's children, in order.
-    pub(crate) async fn ids<I: PublicId>(
-        &self,
-        tx: &mut TenantTx,
-        parent: Uuid,
-    ) -> Result<Vec<I>, ServiceError> {
+    pub(crate) async fn ids(&self, tx: &mut TenantTx, parent: P) -> Result<Vec<C>, ServiceError> {
         let sql = format!(
             "select id from {} where tenant_id = $1 and {} = $2 order by position, id",
             self.table, self.parent
         );
         let ids: Vec<Uuid> = sqlx::query_scalar(&sql)
             .bind(tx.tenant().as_uuid())
-            .bind(parent)
+            .bind(parent.as_uuid())
             .fetch_all(&mut **tx)
             .await?;
-        Ok(ids.into_iter().map(I::from_uuid).collect())
+        Ok(ids.into_iter().map(C::from_uuid).collect())
     }
 
     /// Puts the parent's children in the order of `order`, which must name each exactly once.
-    pub(crate) async fn reorder<I: PublicId>(
+    pub(crate) async fn reorder(
         &self,
         tx: &mut TenantTx,
-        parent: Uuid,
-        order: &[I],
+        parent: P,
+        order: &[C],
     ) -> Result<(), ServiceError> {
-        let current: Vec<I> = self.ids(tx, parent).await?;
+        let current = self.ids(tx, parent).await?;
         self.same_set(order, &current)?;
-        let uuids: Vec<Uuid> = order.iter().map(I::as_uuid).collect();
+        let uuids: Vec<Uuid> = order.iter().map(C::as_uuid).collect();
         let sql = format!(
             "update {} t set position = (o.ord - 1)::int
              from unnest($3::uuid[]) with ordinality as o(id, ord)
@@ -135,14 +133,14 @@ impl Children {
         );
         sqlx::query(&sql)
             .bind(tx.tenant().as_uuid())
-            .bind(parent)
+            .bind(parent.as_uuid())
             .bind(&uuids)
             .execute(&mut **tx)
             .await?;
         Ok(())
     }
 
-    fn same_set<I: PartialEq>(&self, order: &[I], current: &[I]) -> Result<(), ServiceError> {
+    fn same_set(&self, order: &[C], current: &[C]) -> Result<(), ServiceError> {
         let complete = order.len() == current.len()
             && current
                 .iter()

@@ -6,6 +6,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::audit::{self, AuditEntry};
+use crate::db::in_tx;
 use crate::db::{new_id, TenantTx};
 use crate::error::ResultExt;
 use crate::{Caller, ServiceError, Store};
@@ -100,11 +101,12 @@ pub async fn set_rate_limits(
 /// The caller's tenant, as its admins see it.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn settings(caller: &Caller, store: &Store) -> Result<TenantSettings, ServiceError> {
-    caller.require_admin()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let settings = read_settings(&mut tx).await?;
-    tx.commit().await?;
-    Ok(settings)
+    in_tx!(store, caller, |tx| settings_in(tx))
+}
+
+pub async fn settings_in(tx: &mut TenantTx) -> Result<TenantSettings, ServiceError> {
+    tx.caller().require_admin()?;
+    read_settings(tx).await
 }
 
 /// Sets the hosts lesson images may load from (empty: any https host). Admins only; audited.
@@ -114,30 +116,31 @@ pub async fn set_image_hosts(
     store: &Store,
     raw: &[String],
 ) -> Result<TenantSettings, ServiceError> {
-    caller.require_admin()?;
+    in_tx!(store, caller, |tx| set_image_hosts_in(tx, raw))
+}
+
+pub async fn set_image_hosts_in(
+    tx: &mut TenantTx,
+    raw: &[String],
+) -> Result<TenantSettings, ServiceError> {
+    tx.caller().require_admin()?;
     let hosts = ImageHosts::parse("image_hosts", raw).map_err(ServiceError::Validation)?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let before = image_hosts(&mut tx).await?;
+    let before = image_hosts(tx).await?;
     sqlx::query!(
         "update tenant set image_hosts = $2 where id = $1",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         hosts.as_slice()
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    audit::record(
-        &mut tx,
-        AuditEntry {
-            action: AuditAction::TenantImageHostsChanged,
-            target_type: Some("tenant"),
-            target_id: Some(caller.tenant_id.as_uuid()),
-            data: json!({ "before": before.as_slice(), "after": hosts.as_slice() }),
-        },
-    )
-    .await?;
-    let settings = read_settings(&mut tx).await?;
-    tx.commit().await?;
-    Ok(settings)
+    let entry = AuditEntry {
+        action: AuditAction::TenantImageHostsChanged,
+        target_type: Some("tenant"),
+        target_id: Some(tx.tenant().as_uuid()),
+        data: json!({ "before": before.as_slice(), "after": hosts.as_slice() }),
+    };
+    audit::record(tx, entry).await?;
+    read_settings(tx).await
 }
 
 /// The hosts the caller's tenant lets lesson images load from.

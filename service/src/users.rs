@@ -2,16 +2,18 @@
 
 use domain::dto::{Page, UserQuery, UserView};
 use domain::event::{self, DomainEvent};
-use domain::{AuditAction, DisplayName, Email, ErrorCode, Password, Role, UserId, UserStatus};
+use domain::{AuditAction, DisplayName, Email, ErrorCode, Role, UserId, UserStatus};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
+use crate::db::in_tx;
 use crate::db::{new_id, TenantTx};
 use crate::error::ResultExt;
 use crate::{auth, outbox, password, reset, Caller, ServiceError, Store};
+pub use domain::user_input::{NewUser, NewUserForm};
 
 pub const DEFAULT_PER_PAGE: u32 = 25;
 pub const MAX_PER_PAGE: u32 = 100;
@@ -23,7 +25,11 @@ pub async fn list(
     store: &Store,
     query: UserQuery,
 ) -> Result<Page<UserView>, ServiceError> {
-    caller.require_teacher()?;
+    in_tx!(store, caller, |tx| list_in(tx, query))
+}
+
+pub async fn list_in(tx: &mut TenantTx, query: UserQuery) -> Result<Page<UserView>, ServiceError> {
+    tx.caller().require_teacher()?;
     let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(ServiceError::invalid(
@@ -45,7 +51,6 @@ pub async fn list(
                     .replace('_', "\\_")
             )
         });
-    let mut tx = TenantTx::begin(store, caller).await?;
     let rows = sqlx::query!(
         r#"select id, email, name, role, status, last_sign_in_at, created_at, count(*) over () as "total!"
            from app_user
@@ -55,20 +60,19 @@ pub async fn list(
              and ($4::text is null or status = $4)
            order by lower(name), id
            limit $5 offset $6"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         pattern,
         query.role.map(Role::as_str),
         query.status.map(UserStatus::as_str),
         i64::from(per_page),
         i64::from(page - 1) * i64::from(per_page),
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.total).unwrap_or(0),
-        None => count(&mut tx, pattern.as_deref(), query.role, query.status).await?,
+        None => count(tx, pattern.as_deref(), query.role, query.status).await?,
     };
-    tx.commit().await?;
     let items = rows
         .into_iter()
         .map(|r| {
@@ -119,13 +123,15 @@ async fn count(
 /// from another tenant is not found for anyone.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn get(caller: &Caller, store: &Store, id: UserId) -> Result<UserView, ServiceError> {
+    in_tx!(store, caller, |tx| get_in(tx, id))
+}
+
+pub async fn get_in(tx: &mut TenantTx, id: UserId) -> Result<UserView, ServiceError> {
+    let caller = tx.caller();
     if !caller.is_user(id) && !caller.role.can_teach() {
         return Err(ServiceError::NotFound);
     }
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let user = fetch(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(user)
+    fetch(tx, id).await
 }
 
 async fn fetch(tx: &mut TenantTx, id: UserId) -> Result<UserView, ServiceError> {
@@ -172,50 +178,6 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-/// A new user, as an admin enters it. Without a password an active user is invited by mail to set
-/// one. Identity providers may provision a user deactivated, who is then not invited.
-#[derive(Debug)]
-pub struct NewUser {
-    pub email: Email,
-    pub name: DisplayName,
-    pub role: Role,
-    pub password: Option<Password>,
-    pub status: UserStatus,
-}
-
-impl NewUser {
-    /// Parses raw form input, collecting every field's problem at once.
-    pub fn parse(
-        email: &str,
-        name: &str,
-        role: &str,
-        password: Option<&str>,
-    ) -> Result<NewUser, ServiceError> {
-        let email = Email::parse("email", email);
-        let name = DisplayName::parse("name", name);
-        let role = Role::parse("role", role);
-        let password = password
-            .filter(|p| !p.is_empty())
-            .map(|p| Password::parse_new("password", p))
-            .transpose();
-        match (email, name, role, password) {
-            (Ok(email), Ok(name), Ok(role), Ok(password)) => Ok(NewUser {
-                email,
-                name,
-                role,
-                password,
-                status: UserStatus::Active,
-            }),
-            (email, name, role, password) => Err(ServiceError::Validation(
-                [email.err(), name.err(), role.err(), password.err()]
-                    .into_iter()
-                    .flatten()
-                    .collect(),
-            )),
-        }
-    }
-}
-
 /// Creates a user in the caller's tenant (admins only), within the tenant's user limit.
 #[tracing::instrument(skip(store, input), fields(tenant_id = %caller.tenant_id))]
 pub async fn create(
@@ -229,14 +191,25 @@ pub async fn create(
         Some(p) => Some(password::hash(p).await?),
         None => None,
     };
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| create_in(tx, input, hash, base_url))
+}
+
+/// [`create`] within a larger unit of work. `hash` is `input.password` hashed beforehand, so the slow
+/// hashing holds no transaction open.
+pub async fn create_in(
+    tx: &mut TenantTx,
+    input: NewUser,
+    hash: Option<String>,
+    base_url: &str,
+) -> Result<UserView, ServiceError> {
+    tx.caller().require_admin()?;
     // Locking the tenant row serialises concurrent creations, so the limit holds.
     let limit = sqlx::query!(
         r#"select t.max_users, t.slug, (select count(*) from app_user u where u.tenant_id = t.id) as "users!"
            from tenant t where t.id = $1 for no key update"#,
-        caller.tenant_id.as_uuid()
+        tx.tenant().as_uuid()
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     if limit.users >= i64::from(limit.max_users) {
         return Err(ServiceError::conflict(
@@ -251,14 +224,14 @@ pub async fn create(
     sqlx::query!(
         "insert into app_user (id, tenant_id, email, name, role, password_hash, status) values ($1, $2, $3, $4, $5, $6, $7)",
         id,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         input.email.as_str(),
         input.name.as_str(),
         input.role.as_str(),
         hash,
         input.status.as_str(),
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await
     .on_constraint("app_user_email_unique", || {
         ServiceError::conflict(ErrorCode::EmailTaken, "A user with this email already exists in this organisation.")
@@ -267,7 +240,7 @@ pub async fn create(
     let invited = input.password.is_none() && input.status == UserStatus::Active;
     if invited {
         reset::issue_invitation(
-            &mut tx,
+            tx,
             user_id,
             &input.email,
             &input.name,
@@ -282,16 +255,15 @@ pub async fn create(
         target_id: Some(id),
         data: json!({ "email": input.email.as_str(), "role": input.role.as_str(), "status": input.status.as_str(), "invited": invited }),
     };
-    audit::record(&mut tx, entry).await?;
-    let user = fetch(&mut tx, user_id).await?;
+    audit::record(tx, entry).await?;
+    let user = fetch(tx, user_id).await?;
     let event = DomainEvent::UserProvisioned(event::UserProvisioned {
         id: user.id,
         email: user.email.clone(),
         name: user.name.clone(),
         role: user.role,
     });
-    outbox::emit(&mut tx, &event).await?;
-    tx.commit().await?;
+    outbox::emit(tx, &event).await?;
     Ok(user)
 }
 
@@ -303,7 +275,15 @@ pub async fn change_role(
     id: UserId,
     role: Role,
 ) -> Result<UserView, ServiceError> {
-    update_standing(caller, store, id, Standing::Role(role)).await
+    in_tx!(store, caller, |tx| change_role_in(tx, id, role))
+}
+
+pub async fn change_role_in(
+    tx: &mut TenantTx,
+    id: UserId,
+    role: Role,
+) -> Result<UserView, ServiceError> {
+    update_standing_in(tx, id, Standing::Role(role)).await
 }
 
 /// Deactivates or reactivates a user (admins only). Deactivation ends the user's sessions and voids
@@ -315,7 +295,15 @@ pub async fn set_status(
     id: UserId,
     status: UserStatus,
 ) -> Result<UserView, ServiceError> {
-    update_standing(caller, store, id, Standing::Status(status)).await
+    in_tx!(store, caller, |tx| set_status_in(tx, id, status))
+}
+
+pub async fn set_status_in(
+    tx: &mut TenantTx,
+    id: UserId,
+    status: UserStatus,
+) -> Result<UserView, ServiceError> {
+    update_standing_in(tx, id, Standing::Status(status)).await
 }
 
 enum Standing {
@@ -325,19 +313,15 @@ enum Standing {
 
 /// The one path for role and status changes: admins only, under the tenant lock, never leaving the
 /// tenant without an active admin, audited in the same transaction.
-async fn update_standing(
-    caller: &Caller,
-    store: &Store,
+async fn update_standing_in(
+    tx: &mut TenantTx,
     id: UserId,
     change: Standing,
 ) -> Result<UserView, ServiceError> {
-    caller.require_admin()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    lock_tenant(&mut tx).await?;
-    apply_standing(&mut tx, id, change).await?;
-    let user = fetch(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(user)
+    tx.caller().require_admin()?;
+    lock_tenant(tx).await?;
+    apply_standing(tx, id, change).await?;
+    fetch(tx, id).await
 }
 
 /// Changes role or status within a transaction that holds the tenant lock.
@@ -412,18 +396,25 @@ pub async fn update(
     id: UserId,
     patch: UserPatch,
 ) -> Result<UserView, ServiceError> {
-    caller.require_admin()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    lock_tenant(&mut tx).await?;
-    let before = fetch(&mut tx, id).await?;
+    in_tx!(store, caller, |tx| update_in(tx, id, patch))
+}
+
+pub async fn update_in(
+    tx: &mut TenantTx,
+    id: UserId,
+    patch: UserPatch,
+) -> Result<UserView, ServiceError> {
+    tx.caller().require_admin()?;
+    lock_tenant(tx).await?;
+    let before = fetch(tx, id).await?;
     if let Some(name) = patch.name.filter(|n| n.as_str() != before.name) {
         sqlx::query!(
             "update app_user set name = $1 where tenant_id = $2 and id = $3",
             name.as_str(),
-            caller.tenant_id.as_uuid(),
+            tx.tenant().as_uuid(),
             id.as_uuid()
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let entry = AuditEntry {
             action: AuditAction::UserRenamed,
@@ -431,14 +422,12 @@ pub async fn update(
             target_id: Some(id.as_uuid()),
             data: json!({ "before": before.name, "after": name.as_str() }),
         };
-        audit::record(&mut tx, entry).await?;
+        audit::record(tx, entry).await?;
     }
     if let Some(status) = patch.status {
-        apply_standing(&mut tx, id, Standing::Status(status)).await?;
+        apply_standing(tx, id, Standing::Status(status)).await?;
     }
-    let user = fetch(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(user)
+    fetch(tx, id).await
 }
 
 /// Role and status changes take the tenant row's lock first: two admins demoting each other at once
@@ -480,19 +469,24 @@ pub async fn find_by_email(
     store: &Store,
     email: &Email,
 ) -> Result<Option<UserView>, ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| find_by_email_in(tx, email))
+}
+
+pub async fn find_by_email_in(
+    tx: &mut TenantTx,
+    email: &Email,
+) -> Result<Option<UserView>, ServiceError> {
+    tx.caller().require_teacher()?;
     let id = sqlx::query_scalar!(
         "select id from app_user where tenant_id = $1 and email = $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         email.as_str()
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let user = match id {
-        Some(id) => Some(fetch(&mut tx, UserId::from_uuid(id)).await?),
+        Some(id) => Some(fetch(tx, UserId::from_uuid(id)).await?),
         None => None,
     };
-    tx.commit().await?;
     Ok(user)
 }

@@ -3,6 +3,7 @@
 
 use domain::course::{CourseView, EnrollmentView, LessonView, RenderedBlock, RosterRow};
 use domain::dto::{Page, UserView};
+use domain::outline::{OutlineItem, OutlineParent};
 use domain::{CourseId, CourseStatus, LessonId, ModuleId, UserId};
 use leptos::prelude::*;
 
@@ -127,31 +128,29 @@ pub async fn rename_module(id: ModuleId, title: String, version: i32) -> Result<
         .map_err(service_error)
 }
 
-#[server(endpoint = "modules/delete")]
-pub async fn delete_module(id: ModuleId) -> Result<(), AppError> {
+/// Moves a module or lesson one place: `offset` is -1 (up) or 1 (down).
+#[server(endpoint = "outline/move")]
+pub async fn move_outline_item(id: OutlineItem, offset: i32) -> Result<(), AppError> {
     let (caller, ctx) = caller().await?;
-    courses::outline::delete_module(&caller, &ctx.store, id)
+    courses::items::shift(&caller, &ctx.store, id, offset)
         .await
         .map_err(service_error)
 }
 
-/// Moves a module one place: `offset` is -1 (up) or 1 (down).
-#[server(endpoint = "modules/move")]
-pub async fn move_module(id: ModuleId, offset: i32) -> Result<(), AppError> {
+#[server(endpoint = "outline/delete")]
+pub async fn delete_outline_item(id: OutlineItem) -> Result<(), AppError> {
     let (caller, ctx) = caller().await?;
-    courses::outline::shift_module(&caller, &ctx.store, id, offset)
+    courses::items::delete(&caller, &ctx.store, id)
         .await
-        .map(|_| ())
         .map_err(service_error)
 }
 
-/// Puts the modules in this order (drag and drop).
-#[server(endpoint = "modules/reorder")]
-pub async fn reorder_modules(course_id: CourseId, ids: Vec<ModuleId>) -> Result<(), AppError> {
+/// Puts a course's modules or a module's lessons in this order (drag and drop).
+#[server(endpoint = "outline/reorder")]
+pub async fn reorder_outline(parent: OutlineParent, ids: Vec<OutlineItem>) -> Result<(), AppError> {
     let (caller, ctx) = caller().await?;
-    courses::outline::reorder_modules(&caller, &ctx.store, course_id, ids)
+    courses::items::reorder(&caller, &ctx.store, parent, ids)
         .await
-        .map(|_| ())
         .map_err(service_error)
 }
 
@@ -206,32 +205,6 @@ fn parse_blocks(json: &str) -> Result<Vec<domain::course::Block>, AppError> {
             &format!("The content could not be read: {e}"),
         ))
     })
-}
-
-#[server(endpoint = "lessons/delete")]
-pub async fn delete_lesson(id: LessonId) -> Result<(), AppError> {
-    let (caller, ctx) = caller().await?;
-    courses::outline::delete_lesson(&caller, &ctx.store, id)
-        .await
-        .map_err(service_error)
-}
-
-#[server(endpoint = "lessons/move")]
-pub async fn move_lesson(id: LessonId, offset: i32) -> Result<(), AppError> {
-    let (caller, ctx) = caller().await?;
-    courses::outline::shift_lesson(&caller, &ctx.store, id, offset)
-        .await
-        .map(|_| ())
-        .map_err(service_error)
-}
-
-#[server(endpoint = "lessons/reorder")]
-pub async fn reorder_lessons(module_id: ModuleId, ids: Vec<LessonId>) -> Result<(), AppError> {
-    let (caller, ctx) = caller().await?;
-    courses::outline::reorder_lessons(&caller, &ctx.store, module_id, ids)
-        .await
-        .map(|_| ())
-        .map_err(service_error)
 }
 
 /// The learner's view of content being edited: `blocks` is the JSON array of the blocks.

@@ -47,8 +47,13 @@ pub async fn create_user(
     use crate::ssr::service_error;
 
     let (caller, ctx) = crate::ssr::caller().await?;
-    let input = service::users::NewUser::parse(&email, &name, &role, password.as_deref())
-        .map_err(service_error)?;
+    let form = service::users::NewUserForm {
+        email,
+        name,
+        role,
+        password,
+    };
+    let input = service::users::NewUser::parse(form).map_err(|e| service_error(e.into()))?;
     service::users::create(&caller, &ctx.store, input, &ctx.public_url)
         .await
         .map_err(service_error)

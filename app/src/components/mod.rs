@@ -5,3 +5,4 @@ pub mod copy;
 pub mod course;
 pub mod form;
 pub mod layout;
+pub mod table;

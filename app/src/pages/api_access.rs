@@ -10,6 +10,7 @@ use crate::api::keys::{get_api_access, ApiAccess, CreateApiKey, RevokeApiKey, Ro
 use crate::components::auth::RequireRole;
 use crate::components::copy::CopyButton;
 use crate::components::form::{action_error, Field, FormError, BUTTON_CLASS, INPUT_CLASS};
+use crate::components::table::DataTable;
 use crate::error::AppError;
 
 const SMALL_BUTTON: &str = "rounded border border-slate-400 px-2 py-1 hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-blue-700";
@@ -116,25 +117,9 @@ fn Keys(keys: Vec<ApiKeyView>, actions: Actions) -> impl IntoView {
         view! { <p class="mt-3 text-slate-700" data-testid="no-keys">"No key yet. Make one below."</p> }.into_any()
     } else {
         view! {
-            <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                <table class="min-w-full text-left text-sm">
-                    <caption class="sr-only">"API keys of this organisation"</caption>
-                    <thead class="bg-slate-100">
-                        <tr>
-                            <th scope="col" class="px-4 py-2">"Name"</th>
-                            <th scope="col" class="px-4 py-2">"Role"</th>
-                            <th scope="col" class="px-4 py-2">"Key"</th>
-                            <th scope="col" class="px-4 py-2">"Status"</th>
-                            <th scope="col" class="px-4 py-2">"Last used"</th>
-                            <th scope="col" class="px-4 py-2">"Expires"</th>
-                            <th scope="col" class="px-4 py-2">"Actions"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {keys.into_iter().map(|key| view! { <KeyRow key actions /> }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable caption="API keys of this organisation" columns=vec!["Name", "Role", "Key", "Status", "Last used", "Expires", "Actions"] margin="mt-3">
+                {keys.into_iter().map(|key| view! { <KeyRow key actions /> }).collect_view()}
+            </DataTable>
         }
         .into_any()
     };

@@ -11,6 +11,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::audit::audit_log;
 use crate::components::auth::{urlencode, RequireRole};
 use crate::components::form::{BUTTON_CLASS, INPUT_CLASS};
+use crate::components::table::DataTable;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -136,24 +137,9 @@ fn Entries(page: CursorPage<AuditEventView>, filters: Filters) -> impl IntoView 
             .to_string()
     });
     view! {
-        <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full text-left text-sm">
-                <caption class="sr-only">"Audit log entries, newest first"</caption>
-                <thead class="bg-slate-100">
-                    <tr>
-                        <th scope="col" class="px-4 py-2">"Time (UTC)"</th>
-                        <th scope="col" class="px-4 py-2">"Action"</th>
-                        <th scope="col" class="px-4 py-2">"Actor"</th>
-                        <th scope="col" class="px-4 py-2">"Target"</th>
-                        <th scope="col" class="px-4 py-2">"From"</th>
-                        <th scope="col" class="px-4 py-2">"Details"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.items.into_iter().map(|entry| view! { <EntryRow entry /> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable caption="Audit log entries, newest first" columns=vec!["Time (UTC)", "Action", "Actor", "Target", "From", "Details"]>
+            {page.items.into_iter().map(|entry| view! { <EntryRow entry /> }).collect_view()}
+        </DataTable>
         <nav aria-label="Audit log pages" class="mt-3 flex gap-4 text-sm">
             {newest.map(|href| view! { <a class="text-blue-800 underline" href=href>"Newest entries"</a> })}
             {older.map(|href| view! { <a class="text-blue-800 underline" href=href>"Older entries"</a> })}

@@ -1,14 +1,15 @@
 //! The outline in the course editor: modules and their lessons, in order. Each can be renamed or
-//! deleted and moved with buttons (the keyboard way) or by dragging its handle.
+//! deleted and moved with buttons (the keyboard way) or by dragging its handle; modules and lessons
+//! share those controls, as [`OutlineItem`]s under an [`OutlineParent`].
 
 use domain::course::{CourseView, LessonView, ModuleView};
-use domain::{CourseId, LessonId, ModuleId};
+use domain::outline::{OutlineItem, OutlineParent};
+use domain::{CourseId, ModuleId};
 use leptos::ev::DragEvent;
 use leptos::prelude::*;
 
 use crate::api::courses::{
-    AddLesson, AddModule, DeleteLesson, DeleteModule, MoveLesson, MoveModule, RenameModule,
-    ReorderLessons, ReorderModules,
+    AddLesson, AddModule, DeleteOutlineItem, MoveOutlineItem, RenameModule, ReorderOutline,
 };
 use crate::components::course::{
     focus_later, report_errors, DANGER_BUTTON, LINK_CLASS, SMALL_BUTTON,
@@ -20,25 +21,17 @@ use crate::error::AppError;
 pub struct OutlineActions {
     add_module: ServerAction<AddModule>,
     rename_module: ServerAction<RenameModule>,
-    delete_module: ServerAction<DeleteModule>,
-    move_module: ServerAction<MoveModule>,
-    reorder_modules: ServerAction<ReorderModules>,
     add_lesson: ServerAction<AddLesson>,
-    delete_lesson: ServerAction<DeleteLesson>,
-    move_lesson: ServerAction<MoveLesson>,
-    reorder_lessons: ServerAction<ReorderLessons>,
+    move_item: ServerAction<MoveOutlineItem>,
+    delete_item: ServerAction<DeleteOutlineItem>,
+    reorder: ServerAction<ReorderOutline>,
     /// The error of whichever outline action answered last.
     error: RwSignal<Option<AppError>>,
-    /// What is being dragged, if anything.
-    dragged: RwSignal<Option<Dragged>>,
+    /// What is being dragged, if anything, and whose child it is: it can be dropped only among
+    /// its siblings.
+    dragged: RwSignal<Option<(OutlineParent, OutlineItem)>>,
     /// The buttons to focus once the outline is drawn again (the first that is enabled).
     focus: RwSignal<Option<Vec<String>>>,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Dragged {
-    Module(ModuleId),
-    Lesson(ModuleId, LessonId),
 }
 
 impl OutlineActions {
@@ -46,26 +39,20 @@ impl OutlineActions {
         let actions = OutlineActions {
             add_module: ServerAction::new(),
             rename_module: ServerAction::new(),
-            delete_module: ServerAction::new(),
-            move_module: ServerAction::new(),
-            reorder_modules: ServerAction::new(),
             add_lesson: ServerAction::new(),
-            delete_lesson: ServerAction::new(),
-            move_lesson: ServerAction::new(),
-            reorder_lessons: ServerAction::new(),
+            move_item: ServerAction::new(),
+            delete_item: ServerAction::new(),
+            reorder: ServerAction::new(),
             error: RwSignal::new(None),
             dragged: RwSignal::new(None),
             focus: RwSignal::new(None),
         };
         report_errors(actions.add_module.value(), actions.error);
         report_errors(actions.rename_module.value(), actions.error);
-        report_errors(actions.delete_module.value(), actions.error);
-        report_errors(actions.move_module.value(), actions.error);
-        report_errors(actions.reorder_modules.value(), actions.error);
         report_errors(actions.add_lesson.value(), actions.error);
-        report_errors(actions.delete_lesson.value(), actions.error);
-        report_errors(actions.move_lesson.value(), actions.error);
-        report_errors(actions.reorder_lessons.value(), actions.error);
+        report_errors(actions.move_item.value(), actions.error);
+        report_errors(actions.delete_item.value(), actions.error);
+        report_errors(actions.reorder.value(), actions.error);
         actions
     }
 
@@ -73,13 +60,10 @@ impl OutlineActions {
     pub fn version(&self) -> usize {
         self.add_module.version().get()
             + self.rename_module.version().get()
-            + self.delete_module.version().get()
-            + self.move_module.version().get()
-            + self.reorder_modules.version().get()
             + self.add_lesson.version().get()
-            + self.delete_lesson.version().get()
-            + self.move_lesson.version().get()
-            + self.reorder_lessons.version().get()
+            + self.move_item.version().get()
+            + self.delete_item.version().get()
+            + self.reorder.version().get()
     }
 }
 
@@ -96,20 +80,64 @@ fn reordered<T: Copy + PartialEq>(ids: &[T], moved: T, target: T) -> Option<Vec<
     Some(ids)
 }
 
-fn start_drag(ev: &DragEvent, actions: OutlineActions, what: Dragged, id: String) {
-    if let Some(transfer) = ev.data_transfer() {
-        // Firefox starts a drag only when it carries data.
-        let _ = transfer.set_data("text/plain", &id);
-        transfer.set_effect_allowed("move");
+/// Where an item stands among its siblings, for its move buttons and as a drop target.
+#[derive(Clone)]
+struct Place {
+    parent: OutlineParent,
+    item: OutlineItem,
+    siblings: Vec<OutlineItem>,
+}
+
+impl Place {
+    fn new(parent: OutlineParent, item: OutlineItem, siblings: &[OutlineItem]) -> Self {
+        Place {
+            parent,
+            item,
+            siblings: siblings.to_vec(),
+        }
     }
-    actions.dragged.set(Some(what));
+
+    fn index(&self) -> usize {
+        self.siblings
+            .iter()
+            .position(|i| *i == self.item)
+            .unwrap_or(0)
+    }
+
+    fn is_last(&self) -> bool {
+        self.index() + 1 == self.siblings.len()
+    }
+
+    fn accepts(&self, actions: OutlineActions) -> bool {
+        matches!(actions.dragged.get_untracked(), Some((parent, _)) if parent == self.parent)
+    }
+
+    /// A sibling dropped here takes this item's place; the drop does not reach the module around
+    /// a lesson.
+    fn drop_here(&self, ev: &DragEvent, actions: OutlineActions) {
+        let Some((parent, moved)) = actions.dragged.get_untracked() else {
+            return;
+        };
+        if parent != self.parent {
+            return;
+        }
+        ev.prevent_default();
+        ev.stop_propagation();
+        actions.dragged.set(None);
+        if let Some(ids) = reordered(&self.siblings, moved, self.item) {
+            actions.reorder.dispatch(ReorderOutline {
+                parent: self.parent,
+                ids,
+            });
+        }
+    }
 }
 
 #[component]
 pub fn Outline(course: CourseView, actions: OutlineActions) -> impl IntoView {
     let modules = course.modules.unwrap_or_default();
-    let order: Vec<ModuleId> = modules.iter().map(|m| m.id).collect();
-    let count = modules.len();
+    let parent = OutlineParent::Course(course.id);
+    let siblings: Vec<OutlineItem> = modules.iter().map(|m| OutlineItem::Module(m.id)).collect();
     // Runs once, after this outline (drawn afresh after each change) is in the page.
     Effect::new(move |_| {
         if let Some(ids) = actions.focus.try_update_untracked(Option::take).flatten() {
@@ -128,8 +156,9 @@ pub fn Outline(course: CourseView, actions: OutlineActions) -> impl IntoView {
             } else {
                 view! {
                     <ol class="mt-4 space-y-4" data-testid="module-list">
-                        {modules.into_iter().enumerate().map(|(index, module)| view! {
-                            <ModuleItem module index count order=order.clone() actions />
+                        {modules.into_iter().map(|module| {
+                            let place = Place::new(parent, OutlineItem::Module(module.id), &siblings);
+                            view! { <ModuleItem module place actions /> }
                         }).collect_view()}
                     </ol>
                 }.into_any()
@@ -140,59 +169,31 @@ pub fn Outline(course: CourseView, actions: OutlineActions) -> impl IntoView {
 }
 
 #[component]
-fn ModuleItem(
-    module: ModuleView,
-    index: usize,
-    count: usize,
-    order: Vec<ModuleId>,
-    actions: OutlineActions,
-) -> impl IntoView {
+fn ModuleItem(module: ModuleView, place: Place, actions: OutlineActions) -> impl IntoView {
     let id = module.id;
     let title = module.title.clone();
     let title_input = format!("module-title-{id}");
-    let up_id = format!("module-up-{id}");
-    let down_id = format!("module-down-{id}");
-    let on_drop = move |ev: DragEvent| {
-        if let Some(Dragged::Module(moved)) = actions.dragged.get_untracked() {
-            ev.prevent_default();
-            actions.dragged.set(None);
-            if let Some(ids) = reordered(&order, moved, id) {
-                actions.reorder_modules.dispatch(ReorderModules {
-                    course_id: module.course_id,
-                    ids,
-                });
-            }
-        }
-    };
-    let allow_drop = move |ev: DragEvent| {
-        if matches!(actions.dragged.get_untracked(), Some(Dragged::Module(_))) {
-            ev.prevent_default();
-        }
-    };
-    let lesson_order: Vec<LessonId> = module.lessons.iter().map(|l| l.id).collect();
-    let lesson_count = module.lessons.len();
-    let (focus_up, focus_down) = (
-        (up_id.clone(), down_id.clone()),
-        (down_id.clone(), up_id.clone()),
-    );
+    let drop_place = place.clone();
+    let target = place.clone();
+    let parent = OutlineParent::Module(id);
+    let lessons: Vec<OutlineItem> = module
+        .lessons
+        .iter()
+        .map(|l| OutlineItem::Lesson(l.id))
+        .collect();
     let rename_label = format!("Rename module {title}");
-    let up_label = format!("Move module {title} up");
-    let down_label = format!("Move module {title} down");
-    let delete_label = format!("Delete module {title}");
     let lessons_label = format!("Lessons of {title}");
     let title_suffix = format!(" of {title}");
     let input_value = title.clone();
     view! {
-        <li class="rounded-lg border border-slate-200 bg-white p-4" data-testid="module" on:dragover=allow_drop on:drop=on_drop>
+        <li
+            class="rounded-lg border border-slate-200 bg-white p-4"
+            data-testid="module"
+            on:dragover=move |ev| if target.accepts(actions) { ev.prevent_default() }
+            on:drop=move |ev| drop_place.drop_here(&ev, actions)
+        >
             <div class="flex flex-wrap items-center gap-2">
-                <span
-                    draggable="true"
-                    aria-hidden="true"
-                    title="Drag to reorder"
-                    class="cursor-move select-none px-1 text-lg text-slate-700"
-                    on:dragstart=move |ev| start_drag(&ev, actions, Dragged::Module(id), id.to_string())
-                    on:dragend=move |_| actions.dragged.set(None)
-                >"⠿"</span>
+                <DragHandle place=place.clone() actions />
                 <h3 class="font-semibold" data-testid="module-title">{title.clone()}</h3>
             </div>
             <div class="mt-2 flex flex-wrap items-end gap-2">
@@ -207,28 +208,16 @@ fn ModuleItem(
                     </div>
                     <button type="submit" class=SMALL_BUTTON aria-label=rename_label>"Rename"</button>
                 </ActionForm>
-                <ActionForm action=actions.move_module on:submit=move |_| actions.focus.set(Some(vec![focus_up.0.clone(), focus_up.1.clone()]))>
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <input type="hidden" name="offset" value="-1" />
-                    <button id=up_id type="submit" class=SMALL_BUTTON disabled=index == 0 aria-label=up_label>"Move up"</button>
-                </ActionForm>
-                <ActionForm action=actions.move_module on:submit=move |_| actions.focus.set(Some(vec![focus_down.0.clone(), focus_down.1.clone()]))>
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <input type="hidden" name="offset" value="1" />
-                    <button id=down_id type="submit" class=SMALL_BUTTON disabled=index + 1 == count aria-label=down_label>"Move down"</button>
-                </ActionForm>
-                <ActionForm action=actions.delete_module>
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <button type="submit" class=DANGER_BUTTON aria-label=delete_label>"Delete"</button>
-                </ActionForm>
+                <ItemControls place title=title.clone() actions />
             </div>
             {if module.lessons.is_empty() {
                 view! { <p class="mt-3 text-sm text-slate-700">"No lesson in this module yet."</p> }.into_any()
             } else {
                 view! {
                     <ol class="mt-3 space-y-2 border-l-2 border-slate-200 pl-4" aria-label=lessons_label>
-                        {module.lessons.into_iter().enumerate().map(|(index, lesson)| view! {
-                            <LessonItem lesson index count=lesson_count order=lesson_order.clone() actions />
+                        {module.lessons.into_iter().map(|lesson| {
+                            let place = Place::new(parent, OutlineItem::Lesson(lesson.id), &lessons);
+                            view! { <LessonItem lesson place actions /> }
                         }).collect_view()}
                     </ol>
                 }.into_any()
@@ -239,73 +228,80 @@ fn ModuleItem(
 }
 
 #[component]
-fn LessonItem(
-    lesson: LessonView,
-    index: usize,
-    count: usize,
-    order: Vec<LessonId>,
-    actions: OutlineActions,
-) -> impl IntoView {
-    let (id, module_id) = (lesson.id, lesson.module_id);
-    let title = lesson.title.clone();
-    let up_id = format!("lesson-up-{id}");
-    let down_id = format!("lesson-down-{id}");
-    let on_drop = move |ev: DragEvent| {
-        if let Some(Dragged::Lesson(from_module, moved)) = actions.dragged.get_untracked() {
-            ev.prevent_default();
-            ev.stop_propagation();
-            actions.dragged.set(None);
-            if from_module != module_id {
-                return;
-            }
-            if let Some(ids) = reordered(&order, moved, id) {
-                actions
-                    .reorder_lessons
-                    .dispatch(ReorderLessons { module_id, ids });
-            }
-        }
-    };
-    let allow_drop = move |ev: DragEvent| {
-        if matches!(actions.dragged.get_untracked(), Some(Dragged::Lesson(m, _)) if m == module_id)
-        {
-            ev.prevent_default();
-        }
-    };
-    let (focus_up, focus_down) = (
-        (up_id.clone(), down_id.clone()),
-        (down_id.clone(), up_id.clone()),
-    );
-    let edit_label = format!("Edit lesson {title}");
-    let up_label = format!("Move lesson {title} up");
-    let down_label = format!("Move lesson {title} down");
-    let delete_label = format!("Delete lesson {title}");
+fn LessonItem(lesson: LessonView, place: Place, actions: OutlineActions) -> impl IntoView {
+    let drop_place = place.clone();
+    let target = place.clone();
+    let edit_label = format!("Edit lesson {}", lesson.title);
     view! {
-        <li class="flex flex-wrap items-center gap-2" data-testid="lesson" on:dragover=allow_drop on:drop=on_drop>
-            <span
-                draggable="true"
-                aria-hidden="true"
-                title="Drag to reorder"
-                class="cursor-move select-none px-1 text-slate-700"
-                on:dragstart=move |ev| start_drag(&ev, actions, Dragged::Lesson(module_id, id), id.to_string())
-                on:dragend=move |_| actions.dragged.set(None)
-            >"⠿"</span>
-            <span class="font-medium" data-testid="lesson-title">{title}</span>
-            <a class=LINK_CLASS href=format!("/teach/lessons/{id}") aria-label=edit_label>"Edit"</a>
-            <ActionForm action=actions.move_lesson on:submit=move |_| actions.focus.set(Some(vec![focus_up.0.clone(), focus_up.1.clone()]))>
-                <input type="hidden" name="id" value=id.to_string() />
-                <input type="hidden" name="offset" value="-1" />
-                <button id=up_id type="submit" class=SMALL_BUTTON disabled=index == 0 aria-label=up_label>"Move up"</button>
-            </ActionForm>
-            <ActionForm action=actions.move_lesson on:submit=move |_| actions.focus.set(Some(vec![focus_down.0.clone(), focus_down.1.clone()]))>
-                <input type="hidden" name="id" value=id.to_string() />
-                <input type="hidden" name="offset" value="1" />
-                <button id=down_id type="submit" class=SMALL_BUTTON disabled=index + 1 == count aria-label=down_label>"Move down"</button>
-            </ActionForm>
-            <ActionForm action=actions.delete_lesson>
-                <input type="hidden" name="id" value=id.to_string() />
-                <button type="submit" class=DANGER_BUTTON aria-label=delete_label>"Delete"</button>
-            </ActionForm>
+        <li
+            class="flex flex-wrap items-center gap-2"
+            data-testid="lesson"
+            on:dragover=move |ev| if target.accepts(actions) { ev.prevent_default() }
+            on:drop=move |ev| drop_place.drop_here(&ev, actions)
+        >
+            <DragHandle place=place.clone() actions />
+            <span class="font-medium" data-testid="lesson-title">{lesson.title.clone()}</span>
+            <a class=LINK_CLASS href=format!("/teach/lessons/{}", lesson.id) aria-label=edit_label>"Edit"</a>
+            <ItemControls place title=lesson.title actions />
         </li>
+    }
+}
+
+/// The handle an item is dragged by. Hidden from assistive technology: the move buttons are the
+/// accessible way to reorder.
+#[component]
+fn DragHandle(place: Place, actions: OutlineActions) -> impl IntoView {
+    let (parent, item) = (place.parent, place.item);
+    let start = move |ev: DragEvent| {
+        if let Some(transfer) = ev.data_transfer() {
+            // Firefox starts a drag only when it carries data.
+            let _ = transfer.set_data("text/plain", &item.to_string());
+            transfer.set_effect_allowed("move");
+        }
+        actions.dragged.set(Some((parent, item)));
+    };
+    view! {
+        <span
+            draggable="true"
+            aria-hidden="true"
+            title="Drag to reorder"
+            class="cursor-move select-none px-1 text-lg text-slate-700"
+            on:dragstart=start
+            on:dragend=move |_| actions.dragged.set(None)
+        >"⠿"</span>
+    }
+}
+
+/// Move up, move down and delete. After a move the keyboard stays on the moved item's buttons
+/// (the one it pressed, or the other when that one is now disabled).
+#[component]
+fn ItemControls(place: Place, title: String, actions: OutlineActions) -> impl IntoView {
+    let (item, kind) = (place.item, place.item.kind());
+    let up_id = format!("{kind}-up-{item}");
+    let down_id = format!("{kind}-down-{item}");
+    let move_button = move |offset: i32,
+                            id: String,
+                            other: String,
+                            label: String,
+                            disabled: bool| {
+        let focus = vec![id.clone(), other];
+        view! {
+            <ActionForm action=actions.move_item on:submit=move |_| actions.focus.set(Some(focus.clone()))>
+                <input type="hidden" name="id" value=item.to_string() />
+                <input type="hidden" name="offset" value=offset />
+                <button id=id type="submit" class=SMALL_BUTTON disabled=disabled aria-label=label>
+                    {if offset < 0 { "Move up" } else { "Move down" }}
+                </button>
+            </ActionForm>
+        }
+    };
+    view! {
+        {move_button(-1, up_id.clone(), down_id.clone(), format!("Move {kind} {title} up"), place.index() == 0)}
+        {move_button(1, down_id, up_id, format!("Move {kind} {title} down"), place.is_last())}
+        <ActionForm action=actions.delete_item>
+            <input type="hidden" name="id" value=item.to_string() />
+            <button type="submit" class=DANGER_BUTTON aria-label=format!("Delete {kind} {title}")>"Delete"</button>
+        </ActionForm>
     }
 }
 

@@ -17,6 +17,7 @@ use crate::components::course::{
     not_found, report_errors, route_id, Pagination, DANGER_BUTTON, LINK_CLASS,
 };
 use crate::components::form::{action_error, Field, FormError, BUTTON_CLASS, INPUT_CLASS};
+use crate::components::table::DataTable;
 use crate::error::AppError;
 
 #[component]
@@ -106,50 +107,35 @@ fn RosterTable(
     let (current, total_pages, total) = (page.page, page.total_pages(), page.total);
     view! {
         <FormError error />
-        <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full text-left text-sm">
-                <caption class="sr-only">"Learners of this course"</caption>
-                <thead class="bg-slate-100 text-slate-900">
-                    <tr>
-                        <th scope="col" class="px-4 py-2">"Name"</th>
-                        <th scope="col" class="px-4 py-2">"Email"</th>
-                        <th scope="col" class="px-4 py-2">"Status"</th>
-                        <th scope="col" class="px-4 py-2">"Progress"</th>
-                        <th scope="col" class="px-4 py-2">"Enrolled"</th>
-                        <th scope="col" class="px-4 py-2">"Actions"</th>
+        <DataTable caption="Learners of this course" columns=vec!["Name", "Email", "Status", "Progress", "Enrolled", "Actions"]>
+            {page.items.into_iter().map(|e| {
+                let progress = format!(
+                    "{} of {} lessons · {}%",
+                    e.completed_lessons,
+                    e.total_lessons,
+                    percent(e.completed_lessons, e.total_lessons)
+                );
+                let active = e.status != EnrollmentStatus::Withdrawn;
+                view! {
+                    <tr class="border-t border-slate-200" data-testid="roster-row">
+                        <td class="px-4 py-2 font-medium">{e.user_name.clone()}</td>
+                        <td class="px-4 py-2">{e.user_email.clone()}</td>
+                        <td class="px-4 py-2">{e.status.as_str()}</td>
+                        <td class="px-4 py-2">{progress}</td>
+                        <td class="px-4 py-2">{short_date(&e.enrolled_at)}</td>
+                        <td class="px-4 py-2">
+                            {active.then(|| view! {
+                                <ActionForm action=withdraw>
+                                    <input type="hidden" name="course_id" value=e.course_id.to_string() />
+                                    <input type="hidden" name="user_id" value=e.user_id.to_string() />
+                                    <button type="submit" class=DANGER_BUTTON aria-label=format!("Withdraw {}", e.user_name)>"Withdraw"</button>
+                                </ActionForm>
+                            })}
+                        </td>
                     </tr>
-                </thead>
-                <tbody>
-                    {page.items.into_iter().map(|e| {
-                        let progress = format!(
-                            "{} of {} lessons · {}%",
-                            e.completed_lessons,
-                            e.total_lessons,
-                            percent(e.completed_lessons, e.total_lessons)
-                        );
-                        let active = e.status != EnrollmentStatus::Withdrawn;
-                        view! {
-                            <tr class="border-t border-slate-200" data-testid="roster-row">
-                                <td class="px-4 py-2 font-medium">{e.user_name.clone()}</td>
-                                <td class="px-4 py-2">{e.user_email.clone()}</td>
-                                <td class="px-4 py-2">{e.status.as_str()}</td>
-                                <td class="px-4 py-2">{progress}</td>
-                                <td class="px-4 py-2">{short_date(&e.enrolled_at)}</td>
-                                <td class="px-4 py-2">
-                                    {active.then(|| view! {
-                                        <ActionForm action=withdraw>
-                                            <input type="hidden" name="course_id" value=e.course_id.to_string() />
-                                            <input type="hidden" name="user_id" value=e.user_id.to_string() />
-                                            <button type="submit" class=DANGER_BUTTON aria-label=format!("Withdraw {}", e.user_name)>"Withdraw"</button>
-                                        </ActionForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </DataTable>
         <Pagination page=current total_pages total noun="enrolments" base="" />
     }
     .into_any()

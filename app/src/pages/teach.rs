@@ -15,6 +15,7 @@ use crate::components::course::{Pagination, LINK_CLASS};
 use crate::components::form::{
     action_error, Field, FormError, TextArea, BUTTON_CLASS, INPUT_CLASS,
 };
+use crate::components::table::DataTable;
 
 #[component]
 pub fn TeachPage() -> impl IntoView {
@@ -108,33 +109,19 @@ fn CourseTable(page: Page<CourseView>, base: String) -> impl IntoView {
     }
     let (current, total_pages, total) = (page.page, page.total_pages(), page.total);
     view! {
-        <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full text-left text-sm">
-                <caption class="sr-only">"Courses of this organisation"</caption>
-                <thead class="bg-slate-100 text-slate-900">
-                    <tr>
-                        <th scope="col" class="px-4 py-2">"Title"</th>
-                        <th scope="col" class="px-4 py-2">"Status"</th>
-                        <th scope="col" class="px-4 py-2">"Modules"</th>
-                        <th scope="col" class="px-4 py-2">"Lessons"</th>
-                        <th scope="col" class="px-4 py-2">"Updated"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.items.into_iter().map(|course| view! {
-                        <tr class="border-t border-slate-200" data-testid="teach-row">
-                            <td class="px-4 py-2 font-medium">
-                                <a class=LINK_CLASS href=format!("/teach/courses/{}", course.id)>{course.title}</a>
-                            </td>
-                            <td class="px-4 py-2">{status_label(course.status)}</td>
-                            <td class="px-4 py-2">{course.module_count}</td>
-                            <td class="px-4 py-2">{course.lesson_count}</td>
-                            <td class="px-4 py-2">{short_date(&course.updated_at)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable caption="Courses of this organisation" columns=vec!["Title", "Status", "Modules", "Lessons", "Updated"]>
+            {page.items.into_iter().map(|course| view! {
+                <tr class="border-t border-slate-200" data-testid="teach-row">
+                    <td class="px-4 py-2 font-medium">
+                        <a class=LINK_CLASS href=format!("/teach/courses/{}", course.id)>{course.title}</a>
+                    </td>
+                    <td class="px-4 py-2">{status_label(course.status)}</td>
+                    <td class="px-4 py-2">{course.module_count}</td>
+                    <td class="px-4 py-2">{course.lesson_count}</td>
+                    <td class="px-4 py-2">{short_date(&course.updated_at)}</td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
         <Pagination page=current total_pages total noun="courses" base />
     }
     .into_any()

@@ -9,8 +9,10 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::users::{list_users, ChangeRole, CreateUser, SetUserStatus};
-use crate::components::auth::RequireRole;
+use crate::components::auth::{urlencode, RequireRole};
+use crate::components::course::Pagination;
 use crate::components::form::{action_error, Field, FormError, BUTTON_CLASS, INPUT_CLASS};
+use crate::components::table::DataTable;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -82,7 +84,7 @@ fn Users() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Ok(page) => view! { <UserTable page actions is_admin=is_admin() /> }.into_any(),
+                    Ok(page) => view! { <UserTable page actions is_admin=is_admin() base=filter_query(&filters()) /> }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-red-800">{error.message}</p> }.into_any(),
                 }
             })}
@@ -91,6 +93,19 @@ fn Users() -> impl IntoView {
             <InviteForm action=actions.create />
         </Show>
     }
+}
+
+/// The filters as a query string without the page, for the page links.
+fn filter_query(filters: &UserQuery) -> String {
+    [
+        filters.q.as_ref().map(|q| format!("q={}", urlencode(q))),
+        filters.role.map(|r| format!("role={r}")),
+        filters.status.map(|s| format!("status={s}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("&")
 }
 
 #[component]
@@ -116,42 +131,26 @@ fn SearchForm(filters: Signal<UserQuery>) -> impl IntoView {
 }
 
 #[component]
-fn UserTable(page: Page<UserView>, actions: Actions, is_admin: bool) -> impl IntoView {
+fn UserTable(
+    page: Page<UserView>,
+    actions: Actions,
+    is_admin: bool,
+    /// The filters, kept by the page links.
+    base: String,
+) -> impl IntoView {
     if page.items.is_empty() {
         return view! { <p class="mt-6 text-slate-700" data-testid="no-users">"No user matches these filters."</p> }.into_any();
     }
-    let summary = format!(
-        "Page {} of {} · {} users",
-        page.page,
-        page.total_pages().max(1),
-        page.total
-    );
-    let (prev, next) = (page.page > 1, u64::from(page.page) < page.total_pages());
-    let current = page.page;
+    let (current, total_pages, total) = (page.page, page.total_pages(), page.total);
+    let mut columns = vec!["Name", "Email", "Role", "Status", "Last sign-in"];
+    if is_admin {
+        columns.push("Actions");
+    }
     view! {
-        <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full text-left text-sm">
-                <caption class="sr-only">"Users of this organisation"</caption>
-                <thead class="bg-slate-100 text-slate-900">
-                    <tr>
-                        <th scope="col" class="px-4 py-2">"Name"</th>
-                        <th scope="col" class="px-4 py-2">"Email"</th>
-                        <th scope="col" class="px-4 py-2">"Role"</th>
-                        <th scope="col" class="px-4 py-2">"Status"</th>
-                        <th scope="col" class="px-4 py-2">"Last sign-in"</th>
-                        {is_admin.then(|| view! { <th scope="col" class="px-4 py-2">"Actions"</th> })}
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.items.into_iter().map(|user| view! { <UserRow user actions is_admin /> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <nav aria-label="Pages" class="mt-3 flex items-center gap-4 text-sm">
-            <span>{summary}</span>
-            {prev.then(|| view! { <a class="text-blue-800 underline" href=format!("?page={}", current - 1)>"Previous page"</a> })}
-            {next.then(|| view! { <a class="text-blue-800 underline" href=format!("?page={}", current + 1)>"Next page"</a> })}
-        </nav>
+        <DataTable caption="Users of this organisation" columns>
+            {page.items.into_iter().map(|user| view! { <UserRow user actions is_admin /> }).collect_view()}
+        </DataTable>
+        <Pagination page=current total_pages total noun="users" base />
     }
     .into_any()
 }

@@ -3,7 +3,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use domain::course::{CourseQuery, CourseView};
-use domain::{CourseId, CourseStatus, CoverColor, UserId};
+use domain::{CourseId, CourseStatus};
 use serde::{Deserialize, Serialize};
 use service::courses::{self, CoursePatch, CoursePatchForm, NewCourse, NewCourseForm};
 use utoipa::{IntoParams, ToSchema};
@@ -50,54 +50,16 @@ pub async fn list(
     Ok(ApiOk::page(&meta, page))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateBody {
-    #[schema(
-        min_length = 3,
-        max_length = 200,
-        example = "Introduction to statistics"
-    )]
-    pub title: String,
-    /// Derived from the title when left out.
-    #[schema(
-        min_length = 3,
-        max_length = 80,
-        pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$",
-        example = "intro-statistics"
-    )]
-    pub slug: Option<String>,
-    #[schema(max_length = 2000)]
-    pub summary: Option<String>,
-    #[schema(value_type = Option<CoverColor>)]
-    pub cover_color: Option<String>,
-    #[schema(max_length = 2000, example = "https://images.example.org/cover.png")]
-    pub cover_image_url: Option<String>,
-    /// Whether learners may enrol themselves (default true).
-    pub self_enrollment: Option<bool>,
-    /// The teacher who owns the course; by default the signed-in user. A key names one to give
-    /// the course an owner.
-    pub owner_id: Option<UserId>,
-}
-
 /// Creates a draft course.
-#[utoipa::path(post, path = "/v1/courses", operation_id = "createCourse", tag = "courses", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/courses", operation_id = "createCourse", tag = "courses", request_body = NewCourseForm,
     responses((status = 201, description = "The new course, a draft.", body = Envelope<CourseView>)))]
 pub async fn create(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(form): ApiJson<NewCourseForm>,
 ) -> ApiResult<CourseView> {
-    let input = NewCourse::parse(NewCourseForm {
-        title: body.title,
-        slug: body.slug,
-        summary: body.summary,
-        cover_color: body.cover_color,
-        cover_image_url: body.cover_image_url,
-        self_enrollment: body.self_enrollment,
-        owner_id: body.owner_id,
-    })?;
+    let input = NewCourse::parse(form)?;
     let course = courses::create(&caller, &state.store, input).await?;
     Ok(ApiOk::created(&meta, course))
 }
@@ -115,49 +77,17 @@ pub async fn get(
     Ok(ApiOk::new(&meta, course))
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchBody {
-    #[schema(min_length = 3, max_length = 200)]
-    pub title: Option<String>,
-    #[schema(
-        min_length = 3,
-        max_length = 80,
-        pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$"
-    )]
-    pub slug: Option<String>,
-    #[schema(max_length = 2000)]
-    pub summary: Option<String>,
-    #[schema(value_type = Option<CoverColor>)]
-    pub cover_color: Option<String>,
-    /// An empty string removes the image.
-    #[schema(max_length = 2000)]
-    pub cover_image_url: Option<String>,
-    pub self_enrollment: Option<bool>,
-    /// The `version` read; if the course changed since, the change is refused with
-    /// `resource.version_conflict`. Left out, the change applies to whatever is current.
-    pub version: Option<i32>,
-}
-
 /// Changes a course's fields.
-#[utoipa::path(patch, path = "/v1/courses/{id}", operation_id = "updateCourse", tag = "courses", params(("id" = CourseId, Path)), request_body = PatchBody,
+#[utoipa::path(patch, path = "/v1/courses/{id}", operation_id = "updateCourse", tag = "courses", params(("id" = CourseId, Path)), request_body = CoursePatchForm,
     responses((status = 200, description = "The changed course.", body = Envelope<CourseView>)))]
 pub async fn update(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
     PathId(id): PathId<CourseId>,
-    ApiJson(body): ApiJson<PatchBody>,
+    ApiJson(form): ApiJson<CoursePatchForm>,
 ) -> ApiResult<CourseView> {
-    let patch = CoursePatch::parse(CoursePatchForm {
-        title: body.title,
-        slug: body.slug,
-        summary: body.summary,
-        cover_color: body.cover_color,
-        cover_image_url: body.cover_image_url,
-        self_enrollment: body.self_enrollment,
-        version: body.version,
-    })?;
+    let patch = CoursePatch::parse(form)?;
     let course = courses::update(&caller, &state.store, id, patch).await?;
     Ok(ApiOk::new(&meta, course))
 }

@@ -199,35 +199,17 @@ pub async fn get_lesson(
     Ok(ApiOk::new(&meta, lesson))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LessonPatch {
-    #[schema(min_length = 1, max_length = 200)]
-    pub title: Option<String>,
-    /// Replaces the whole content.
-    pub blocks: Option<Vec<Block>>,
-    /// Moves the lesson to the end of another module of the same course.
-    pub module_id: Option<ModuleId>,
-    /// The lesson's `version` read; a lesson changed since is refused.
-    pub version: Option<i32>,
-}
-
 /// Changes a lesson's title or content, or moves it to another module.
-#[utoipa::path(patch, path = "/v1/lessons/{id}", operation_id = "updateLesson", tag = "lessons", params(("id" = LessonId, Path)), request_body = LessonPatch,
+#[utoipa::path(patch, path = "/v1/lessons/{id}", operation_id = "updateLesson", tag = "lessons", params(("id" = LessonId, Path)), request_body = LessonForm,
     responses((status = 200, description = "The changed lesson.", body = Envelope<LessonView>)))]
 pub async fn update_lesson(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
     PathId(id): PathId<LessonId>,
-    ApiJson(body): ApiJson<LessonPatch>,
+    ApiJson(form): ApiJson<LessonForm>,
 ) -> ApiResult<LessonView> {
-    let input = LessonInput::parse(LessonForm {
-        title: body.title,
-        blocks: body.blocks,
-        module_id: body.module_id,
-        version: body.version,
-    })?;
+    let input = LessonInput::parse(form)?;
     let lesson = outline::update_lesson(&caller, &state.store, id, input).await?;
     Ok(ApiOk::new(&meta, lesson))
 }

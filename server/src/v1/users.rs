@@ -4,7 +4,7 @@ use axum::extract::State;
 use domain::dto::{UserQuery, UserView};
 use domain::{DisplayName, Role, UserId, UserStatus};
 use serde::Deserialize;
-use service::users::{self, NewUser, UserPatch};
+use service::users::{self, NewUser, NewUserForm, UserPatch};
 use service::ServiceError;
 use utoipa::{IntoParams, ToSchema};
 
@@ -50,36 +50,17 @@ pub async fn list(
     Ok(ApiOk::page(&meta, page))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateBody {
-    #[schema(format = Email, example = "ada@example.org")]
-    pub email: String,
-    #[schema(min_length = 1, max_length = 100, example = "Ada Lovelace")]
-    pub name: String,
-    #[schema(value_type = Role)]
-    pub role: String,
-    /// Without one, the user is invited by mail to choose a password.
-    #[schema(min_length = 12, max_length = 128)]
-    pub password: Option<String>,
-}
-
 /// Provisions a user; without a password, an invitation mail lets them choose one. Writes a
 /// `user.provisioned` event.
-#[utoipa::path(post, path = "/v1/users", operation_id = "createUser", tag = "users", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/users", operation_id = "createUser", tag = "users", request_body = NewUserForm,
     responses((status = 201, description = "The new user.", body = Envelope<UserView>)))]
 pub async fn create(
     State(state): State<AppState>,
     meta: Meta,
     ApiCaller(caller): ApiCaller,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(form): ApiJson<NewUserForm>,
 ) -> ApiResult<UserView> {
-    let input = NewUser::parse(
-        &body.email,
-        &body.name,
-        &body.role,
-        body.password.as_deref(),
-    )?;
+    let input = NewUser::parse(form)?;
     let user = users::create(&caller, &state.store, input, &state.config.public_url).await?;
     Ok(ApiOk::created(&meta, user))
 }

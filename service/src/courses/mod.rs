@@ -5,6 +5,7 @@
 //! ones they are enrolled in. Editing is for admins, teacher keys, the owner and the course staff.
 
 pub mod access;
+pub mod items;
 pub mod outline;
 pub mod render;
 pub mod search;
@@ -103,11 +104,13 @@ pub async fn list(
 /// Reads a course with its modules and lessons in order, and their content for those who read it.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn get(caller: &Caller, store: &Store, id: CourseId) -> Result<CourseView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let access = access::load(&mut tx, id, false).await?;
-    let mut view = fetch_view(&mut tx, id).await?;
-    view.modules = Some(outline::load(&mut tx, &access).await?);
-    tx.commit().await?;
+    in_tx!(store, caller, |tx| get_in(tx, id))
+}
+
+pub async fn get_in(tx: &mut TenantTx, id: CourseId) -> Result<CourseView, ServiceError> {
+    let access = access::load(tx, id, false).await?;
+    let mut view = fetch_view(tx, id).await?;
+    view.modules = Some(outline::load(tx, &access).await?);
     Ok(view)
 }
 
@@ -119,26 +122,29 @@ pub async fn create(
     store: &Store,
     input: NewCourse,
 ) -> Result<CourseView, ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| create_in(tx, input))
+}
+
+pub async fn create_in(tx: &mut TenantTx, input: NewCourse) -> Result<CourseView, ServiceError> {
+    tx.caller().require_teacher()?;
     let owner = match input.owner_id {
         Some(owner) => {
-            access::require_teaching_user(&mut tx, owner, "owner_id").await?;
+            access::require_teaching_user(tx, owner, "owner_id").await?;
             Some(owner.as_uuid())
         }
-        None => caller.user_id.map(|u| u.as_uuid()),
+        None => tx.caller().user_id.map(|u| u.as_uuid()),
     };
     let id = new_id();
     let explicit_slug = input.slug.is_some();
     let slug = match input.slug {
         Some(slug) => slug,
-        None => free_slug(&mut tx, &course::slugify(&input.title), id).await?,
+        None => free_slug(tx, &course::slugify(&input.title), id).await?,
     };
     sqlx::query!(
         "insert into course (id, tenant_id, slug, title, summary, cover_color, cover_image_url, self_enrollment, owner_id)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         id,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         slug,
         input.title,
         input.summary,
@@ -147,13 +153,13 @@ pub async fn create(
         input.self_enrollment,
         owner,
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await
     .on_constraint("course_tenant_id_slug_key", || {
         slug_taken(explicit_slug)
     })?;
     audit::record(
-        &mut tx,
+        tx,
         AuditEntry {
             action: AuditAction::CourseCreated,
             target_type: Some("course"),
@@ -162,9 +168,7 @@ pub async fn create(
         },
     )
     .await?;
-    let view = fetch_view(&mut tx, CourseId::from_uuid(id)).await?;
-    tx.commit().await?;
-    Ok(view)
+    fetch_view(tx, CourseId::from_uuid(id)).await
 }
 
 fn slug_taken(explicit: bool) -> ServiceError {
@@ -207,12 +211,19 @@ pub async fn update(
     id: CourseId,
     patch: CoursePatch,
 ) -> Result<CourseView, ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let access = access::load(&mut tx, id, true).await?;
+    in_tx!(store, caller, |tx| update_in(tx, id, patch))
+}
+
+pub async fn update_in(
+    tx: &mut TenantTx,
+    id: CourseId,
+    patch: CoursePatch,
+) -> Result<CourseView, ServiceError> {
+    tx.caller().require_teacher()?;
+    let access = access::load(tx, id, true).await?;
     access.require_edit()?;
     access::check_version(patch.version, access.version, "course")?;
-    let before = fetch_view(&mut tx, id).await?;
+    let before = fetch_view(tx, id).await?;
     sqlx::query!(
         "update course set
              title = coalesce($3, title), slug = coalesce($4, slug), summary = coalesce($5, summary),
@@ -220,7 +231,7 @@ pub async fn update(
              cover_image_url = case when $7 then $8 else cover_image_url end,
              self_enrollment = coalesce($9, self_enrollment), version = version + 1
          where tenant_id = $1 and id = $2",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid(),
         patch.title,
         patch.slug,
@@ -230,12 +241,12 @@ pub async fn update(
         patch.cover_image_url.clone().flatten(),
         patch.self_enrollment,
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await
     .on_constraint("course_tenant_id_slug_key", || slug_taken(true))?;
-    let after = fetch_view(&mut tx, id).await?;
+    let after = fetch_view(tx, id).await?;
     audit::record(
-        &mut tx,
+        tx,
         AuditEntry {
             action: AuditAction::CourseUpdated,
             target_type: Some("course"),
@@ -247,7 +258,6 @@ pub async fn update(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -374,17 +384,24 @@ pub async fn delete(
     id: CourseId,
     version: Option<i32>,
 ) -> Result<(), ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let access = access::load(&mut tx, id, true).await?;
+    in_tx!(store, caller, |tx| delete_in(tx, id, version))
+}
+
+pub async fn delete_in(
+    tx: &mut TenantTx,
+    id: CourseId,
+    version: Option<i32>,
+) -> Result<(), ServiceError> {
+    tx.caller().require_teacher()?;
+    let access = access::load(tx, id, true).await?;
     access.require_edit()?;
     access::check_version(version, access.version, "course")?;
     let enrolled = sqlx::query_scalar!(
         r#"select count(*) as "n!" from enrollment where tenant_id = $1 and course_id = $2 and status <> 'withdrawn'"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid()
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     if enrolled > 0 && access.status != CourseStatus::Archived {
         return Err(ServiceError::conflict(
@@ -394,13 +411,13 @@ pub async fn delete(
     }
     let title = sqlx::query_scalar!(
         "delete from course where tenant_id = $1 and id = $2 returning title",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         id.as_uuid()
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         AuditEntry {
             action: AuditAction::CourseDeleted,
             target_type: Some("course"),
@@ -408,9 +425,7 @@ pub async fn delete(
             data: json!({ "title": title, "enrolled": enrolled }),
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Whether `role` may author at all; pages use it to show the authoring links.

@@ -3,9 +3,9 @@
 //! renames and content edits carry the version they were made against.
 
 use domain::course::{self, Block, LessonView, ModuleView};
+use domain::id::PublicId;
 use domain::{AuditAction, CourseId, LessonId, ModuleId, QuizId};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::access::{self, check_version};
 use crate::audit;
@@ -77,7 +77,7 @@ pub(crate) async fn lesson_course(
     tx: &mut TenantTx,
     id: LessonId,
 ) -> Result<CourseId, ServiceError> {
-    LESSONS.course_of(tx, id.as_uuid()).await
+    LESSONS.course_of(tx, id).await
 }
 
 /// Locks a course for a structural edit: visible, editable, and held until the transaction ends.
@@ -92,10 +92,10 @@ async fn edit_in(
 }
 
 /// Locks for editing the course that holds a child (a module or a lesson).
-async fn edit_parent_in(
+async fn edit_parent_in<P: PublicId, C: PublicId>(
     tx: &mut TenantTx,
-    children: &Children,
-    child: Uuid,
+    children: &Children<P, C>,
+    child: C,
 ) -> Result<access::CourseAccess, ServiceError> {
     tx.caller().require_teacher()?;
     let course = children.course_of(tx, child).await?;
@@ -136,7 +136,7 @@ pub async fn add_module_in(
 ) -> Result<ModuleView, ServiceError> {
     let title = course::item_title("title", title)?;
     let access = edit_in(tx, course).await?;
-    let position = MODULES.next_position(tx, course.as_uuid(), "title").await?;
+    let position = MODULES.next_position(tx, course, "title").await?;
     let id = ModuleId::from_uuid(new_id());
     sqlx::query!(
         "insert into course_module (id, tenant_id, course_id, title, position) values ($1, $2, $3, $4, $5)",
@@ -174,7 +174,7 @@ pub async fn get_module(
 }
 
 pub async fn get_module_in(tx: &mut TenantTx, id: ModuleId) -> Result<ModuleView, ServiceError> {
-    let course = MODULES.course_of(tx, id.as_uuid()).await?;
+    let course = MODULES.course_of(tx, id).await?;
     let access = access::load(tx, course, false).await?;
     find_module(tx, &access, id).await
 }
@@ -198,7 +198,7 @@ pub async fn rename_module_in(
     version: Option<i32>,
 ) -> Result<ModuleView, ServiceError> {
     let title = course::item_title("title", title)?;
-    let access = edit_parent_in(tx, &MODULES, id.as_uuid()).await?;
+    let access = edit_parent_in(tx, &MODULES, id).await?;
     let current = sqlx::query_scalar!(
         "select version from course_module where tenant_id = $1 and id = $2",
         tx.tenant().as_uuid(),
@@ -232,8 +232,8 @@ pub async fn delete_module(
 }
 
 pub async fn delete_module_in(tx: &mut TenantTx, id: ModuleId) -> Result<(), ServiceError> {
-    edit_parent_in(tx, &MODULES, id.as_uuid()).await?;
-    let data = json!({ "title": MODULES.delete(tx, id.as_uuid()).await? });
+    edit_parent_in(tx, &MODULES, id).await?;
+    let data = json!({ "title": MODULES.delete(tx, id).await? });
     audit::record_on(tx, AuditAction::ModuleDeleted, "module", id.as_uuid(), data).await
 }
 
@@ -254,7 +254,7 @@ pub async fn reorder_modules_in(
     ids: &[ModuleId],
 ) -> Result<Vec<ModuleView>, ServiceError> {
     let access = edit_in(tx, course).await?;
-    MODULES.reorder(tx, course.as_uuid(), ids).await?;
+    MODULES.reorder(tx, course, ids).await?;
     let data = json!({ "order": ids });
     let action = AuditAction::ModuleReordered;
     audit::record_on(tx, action, "course", course.as_uuid(), data).await?;
@@ -276,8 +276,8 @@ pub async fn shift_module_in(
     id: ModuleId,
     offset: i32,
 ) -> Result<Vec<ModuleView>, ServiceError> {
-    let course = edit_parent_in(tx, &MODULES, id.as_uuid()).await?.id;
-    let order: Vec<ModuleId> = MODULES.ids(tx, course.as_uuid()).await?;
+    let course = edit_parent_in(tx, &MODULES, id).await?.id;
+    let order: Vec<ModuleId> = MODULES.ids(tx, course).await?;
     reorder_modules_in(tx, course, &shifted(order, &id, offset)).await
 }
 
@@ -342,10 +342,10 @@ pub async fn add_lesson_in(
     let Some(title) = input.title else {
         return Err(ServiceError::invalid("title", "The title cannot be empty."));
     };
-    let course = edit_parent_in(tx, &MODULES, module.as_uuid()).await?.id;
+    let course = edit_parent_in(tx, &MODULES, module).await?.id;
     let blocks = input.blocks.unwrap_or_default();
     check_quizzes(tx, course, &blocks).await?;
-    let position = LESSONS.next_position(tx, module.as_uuid(), "title").await?;
+    let position = LESSONS.next_position(tx, module, "title").await?;
     let id = LessonId::from_uuid(new_id());
     sqlx::query!(
         "insert into lesson (id, tenant_id, course_id, module_id, title, position, blocks) values ($1, $2, $3, $4, $5, $6, $7)",
@@ -422,7 +422,7 @@ pub async fn update_lesson_in(
     id: LessonId,
     input: LessonInput,
 ) -> Result<LessonView, ServiceError> {
-    let course = edit_parent_in(tx, &LESSONS, id.as_uuid()).await?.id;
+    let course = edit_parent_in(tx, &LESSONS, id).await?.id;
     let current = find_lesson(tx, course, id).await?;
     check_version(input.version, current.version, "lesson")?;
     if let Some(blocks) = &input.blocks {
@@ -430,7 +430,7 @@ pub async fn update_lesson_in(
     }
     let target_module = match input.module_id {
         Some(module) if module != current.module_id => {
-            let target_course = MODULES.course_of(tx, module.as_uuid()).await;
+            let target_course = MODULES.course_of(tx, module).await;
             if target_course.ok() != Some(course) {
                 return Err(ServiceError::invalid(
                     "module_id",
@@ -471,8 +471,8 @@ pub async fn delete_lesson(
 }
 
 pub async fn delete_lesson_in(tx: &mut TenantTx, id: LessonId) -> Result<(), ServiceError> {
-    edit_parent_in(tx, &LESSONS, id.as_uuid()).await?;
-    let data = json!({ "title": LESSONS.delete(tx, id.as_uuid()).await? });
+    edit_parent_in(tx, &LESSONS, id).await?;
+    let data = json!({ "title": LESSONS.delete(tx, id).await? });
     audit::record_on(tx, AuditAction::LessonDeleted, "lesson", id.as_uuid(), data).await
 }
 
@@ -492,8 +492,8 @@ pub async fn reorder_lessons_in(
     module: ModuleId,
     ids: &[LessonId],
 ) -> Result<Vec<LessonView>, ServiceError> {
-    let access = edit_parent_in(tx, &MODULES, module.as_uuid()).await?;
-    LESSONS.reorder(tx, module.as_uuid(), ids).await?;
+    let access = edit_parent_in(tx, &MODULES, module).await?;
+    LESSONS.reorder(tx, module, ids).await?;
     let data = json!({ "order": ids });
     let action = AuditAction::LessonReordered;
     audit::record_on(tx, action, "module", module.as_uuid(), data).await?;
@@ -517,7 +517,7 @@ pub async fn shift_lesson_in(
 ) -> Result<Vec<LessonView>, ServiceError> {
     tx.caller().require_teacher()?;
     let module = get_lesson_in(tx, id).await?.module_id;
-    let order: Vec<LessonId> = LESSONS.ids(tx, module.as_uuid()).await?;
+    let order: Vec<LessonId> = LESSONS.ids(tx, module).await?;
     reorder_lessons_in(tx, module, &shifted(order, &id, offset)).await
 }
 

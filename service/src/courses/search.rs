@@ -6,7 +6,7 @@ use domain::dto::Page;
 use domain::CourseStatus;
 
 use super::{course_view, CourseRow, DEFAULT_PER_PAGE, MAX_PER_PAGE};
-use crate::db::TenantTx;
+use crate::db::{in_tx, TenantTx};
 use crate::{Caller, ServiceError, Store};
 
 /// A `to_tsquery` text built from the words of `q`: letters and digits only, so nothing the user
@@ -33,6 +33,13 @@ pub async fn list(
     store: &Store,
     query: CourseQuery,
 ) -> Result<Page<CourseView>, ServiceError> {
+    in_tx!(store, caller, |tx| list_in(tx, query))
+}
+
+pub async fn list_in(
+    tx: &mut TenantTx,
+    query: CourseQuery,
+) -> Result<Page<CourseView>, ServiceError> {
     let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(ServiceError::invalid(
@@ -47,13 +54,12 @@ pub async fn list(
             "Pages are numbered from 1 to 100000.",
         ));
     }
-    let status = if caller.role.can_teach() {
+    let status = if tx.caller().role.can_teach() {
         query.status
     } else {
         Some(CourseStatus::Published)
     };
     let tsquery = query.q.as_deref().and_then(prefix_query);
-    let mut tx = TenantTx::begin(store, caller).await?;
     let rows = sqlx::query_as!(
         CourseRow,
         r#"select c.id, c.slug, c.title, c.summary, c.status, c.cover_color, c.cover_image_url,
@@ -67,26 +73,25 @@ pub async fn list(
            order by case when $3::text is null then 0 else ts_rank_cd(c.search, to_tsquery('english', $3)) end desc,
                     c.created_at desc, c.id desc
            limit $4 offset $5"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         status.map(CourseStatus::as_str),
         tsquery,
         i64::from(per_page),
         i64::from(page - 1) * i64::from(per_page),
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     let total = sqlx::query_scalar!(
         r#"select count(*) as "n!" from course c
            where c.tenant_id = $1
              and ($2::text is null or c.status = $2)
              and ($3::text is null or c.search @@ to_tsquery('english', $3))"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         status.map(CourseStatus::as_str),
         tsquery,
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(Page {
         items: rows
             .into_iter()
@@ -104,18 +109,21 @@ pub async fn suggest(caller: &Caller, store: &Store, q: &str) -> Result<Vec<Stri
     let Some(tsquery) = prefix_query(q) else {
         return Ok(Vec::new());
     };
-    let mut tx = TenantTx::begin(store, caller).await?;
+    in_tx!(store, caller, |tx| suggest_in(tx, &tsquery))
+}
+
+/// [`suggest`] for a `to_tsquery` text made by [`prefix_query`].
+pub async fn suggest_in(tx: &mut TenantTx, tsquery: &str) -> Result<Vec<String>, ServiceError> {
     let titles = sqlx::query_scalar!(
         r#"select title from course
            where tenant_id = $1 and status = 'published' and search @@ to_tsquery('english', $2)
            order by ts_rank_cd(search, to_tsquery('english', $2)) desc, title
            limit 6"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         tsquery
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(titles)
 }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::access;
 use crate::audit::{self, AuditEntry};
-use crate::db::TenantTx;
+use crate::db::{in_tx, TenantTx};
 use crate::{Caller, ServiceError, Store};
 
 /// The owner and the staff of a course, owner first.
@@ -15,24 +15,26 @@ pub async fn list(
     store: &Store,
     course: CourseId,
 ) -> Result<Vec<UserView>, ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    access::load(&mut tx, course, false).await?;
+    in_tx!(store, caller, |tx| list_in(tx, course))
+}
+
+pub async fn list_in(tx: &mut TenantTx, course: CourseId) -> Result<Vec<UserView>, ServiceError> {
+    tx.caller().require_teacher()?;
+    access::load(tx, course, false).await?;
     let rows = sqlx::query!(
         r#"select u.id from app_user u
            join course c on c.tenant_id = u.tenant_id and c.id = $2
            where u.tenant_id = $1
              and (u.id = c.owner_id or exists(select 1 from course_staff s where s.tenant_id = u.tenant_id and s.course_id = c.id and s.user_id = u.id))
            order by (u.id = c.owner_id) desc, lower(u.name), u.id"#,
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         course.as_uuid()
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
     let mut users = Vec::with_capacity(rows.len());
     for row in rows {
-        users.push(crate::users::get(caller, store, UserId::from_uuid(row.id)).await?);
+        users.push(crate::users::get_in(tx, UserId::from_uuid(row.id)).await?);
     }
     Ok(users)
 }
@@ -46,15 +48,22 @@ pub async fn add(
     email: &str,
 ) -> Result<Vec<UserView>, ServiceError> {
     let email = Email::parse("email", email)?;
-    caller.require_teacher()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    access::load(&mut tx, course, true).await?.require_edit()?;
+    in_tx!(store, caller, |tx| add_in(tx, course, &email))
+}
+
+pub async fn add_in(
+    tx: &mut TenantTx,
+    course: CourseId,
+    email: &Email,
+) -> Result<Vec<UserView>, ServiceError> {
+    tx.caller().require_teacher()?;
+    access::load(tx, course, true).await?.require_edit()?;
     let user = sqlx::query!(
         "select id, role from app_user where tenant_id = $1 and email = $2 and status = 'active'",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         email.as_str()
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| {
         ServiceError::invalid(
@@ -70,14 +79,14 @@ pub async fn add(
     }
     sqlx::query!(
         "insert into course_staff (tenant_id, course_id, user_id) values ($1, $2, $3) on conflict do nothing",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         course.as_uuid(),
         user.id
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         AuditEntry {
             action: AuditAction::CourseStaffAdded,
             target_type: Some("course"),
@@ -86,8 +95,7 @@ pub async fn add(
         },
     )
     .await?;
-    tx.commit().await?;
-    list(caller, store, course).await
+    list_in(tx, course).await
 }
 
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
@@ -97,23 +105,30 @@ pub async fn remove(
     course: CourseId,
     user: UserId,
 ) -> Result<Vec<UserView>, ServiceError> {
-    caller.require_teacher()?;
-    let mut tx = TenantTx::begin(store, caller).await?;
-    access::load(&mut tx, course, true).await?.require_edit()?;
+    in_tx!(store, caller, |tx| remove_in(tx, course, user))
+}
+
+pub async fn remove_in(
+    tx: &mut TenantTx,
+    course: CourseId,
+    user: UserId,
+) -> Result<Vec<UserView>, ServiceError> {
+    tx.caller().require_teacher()?;
+    access::load(tx, course, true).await?.require_edit()?;
     let removed = sqlx::query!(
         "delete from course_staff where tenant_id = $1 and course_id = $2 and user_id = $3",
-        caller.tenant_id.as_uuid(),
+        tx.tenant().as_uuid(),
         course.as_uuid(),
         user.as_uuid()
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if removed == 0 {
         return Err(ServiceError::NotFound);
     }
     audit::record(
-        &mut tx,
+        tx,
         AuditEntry {
             action: AuditAction::CourseStaffRemoved,
             target_type: Some("course"),
@@ -122,6 +137,5 @@ pub async fn remove(
         },
     )
     .await?;
-    tx.commit().await?;
-    list(caller, store, course).await
+    list_in(tx, course).await
 }

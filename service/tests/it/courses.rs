@@ -566,3 +566,83 @@ async fn deleting_a_course_with_learners_needs_it_archived_first(pool: PgPool) {
         1
     );
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_editor_moves_deletes_and_reorders_modules_and_lessons_through_one_set_of_steps(
+    pool: PgPool,
+) {
+    use domain::outline::{OutlineItem as Item, OutlineParent as Parent};
+    use service::courses::items;
+
+    let w = world(pool).await;
+    let course = courses::create(&w.teacher, &w.store, new_course("Items", ""))
+        .await
+        .unwrap();
+    let a = outline::add_module(&w.teacher, &w.store, course.id, "A")
+        .await
+        .unwrap();
+    let b = outline::add_module(&w.teacher, &w.store, course.id, "B")
+        .await
+        .unwrap();
+    let one = outline::add_lesson(&w.teacher, &w.store, a.id, lesson("1", ""))
+        .await
+        .unwrap();
+    let two = outline::add_lesson(&w.teacher, &w.store, a.id, lesson("2", ""))
+        .await
+        .unwrap();
+    let outline_of = || async {
+        let modules = courses::get(&w.teacher, &w.store, course.id)
+            .await
+            .unwrap()
+            .modules
+            .unwrap();
+        modules
+            .into_iter()
+            .map(|m| {
+                let lessons: Vec<String> = m.lessons.into_iter().map(|l| l.title).collect();
+                format!("{}:{}", m.title, lessons.join(","))
+            })
+            .collect::<Vec<_>>()
+    };
+
+    items::shift(&w.teacher, &w.store, Item::Module(b.id), -1)
+        .await
+        .unwrap();
+    items::shift(&w.teacher, &w.store, Item::Lesson(one.id), 1)
+        .await
+        .unwrap();
+    assert_eq!(outline_of().await, ["B:", "A:2,1"]);
+    items::reorder(
+        &w.teacher,
+        &w.store,
+        Parent::Module(a.id),
+        vec![Item::Lesson(one.id), Item::Lesson(two.id)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(outline_of().await, ["B:", "A:1,2"]);
+
+    // A course orders modules and a module lessons: a mixed list is refused and changes nothing.
+    let error = items::reorder(
+        &w.teacher,
+        &w.store,
+        Parent::Course(course.id),
+        vec![Item::Module(a.id), Item::Lesson(one.id)],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.details()[0].field, "ids");
+    let error = items::shift(&w.student, &w.store, Item::Lesson(one.id), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code().as_str(), "auth.forbidden");
+    assert_eq!(outline_of().await, ["B:", "A:1,2"]);
+
+    items::delete(&w.teacher, &w.store, Item::Lesson(two.id))
+        .await
+        .unwrap();
+    items::delete(&w.teacher, &w.store, Item::Module(b.id))
+        .await
+        .unwrap();
+    assert_eq!(outline_of().await, ["A:1"]);
+}
