@@ -75,6 +75,7 @@ error_codes! {
     CourseHasNoLessons = "course.no_lessons", 409, "A course needs at least one lesson before it can be published.";
     CourseHasEnrollments = "course.has_enrollments", 409, "A course with enrolled learners can only be deleted once it is archived.";
     CourseArchived = "course.archived", 409, "The course is archived and takes no new learners; publish it again to reopen it.";
+    QuizHasNoQuestions = "quiz.no_questions", 409, "A quiz needs at least one question before it can be published.";
     EnrollmentClosed = "enrollment.closed", 403, "Self-enrolment is off for this course; a teacher or admin enrols learners.";
     EnrollmentRequired = "enrollment.required", 403, "Lesson content is for the course's learners and teachers; enrol first (API keys act for no learner, so a student key reads outlines only).";
     RateLimitExceeded = "rate_limit.exceeded", 429, "Too many requests; retry after the time given.";

@@ -148,8 +148,20 @@ public_id!(
     CourseId, "crs"
 );
 public_id!(
-    /// A quiz within one course.
-    QuizId, "quz"
+    /// A quiz (an assessment) within one course; `asmnt_` is the Assessments API's prefix.
+    QuizId, "asmnt"
+);
+public_id!(
+    /// A question of a quiz.
+    QuestionId, "q"
+);
+public_id!(
+    /// An option of a choice question.
+    OptionId, "opt"
+);
+public_id!(
+    /// A learner's attempt at a quiz (a submission, in the Assessments API).
+    AttemptId, "att"
 );
 public_id!(
     /// A module of a course: an ordered group of lessons.

@@ -14,13 +14,16 @@ pub mod form;
 pub mod id;
 pub mod image_hosts;
 pub mod outline;
+pub mod quiz;
+pub mod quiz_input;
 pub mod user_input;
 
 pub use course::{CourseStatus, CoverColor, EnrollmentStatus};
 pub use error::{ErrorCode, FieldError};
 pub use event::{AuditAction, DomainEvent};
 pub use id::{
-    ApiKeyId, AuditEventId, CourseId, EnrollmentId, LessonId, ModuleId, QuizId, TenantId, UserId,
+    ApiKeyId, AttemptId, AuditEventId, CourseId, EnrollmentId, LessonId, ModuleId, OptionId,
+    QuestionId, QuizId, TenantId, UserId,
 };
 pub use image_hosts::ImageHosts;
 pub use value::{ApiKeyStatus, DisplayName, Email, Password, Role, Slug, TenantStatus, UserStatus};

@@ -1,4 +1,8 @@
-//! Time is a parameter, so tests can move it (session expiry, throttling windows, reset links).
+//! Time is a parameter, so tests can move it (session expiry, throttling windows, reset links,
+//! quiz deadlines). In production a service transaction (`TenantTx`) takes the database's time, the
+//! one clock every server process and worker shares, so a quiz's deadline means the same to all of
+//! them. Steps outside one (sessions, reset links, rate limits) still read the process's clock,
+//! where a skew of a second between processes changes nothing that matters.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +19,12 @@ impl Clock {
     /// A clock that stands still at `at` until advanced.
     pub fn manual(at: OffsetDateTime) -> Self {
         Clock(Arc::new(Mutex::new(Some(at))))
+    }
+
+    /// A manual clock's time; None for the system clock, whose transactions take the database's
+    /// time instead (see `TenantTx::begin`).
+    pub fn fixed(&self) -> Option<OffsetDateTime> {
+        self.0.lock().map(|guard| *guard).unwrap_or(None)
     }
 
     pub fn now(&self) -> OffsetDateTime {

@@ -16,7 +16,7 @@ use crate::{Caller, ServiceError, Store};
 pub type Tx = Transaction<'static, Postgres>;
 
 /// One unit of work of one caller in their tenant: the transaction (row-level security on), who
-/// acts, and the clock's time read once when it began, so every row it writes carries one time.
+/// acts, and the time read once when it began, so every row it writes carries one time.
 pub struct TenantTx {
     tx: Tx,
     caller: Caller,
@@ -24,11 +24,15 @@ pub struct TenantTx {
 }
 
 impl TenantTx {
+    /// Begins the caller's unit of work. Its time is the database's (`now()`, read in the same
+    /// statement that scopes the transaction), so every server process and worker agrees on it;
+    /// a manual clock (tests) overrides it.
     pub async fn begin(store: &Store, caller: &Caller) -> Result<Self, ServiceError> {
+        let (tx, database_now) = open(&store.pool, caller.tenant_id).await?;
         Ok(TenantTx {
-            tx: tenant_tx(&store.pool, caller.tenant_id).await?,
+            tx,
             caller: caller.clone(),
-            now: store.clock.now(),
+            now: store.clock.fixed().unwrap_or(database_now),
         })
     }
 
@@ -90,14 +94,19 @@ pub(crate) use in_tx;
 /// Service functions use [`TenantTx`]; this raw form is for steps that have no caller yet (sign-in,
 /// password resets) and for the platform's own workers.
 pub async fn tenant_tx(pool: &PgPool, tenant: TenantId) -> Result<Tx, ServiceError> {
+    Ok(open(pool, tenant).await?.0)
+}
+
+/// The tenant-scoped transaction and the database's time as it began.
+async fn open(pool: &PgPool, tenant: TenantId) -> Result<(Tx, OffsetDateTime), ServiceError> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "select set_config('app.tenant_id', $1, true), set_config('role', 'lectern_app', true)",
+    let (_, _, now): (String, String, OffsetDateTime) = sqlx::query_as(
+        "select set_config('app.tenant_id', $1, true), set_config('role', 'lectern_app', true), now()",
     )
     .bind(tenant.as_uuid().to_string())
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(tx)
+    Ok((tx, now))
 }
 
 /// A new time-ordered row id.

@@ -21,6 +21,7 @@ pub mod mail;
 pub mod ordered;
 pub mod outbox;
 pub mod password;
+pub mod quizzes;
 pub mod rate_limit;
 pub mod reset;
 pub mod seed;

@@ -1,6 +1,6 @@
-//! Ordered children of one parent: modules of a course, lessons of a module, and later questions of
-//! a quiz and options of a question. Each kind is one row of constants; the SQL that appends,
-//! lists, reorders and finds a child's course is written once here.
+//! Ordered children of one parent: modules of a course, lessons of a module, questions of a quiz.
+//! Each kind is one row of constants; the SQL that appends, lists, reorders and finds a child's
+//! parent and course is written once here.
 //!
 //! The table and column names come only from the constants below, never from input, so the
 //! statements are built from fixed text.
@@ -8,7 +8,7 @@
 use std::marker::PhantomData;
 
 use domain::id::PublicId;
-use domain::{CourseId, LessonId, ModuleId};
+use domain::{CourseId, LessonId, ModuleId, QuestionId, QuizId};
 use uuid::Uuid;
 
 use crate::db::TenantTx;
@@ -19,6 +19,8 @@ pub(crate) struct Children<P, C> {
     table: &'static str,
     /// The column naming the parent whose children are ordered together.
     parent: &'static str,
+    /// The column a deleted child is named by in the audit log.
+    label: &'static str,
     /// What the children are called in messages, plural.
     noun: &'static str,
     max: i64,
@@ -29,6 +31,7 @@ pub(crate) struct Children<P, C> {
 pub(crate) const MODULES: Children<CourseId, ModuleId> = Children {
     table: "course_module",
     parent: "course_id",
+    label: "title",
     noun: "modules",
     max: 200,
     full: "A course can hold at most 200 modules.",
@@ -38,9 +41,20 @@ pub(crate) const MODULES: Children<CourseId, ModuleId> = Children {
 pub(crate) const LESSONS: Children<ModuleId, LessonId> = Children {
     table: "lesson",
     parent: "module_id",
+    label: "title",
     noun: "lessons",
     max: 200,
     full: "A module can hold at most 200 lessons.",
+    ids: PhantomData,
+};
+
+pub(crate) const QUESTIONS: Children<QuizId, QuestionId> = Children {
+    table: "quiz_question",
+    parent: "quiz_id",
+    label: "prompt",
+    noun: "questions",
+    max: 200,
+    full: "A quiz can hold at most 200 questions.",
     ids: PhantomData,
 };
 
@@ -65,11 +79,25 @@ impl<P: PublicId, C: PublicId> Children<P, C> {
             .ok_or(ServiceError::NotFound)
     }
 
-    /// Deletes a child (the schema's cascades take what it holds) and answers its title.
+    /// The parent that holds a child, or not found.
+    pub(crate) async fn parent_of(&self, tx: &mut TenantTx, child: C) -> Result<P, ServiceError> {
+        let sql = format!(
+            "select {} from {} where tenant_id = $1 and id = $2",
+            self.parent, self.table
+        );
+        let parent: Option<Uuid> = sqlx::query_scalar(&sql)
+            .bind(tx.tenant().as_uuid())
+            .bind(child.as_uuid())
+            .fetch_optional(&mut **tx)
+            .await?;
+        parent.map(P::from_uuid).ok_or(ServiceError::NotFound)
+    }
+
+    /// Deletes a child (the schema's cascades take what it holds) and answers its label.
     pub(crate) async fn delete(&self, tx: &mut TenantTx, child: C) -> Result<String, ServiceError> {
         let sql = format!(
-            "delete from {} where tenant_id = $1 and id = $2 returning title",
-            self.table
+            "delete from {} where tenant_id = $1 and id = $2 returning {}",
+            self.table, self.label
         );
         let title: Option<String> = sqlx::query_scalar(&sql)
             .bind(tx.tenant().as_uuid())

@@ -121,8 +121,8 @@ async fn seed_course(
         .await?;
     }
     sqlx::query!(
-        "insert into quiz (id, tenant_id, course_id, title, time_limit_seconds, passing_score, max_attempts)
-         values ($1, $2, $3, $4, 600, 70, 3)",
+        "insert into quiz (id, tenant_id, course_id, title, time_limit_minutes, passing_score, max_attempts, status, published_at)
+         values ($1, $2, $3, $4, 10, 70, 3, 'published', now())",
         new_id(),
         tenant.as_uuid(),
         course,

@@ -78,7 +78,7 @@ impl Draft {
                 ("title", "Video title"),
             ],
             Kind::File => [("url", "File address (https://…)"), ("label", "Link text")],
-            Kind::Quiz => [("quiz_id", "Quiz id (quz_…)"), ("", "")],
+            Kind::Quiz => [("quiz_id", "Quiz id (asmnt_…)"), ("", "")],
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod idempotency;
 pub mod openapi;
 pub mod outline;
+pub mod quizzes;
 pub mod settings;
 pub mod users;
 pub mod whoami;
@@ -100,6 +101,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/v1/courses/{id}/staff/{user_id}",
             delete(enrollments::remove_staff),
+        )
+        .route("/v1/quizzes", get(quizzes::list).post(quizzes::create))
+        .route(
+            "/v1/quizzes/{id}",
+            get(quizzes::get)
+                .patch(quizzes::update)
+                .delete(quizzes::delete),
+        )
+        .route("/v1/quizzes/{id}/publish", post(quizzes::publish))
+        .route("/v1/quizzes/{id}/questions", post(quizzes::create_question))
+        .route(
+            "/v1/quizzes/{id}/questions/reorder",
+            post(quizzes::reorder_questions),
+        )
+        .route(
+            "/v1/questions/{id}",
+            patch(quizzes::update_question).delete(quizzes::delete_question),
         )
         // Layers run outside-in: authentication first, then idempotency around the handler.
         .route_layer(middleware::from_fn_with_state(

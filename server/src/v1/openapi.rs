@@ -10,7 +10,7 @@ use utoipa::openapi::Required;
 use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::{api_keys, audit, courses, enrollments, outline, settings, users, whoami};
+use super::{api_keys, audit, courses, enrollments, outline, quizzes, settings, users, whoami};
 
 /// `null`: what `error` is on success and `data` on failure.
 pub struct Null;
@@ -129,6 +129,9 @@ pub struct IssuedKeyDoc {
         enrollments::list, enrollments::create, enrollments::delete, enrollments::delete_user,
         enrollments::import, enrollments::list_staff, enrollments::add_staff, enrollments::remove_staff,
         settings::get, settings::update,
+        quizzes::list, quizzes::create, quizzes::get, quizzes::update, quizzes::delete,
+        quizzes::publish, quizzes::create_question, quizzes::reorder_questions,
+        quizzes::update_question, quizzes::delete_question,
     ),
     components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block)),
     modifiers(&Security, &ErrorResponses, &IdempotencyKey),
@@ -141,6 +144,7 @@ pub struct IssuedKeyDoc {
         (name = "lessons", description = "A module's lessons and their content blocks, in order."),
         (name = "enrollments", description = "Who is enrolled in a course, and their progress."),
         (name = "settings", description = "The organisation's own settings and limits."),
+        (name = "quizzes", description = "Quizzes (assessments) of a course: settings, questions with their answer keys, publishing."),
     )
 )]
 pub struct ApiDoc;

@@ -37,6 +37,14 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
             return Some(Value::String("email\n{email}\n".into()))
         }
         ("PUT" | "PATCH", "/v1/settings") => json!({"image_hosts": []}),
+        // The course id is checked only after the role; the body just has to be well formed.
+        ("POST", "/v1/quizzes") => {
+            json!({"course_id": "crs_00000000000000000000000001", "title": "Mine"})
+        }
+        ("PATCH", "/v1/quizzes/{id}") => json!({"title": "Mine"}),
+        ("POST", "/v1/quizzes/{id}/questions") => json!({"kind": "essay", "prompt": "Why?"}),
+        ("POST", "/v1/quizzes/{id}/questions/reorder") => json!({"ids": []}),
+        ("PATCH", "/v1/questions/{id}") => json!({"points": 2}),
         (m, p) => panic!("{m} {p}: add a valid body for this write to body_for"),
     };
     Some(body)
@@ -88,19 +96,31 @@ async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPo
                 json!({"name": "Other", "role": "teacher"}),
             )
             .await;
+            let quiz = post(
+                "/v1/quizzes".into(),
+                json!({"course_id": course, "title": "Quiz"}),
+            )
+            .await;
+            let question = post(
+                format!("/v1/quizzes/{quiz}/questions"),
+                json!({"kind": "essay", "prompt": "Why?"}),
+            )
+            .await;
             [
                 ("courses", course),
                 ("modules", module),
                 ("lessons", lesson),
                 ("users", user),
                 ("api-keys", key),
+                ("quizzes", quiz),
+                ("questions", question),
             ]
         }
     };
     let ours = make(admin.clone(), t).await;
     let theirs = make(foreign_admin, other).await;
     let kinds = |collection: &str| -> Targets {
-        let find = |set: &[(&str, String); 5]| {
+        let find = |set: &[(&str, String); 7]| {
             Value::String(
                 set.iter()
                     .find(|(c, _)| *c == collection)

@@ -12,6 +12,7 @@ mod enrollments;
 mod idempotency;
 mod isolation;
 mod mail;
+mod quizzes;
 mod rate_limit;
 mod reset;
 mod transactions;

@@ -96,3 +96,27 @@ async fn steps_that_all_succeed_commit_together(pool: PgPool) {
     .await;
     assert_eq!(published, 1);
 }
+
+/// Every server process and worker must agree on a quiz's deadline, so a transaction's time is
+/// the database's own (`now()`, fixed for the transaction), not the process's clock; tests keep
+/// their manual clock.
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_transaction_takes_the_database_time_unless_the_clock_is_manual(pool: PgPool) {
+    let (manual, teacher, _) = teacher_and_course(&pool).await;
+    let system = service::Store::new(pool.clone(), service::Clock::system());
+    let mut tx = TenantTx::begin(&system, &teacher).await.unwrap();
+    let database_now: time::OffsetDateTime = sqlx::query_scalar("select now()")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(tx.now(), database_now);
+    drop(tx);
+
+    let mut tx = TenantTx::begin(&manual, &teacher).await.unwrap();
+    assert_eq!(tx.now(), manual.clock.now());
+    let database_now: time::OffsetDateTime = sqlx::query_scalar("select now()")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_ne!(tx.now(), database_now);
+}

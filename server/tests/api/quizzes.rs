@@ -1,0 +1,283 @@
+//! `/v1/quizzes`: authoring over HTTP, with the envelope, validation, pagination totals, what a
+//! student key sees, and other tenants' ids.
+
+use domain::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::{code, fields, send, spawn_app};
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_teacher_key_authors_and_publishes_a_quiz_that_students_see_without_keys(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let teacher = app.key(t, Role::Teacher).await;
+    let student = app.key(t, Role::Student).await;
+    let request = |key: &str, method: Method, path: &str, body: Option<Value>| {
+        let mut request = app.v1(method, path, key, t);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        send(request)
+    };
+
+    let course = app
+        .create(&teacher, t, "/v1/courses", json!({"title": "Statistics"}))
+        .await;
+    let module = app
+        .create(
+            &teacher,
+            t,
+            &format!("/v1/courses/{course}/modules"),
+            json!({"title": "One"}),
+        )
+        .await;
+    app.create(
+        &teacher,
+        t,
+        &format!("/v1/modules/{module}/lessons"),
+        json!({"title": "Intro"}),
+    )
+    .await;
+    let (status, _, _) = request(
+        &teacher,
+        Method::POST,
+        &format!("/v1/courses/{course}/publish"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Every problem of the body at once, by field.
+    let (status, _, body) = request(
+        &teacher,
+        Method::POST,
+        "/v1/quizzes",
+        Some(json!({"course_id": course, "title": "ab", "passing_score": 0, "show_answers": "sometimes"})),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.validation_failed"
+        )
+    );
+    assert_eq!(
+        fields(&body["error"]["details"]),
+        ["title", "passing_score", "show_answers"]
+    );
+
+    let (status, _, quiz) = request(
+        &teacher,
+        Method::POST,
+        "/v1/quizzes",
+        Some(json!({"course_id": course, "title": "Week 1", "time_limit_minutes": 15, "max_attempts": 3})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{quiz}");
+    let q = quiz["data"]["id"].as_str().unwrap().to_string();
+    assert!(q.starts_with("asmnt_"), "{q}");
+    assert_eq!(quiz["data"]["question_count"], 0);
+    assert_eq!(quiz["data"]["status"], "draft");
+
+    let (status, _, body) = request(
+        &teacher,
+        Method::POST,
+        &format!("/v1/quizzes/{q}/publish"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "quiz.no_questions")
+    );
+
+    let mut question_ids = Vec::new();
+    for question in [
+        json!({"kind": "single_choice", "prompt": "Centre?", "options": [{"text": "Mean", "correct": true}, {"text": "Range"}]}),
+        json!({"kind": "multiple_choice", "prompt": "Even?", "scoring": "partial", "options": [{"text": "2", "correct": true}, {"text": "3"}, {"text": "4", "correct": true}]}),
+        json!({"kind": "true_false", "prompt": "Variances are never negative.", "correct_answer": true}),
+        json!({"kind": "short_text", "prompt": "The middle value", "accepted_answers": ["median"]}),
+        json!({"kind": "numeric", "prompt": "Mean of 1, 2, 6", "value": 3, "tolerance": 0.1, "points": 2}),
+        json!({"kind": "essay", "prompt": "Explain a p-value.", "points": 5}),
+    ] {
+        let (status, _, created) = request(
+            &teacher,
+            Method::POST,
+            &format!("/v1/quizzes/{q}/questions"),
+            Some(question),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert!(created["data"]["id"].as_str().unwrap().starts_with("q_"));
+        question_ids.push(created["data"]["id"].as_str().unwrap().to_string());
+    }
+    let (_, _, bad) = request(
+        &teacher,
+        Method::POST,
+        &format!("/v1/quizzes/{q}/questions"),
+        Some(json!({"kind": "numeric", "prompt": "?", "tolerance": -1})),
+    )
+    .await;
+    assert_eq!(fields(&bad["error"]["details"]), ["value"]);
+
+    question_ids.reverse();
+    let (status, _, order) = request(
+        &teacher,
+        Method::POST,
+        &format!("/v1/quizzes/{q}/questions/reorder"),
+        Some(json!({"ids": question_ids})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(order["data"][0]["kind"], "essay");
+
+    let (status, _, patched) = request(
+        &teacher,
+        Method::PATCH,
+        &format!("/v1/questions/{}", question_ids[0]),
+        Some(json!({"points": 4})),
+    )
+    .await;
+    assert_eq!(
+        (status, patched["data"]["points"].clone()),
+        (StatusCode::OK, json!(4))
+    );
+
+    let (status, _, published) = request(
+        &teacher,
+        Method::POST,
+        &format!("/v1/quizzes/{q}/publish"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    assert_eq!(published["data"]["status"], "published");
+
+    let (_, _, staff_view) =
+        request(&teacher, Method::GET, &format!("/v1/quizzes/{q}"), None).await;
+    assert_eq!(staff_view["data"]["questions"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        staff_view["data"]["questions"][5]["options"][0]["correct"],
+        true
+    );
+
+    // A student key sees the settings and the count; the questions and their keys never.
+    let (status, _, student_view) =
+        request(&student, Method::GET, &format!("/v1/quizzes/{q}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(student_view["data"]["question_count"], 6);
+    assert!(
+        student_view["data"].get("questions").is_none(),
+        "{student_view}"
+    );
+
+    let (status, _, list) = request(
+        &teacher,
+        Method::GET,
+        &format!("/v1/quizzes?course_id={course}&per_page=1"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["meta"]["total"], 1);
+    assert_eq!(list["data"][0]["id"], q.as_str());
+    let (status, _, body) = request(&teacher, Method::GET, "/v1/quizzes?per_page=101", None).await;
+    assert_eq!(
+        (status, code(&body)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.validation_failed"
+        )
+    );
+
+    let (status, _, _) = request(
+        &teacher,
+        Method::DELETE,
+        &format!("/v1/questions/{}", question_ids[0]),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, deleted) =
+        request(&teacher, Method::DELETE, &format!("/v1/quizzes/{q}"), None).await;
+    assert_eq!(
+        (status, deleted["data"]["deleted"].clone()),
+        (StatusCode::OK, json!(true))
+    );
+    let (status, _, body) = request(&teacher, Method::GET, &format!("/v1/quizzes/{q}"), None).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::NOT_FOUND, "resource.not_found")
+    );
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn another_tenants_quiz_and_question_are_not_found(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let other = app.tenant("globex").await;
+    let ours = app.key(t, Role::Admin).await;
+    let theirs = app.key(other, Role::Admin).await;
+    let course = app
+        .create(&theirs, other, "/v1/courses", json!({"title": "Theirs"}))
+        .await;
+    let quiz = app
+        .create(
+            &theirs,
+            other,
+            "/v1/quizzes",
+            json!({"course_id": course, "title": "Their quiz"}),
+        )
+        .await;
+    let question = app
+        .create(
+            &theirs,
+            other,
+            &format!("/v1/quizzes/{quiz}/questions"),
+            json!({"kind": "essay", "prompt": "Why?"}),
+        )
+        .await;
+
+    for (method, path, body) in [
+        (Method::GET, format!("/v1/quizzes/{quiz}"), None),
+        (
+            Method::PATCH,
+            format!("/v1/quizzes/{quiz}"),
+            Some(json!({"title": "Mine now"})),
+        ),
+        (Method::POST, format!("/v1/quizzes/{quiz}/publish"), None),
+        (Method::DELETE, format!("/v1/quizzes/{quiz}"), None),
+        (
+            Method::POST,
+            format!("/v1/quizzes/{quiz}/questions"),
+            Some(json!({"kind": "essay", "prompt": "?"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/questions/{question}"),
+            Some(json!({"points": 3})),
+        ),
+        (Method::DELETE, format!("/v1/questions/{question}"), None),
+        (
+            Method::POST,
+            "/v1/quizzes".to_string(),
+            Some(json!({"course_id": course, "title": "In theirs"})),
+        ),
+    ] {
+        let mut request = app.v1(method.clone(), &path, &ours, t);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let (status, _, answer) = send(request).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::NOT_FOUND, "resource.not_found"),
+            "{method} {path}: {answer}"
+        );
+    }
+    let (_, _, list) = send(app.v1(Method::GET, "/v1/quizzes", &ours, t)).await;
+    assert_eq!(list["meta"]["total"], 0);
+}
