@@ -76,6 +76,10 @@ error_codes! {
     CourseHasEnrollments = "course.has_enrollments", 409, "A course with enrolled learners can only be deleted once it is archived.";
     CourseArchived = "course.archived", 409, "The course is archived and takes no new learners; publish it again to reopen it.";
     QuizHasNoQuestions = "quiz.no_questions", 409, "A quiz needs at least one question before it can be published.";
+    QuizClosed = "quiz.closed", 409, "The quiz is not open now: it opens later or has closed.";
+    AttemptLimitReached = "quiz.attempt.limit_reached", 403, "The learner has used every attempt this quiz allows.";
+    AttemptTimerExpired = "quiz.attempt.timer_expired", 409, "Server-enforced timer elapsed.";
+    AttemptSubmitted = "quiz.attempt.submitted", 409, "The attempt is submitted; its answers can no longer change.";
     EnrollmentClosed = "enrollment.closed", 403, "Self-enrolment is off for this course; a teacher or admin enrols learners.";
     EnrollmentRequired = "enrollment.required", 403, "Lesson content is for the course's learners and teachers; enrol first (API keys act for no learner, so a student key reads outlines only).";
     RateLimitExceeded = "rate_limit.exceeded", 429, "Too many requests; retry after the time given.";

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{CourseId, EnrollmentId, FieldError, Role, UserId};
+use crate::{AttemptId, CourseId, EnrollmentId, FieldError, QuizId, Role, UserId};
 
 text_enum!(
     /// What an audit row records. Dotted names group by what was acted on.
@@ -60,7 +60,7 @@ text_enum!(
 pub const EVENT_VERSION: u32 = 1;
 
 /// An event of the outbox: its type names the variant, its payload is the variant's struct.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "data")]
 pub enum DomainEvent {
@@ -76,6 +76,12 @@ pub enum DomainEvent {
     /// A learner completed every lesson of a course.
     #[serde(rename = "enrollment.completed")]
     EnrollmentCompleted(EnrollmentCompleted),
+    /// A quiz attempt was submitted: by the learner, at its deadline, or by the deadline sweeper.
+    #[serde(rename = "quiz.attempt.submitted")]
+    AttemptSubmitted(AttemptSubmitted),
+    /// A quiz attempt has its final score: at submission, or once a teacher graded its essays.
+    #[serde(rename = "quiz.attempt.graded")]
+    AttemptGraded(AttemptGraded),
 }
 
 impl DomainEvent {
@@ -85,6 +91,8 @@ impl DomainEvent {
         "course.published",
         "enrollment.created",
         "enrollment.completed",
+        "quiz.attempt.submitted",
+        "quiz.attempt.graded",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -93,6 +101,8 @@ impl DomainEvent {
             DomainEvent::CoursePublished(_) => "course.published",
             DomainEvent::EnrollmentCreated(_) => "enrollment.created",
             DomainEvent::EnrollmentCompleted(_) => "enrollment.completed",
+            DomainEvent::AttemptSubmitted(_) => "quiz.attempt.submitted",
+            DomainEvent::AttemptGraded(_) => "quiz.attempt.graded",
         }
     }
 
@@ -103,6 +113,8 @@ impl DomainEvent {
             DomainEvent::CoursePublished(p) => serde_json::to_value(p),
             DomainEvent::EnrollmentCreated(p) => serde_json::to_value(p),
             DomainEvent::EnrollmentCompleted(p) => serde_json::to_value(p),
+            DomainEvent::AttemptSubmitted(p) => serde_json::to_value(p),
+            DomainEvent::AttemptGraded(p) => serde_json::to_value(p),
         };
         // Plain structs of strings and ids always serialise.
         payload.unwrap_or_default()
@@ -147,6 +159,33 @@ pub struct EnrollmentCompleted {
     pub user_id: UserId,
     /// RFC 3339.
     pub completed_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttemptSubmitted {
+    pub attempt_id: AttemptId,
+    pub quiz_id: QuizId,
+    pub course_id: CourseId,
+    pub user_id: UserId,
+    /// RFC 3339.
+    pub submitted_at: String,
+    /// True when the deadline submitted it.
+    pub auto_submitted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttemptGraded {
+    pub attempt_id: AttemptId,
+    pub quiz_id: QuizId,
+    pub course_id: CourseId,
+    pub user_id: UserId,
+    /// Percent, two decimals.
+    pub score: f64,
+    pub passed: bool,
+    pub points: f64,
+    pub max_points: f64,
 }
 
 #[cfg(test)]

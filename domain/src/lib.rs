@@ -5,6 +5,7 @@
 // `value` defines the `text_enum!` macro that `course` uses, so it comes first.
 #[macro_use]
 pub mod value;
+pub mod attempt;
 pub mod course;
 pub mod course_input;
 pub mod dto;

@@ -93,6 +93,17 @@ impl AnswerKey {
         }
     }
 
+    /// The options an attempt may show in its own order: choice questions' (true/false keeps
+    /// True before False).
+    pub fn options_mut(&mut self) -> Option<&mut Vec<ChoiceOption>> {
+        match self {
+            AnswerKey::SingleChoice { options } | AnswerKey::MultipleChoice { options, .. } => {
+                Some(options)
+            }
+            _ => None,
+        }
+    }
+
     pub fn options(&self) -> &[ChoiceOption] {
         match self {
             AnswerKey::SingleChoice { options }
@@ -121,7 +132,7 @@ pub struct Grade {
 }
 
 /// Grades `response` against `key` for a question worth `max` points. An unanswered question
-/// (None) earns nothing; an essay waits for a teacher.
+/// (None) earns nothing; an answered essay waits for a teacher.
 pub fn grade(key: &AnswerKey, max: f64, response: Option<&Response>) -> Grade {
     let full = |right: bool| Grade {
         result: if right {
@@ -132,7 +143,7 @@ pub fn grade(key: &AnswerKey, max: f64, response: Option<&Response>) -> Grade {
         points: if right { max } else { 0.0 },
     };
     match (key, response) {
-        (AnswerKey::Essay {}, _) => Grade {
+        (AnswerKey::Essay {}, Some(_)) => Grade {
             result: AnswerResult::Pending,
             points: 0.0,
         },
@@ -514,6 +525,9 @@ mod tests {
                 points: 0.0
             }
         );
+        // Nothing to grade: an essay left blank earns nothing at once.
+        let blank = grade(&AnswerKey::Essay {}, 5.0, None);
+        assert_eq!(blank.result, AnswerResult::Incorrect);
     }
 
     #[test]

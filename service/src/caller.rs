@@ -19,6 +19,18 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The platform acting in a tenant on its own (the quiz deadline sweeper): no user, no key.
+    pub fn system(tenant: TenantId, worker: &str) -> Caller {
+        Caller {
+            tenant_id: tenant,
+            user_id: None,
+            api_key_id: None,
+            role: Role::Admin,
+            request_id: worker.to_string(),
+            ip: None,
+        }
+    }
+
     /// Refuses callers whose role is below `min`.
     pub fn require(&self, min: Role) -> Result<(), ServiceError> {
         if self.role.at_least(min) {

@@ -5,6 +5,7 @@
 //! Questions with their answer keys have one rule, [`QuizAccess::reads_answer_key`]: the course's
 //! editors; learners meet questions only inside an attempt.
 
+pub mod attempts;
 pub mod questions;
 
 use domain::dto::Page;

@@ -68,6 +68,29 @@ pub async fn list_in(
     rows.into_iter().map(view).collect()
 }
 
+/// The questions with their keys, in order, for building an attempt: the learner who starts one
+/// sees them only through the attempt, which leaves the keys out.
+pub(crate) async fn keys_in(
+    tx: &mut TenantTx,
+    access: &QuizAccess,
+) -> Result<Vec<(QuestionId, String, i32, AnswerKey)>, ServiceError> {
+    let rows = sqlx::query_as!(
+        StoredQuestion,
+        "select id, quiz_id, position, prompt, points, body, version from quiz_question
+         where tenant_id = $1 and quiz_id = $2 order by position, id",
+        tx.tenant().as_uuid(),
+        access.quiz.id
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let key = answer_key(row.body)?;
+            Ok((QuestionId::from_uuid(row.id), row.prompt, row.points, key))
+        })
+        .collect()
+}
+
 async fn fetch(tx: &mut TenantTx, id: QuestionId) -> Result<StoredQuestion, ServiceError> {
     sqlx::query_as!(
         StoredQuestion,

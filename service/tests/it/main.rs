@@ -6,6 +6,7 @@
 mod common;
 
 mod api_keys;
+mod attempts;
 mod auth;
 mod courses;
 mod enrollments;

@@ -13,15 +13,15 @@ use service::quizzes::{self, QuizForm, QuizInput};
 use service::{Caller, ServiceError, Store};
 use sqlx::PgPool;
 
-struct World {
-    store: Store,
-    teacher: Caller,
-    student: Caller,
-    outsider: Caller,
-    course: domain::CourseId,
+pub(crate) struct World {
+    pub store: Store,
+    pub teacher: Caller,
+    pub student: Caller,
+    pub outsider: Caller,
+    pub course: domain::CourseId,
 }
 
-async fn world(pool: PgPool) -> World {
+pub(crate) async fn world(pool: PgPool) -> World {
     let store = store(pool);
     let t = tenant(&store, "acme").await;
     let teacher = caller(
@@ -74,7 +74,7 @@ async fn world(pool: PgPool) -> World {
     }
 }
 
-fn quiz_form(course: domain::CourseId, title: &str) -> QuizInput {
+pub(crate) fn quiz_form(course: domain::CourseId, title: &str) -> QuizInput {
     QuizInput::parse_new(QuizForm {
         course_id: Some(course),
         title: Some(title.into()),
@@ -85,7 +85,7 @@ fn quiz_form(course: domain::CourseId, title: &str) -> QuizInput {
     .unwrap()
 }
 
-fn choice(kind: &str, options: &[(&str, bool)]) -> QuestionForm {
+pub(crate) fn choice(kind: &str, options: &[(&str, bool)]) -> QuestionForm {
     QuestionForm {
         kind: Some(kind.into()),
         prompt: Some(format!("A {kind} question")),
@@ -104,7 +104,7 @@ fn choice(kind: &str, options: &[(&str, bool)]) -> QuestionForm {
 }
 
 /// One question of each kind.
-fn every_kind() -> Vec<QuestionForm> {
+pub(crate) fn every_kind() -> Vec<QuestionForm> {
     vec![
         choice("single_choice", &[("Mean", true), ("Mode", false)]),
         QuestionForm {

@@ -1,0 +1,281 @@
+//! Attempts as they cross the wire: the questions as an attempt shows them (no answer keys), the
+//! answers a learner saves under a revision, and the attempt with the server's clock on it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::quiz::{AnswerKey, AnswerResult, AttemptStatus, QuestionKind, Response};
+use crate::{AttemptId, FieldError, OptionId, QuestionId, QuizId, UserId};
+
+/// A question as an attempt holds it: fixed when the attempt starts, options in the order shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotQuestion {
+    pub id: QuestionId,
+    pub prompt: String,
+    pub points: i32,
+    pub key: AnswerKey,
+}
+
+/// An option as the learner sees it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownOption {
+    pub id: OptionId,
+    pub text: String,
+}
+
+/// A question as the learner sees it during an attempt.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownQuestion {
+    pub id: QuestionId,
+    pub kind: QuestionKind,
+    pub prompt: String,
+    pub points: i32,
+    /// Choice questions only, in the order this attempt shows them.
+    pub options: Vec<ShownOption>,
+}
+
+impl SnapshotQuestion {
+    pub fn shown(&self) -> ShownQuestion {
+        ShownQuestion {
+            id: self.id,
+            kind: self.key.kind(),
+            prompt: self.prompt.clone(),
+            points: self.points,
+            options: self
+                .key
+                .options()
+                .iter()
+                .map(|o| ShownOption {
+                    id: o.id,
+                    text: o.text.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Checks that `response` is the shape this question takes and names its own options.
+    pub fn accepts(&self, field: &str, response: &Response) -> Result<(), FieldError> {
+        let options = self.key.options();
+        let known = |id: &OptionId| options.iter().any(|o| o.id == *id);
+        let fits = match (self.key.kind(), response) {
+            (
+                QuestionKind::SingleChoice | QuestionKind::TrueFalse,
+                Response::SelectedOptionId(id),
+            ) => known(id),
+            (QuestionKind::MultipleChoice, Response::SelectedOptionIds(ids)) => {
+                ids.iter().all(known)
+            }
+            (QuestionKind::ShortText, Response::Text(text)) => text.chars().count() <= 500,
+            (QuestionKind::Essay, Response::Text(text)) => text.chars().count() <= MAX_ESSAY,
+            (QuestionKind::Numeric, Response::Number(n)) => n.is_finite(),
+            _ => false,
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(FieldError::new(
+                field,
+                match self.key.kind() {
+                    QuestionKind::SingleChoice | QuestionKind::TrueFalse => {
+                        "Answer with `selected_option_id`, one of the question's options."
+                    }
+                    QuestionKind::MultipleChoice => {
+                        "Answer with `selected_option_ids`, options of the question."
+                    }
+                    QuestionKind::ShortText => "Answer with `text`, at most 500 characters.",
+                    QuestionKind::Essay => "Answer with `text`, at most 20000 characters.",
+                    QuestionKind::Numeric => "Answer with `number`, a finite number.",
+                },
+            ))
+        }
+    }
+}
+
+pub const MAX_ESSAY: usize = 20_000;
+
+/// One answer a learner sends: the question, the answer in its kind's field, and the `revision`
+/// the server last returned for it (left out for a first answer). A save naming an older revision
+/// than the stored one is not applied.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerSave {
+    pub question_id: QuestionId,
+    pub selected_option_id: Option<OptionId>,
+    pub selected_option_ids: Option<Vec<OptionId>>,
+    pub text: Option<String>,
+    pub number: Option<f64>,
+    pub revision: Option<i32>,
+}
+
+impl AnswerSave {
+    /// The answer itself: exactly one of the four fields.
+    pub fn response(&self, field: &str) -> Result<Response, FieldError> {
+        let given = [
+            self.selected_option_id.map(Response::SelectedOptionId),
+            self.selected_option_ids
+                .clone()
+                .map(Response::SelectedOptionIds),
+            self.text.clone().map(Response::Text),
+            self.number.map(Response::Number),
+        ];
+        let mut given = given.into_iter().flatten();
+        match (given.next(), given.next()) {
+            (Some(response), None) => Ok(response),
+            _ => Err(FieldError::new(
+                field,
+                "Give exactly one of selected_option_id, selected_option_ids, text and number.",
+            )),
+        }
+    }
+}
+
+/// A saved answer with its revision and, once graded and shown, its result.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerView {
+    pub question_id: QuestionId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selected_option_id: Option<OptionId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selected_option_ids: Option<Vec<OptionId>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    pub revision: i32,
+    /// RFC 3339.
+    pub saved_at: String,
+}
+
+impl AnswerView {
+    pub fn new(
+        question_id: QuestionId,
+        response: Response,
+        revision: i32,
+        saved_at: String,
+    ) -> Self {
+        let mut view = AnswerView {
+            question_id,
+            selected_option_id: None,
+            selected_option_ids: None,
+            text: None,
+            number: None,
+            revision,
+            saved_at,
+        };
+        match response {
+            Response::SelectedOptionId(id) => view.selected_option_id = Some(id),
+            Response::SelectedOptionIds(ids) => view.selected_option_ids = Some(ids),
+            Response::Text(text) => view.text = Some(text),
+            Response::Number(number) => view.number = Some(number),
+        }
+        view
+    }
+}
+
+/// One question's grading as the learner may see it; `correct_option_ids` only where the quiz
+/// shows correct answers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionResult {
+    pub question_id: QuestionId,
+    pub result: AnswerResult,
+    pub points: Option<f64>,
+    pub max_points: i32,
+    pub comment: Option<String>,
+}
+
+/// An attempt, with the server's clock: count down from `remaining_ms` (null when untimed), not
+/// from the device's clock.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub id: AttemptId,
+    pub quiz_id: QuizId,
+    pub user_id: UserId,
+    pub status: AttemptStatus,
+    /// A teacher's preview, which never counts.
+    pub preview: bool,
+    /// RFC 3339, like every time here.
+    pub started_at: String,
+    pub deadline_at: Option<String>,
+    pub server_now: String,
+    pub remaining_ms: Option<i64>,
+    pub submitted_at: Option<String>,
+    pub auto_submitted: bool,
+    /// The questions as this attempt shows them, in order.
+    pub questions: Vec<ShownQuestion>,
+    pub answers: Vec<AnswerView>,
+    /// Percent, two decimals; null until graded.
+    pub score: Option<f64>,
+    pub points: Option<f64>,
+    pub max_points: f64,
+    pub passed: Option<bool>,
+    /// Per question, once submitted.
+    pub results: Option<Vec<QuestionResult>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::quiz::ChoiceOption;
+
+    fn question(key: AnswerKey) -> SnapshotQuestion {
+        SnapshotQuestion {
+            id: QuestionId::from_uuid(Uuid::from_u128(1)),
+            prompt: "?".into(),
+            points: 1,
+            key,
+        }
+    }
+
+    #[test]
+    fn an_answer_must_fit_its_question() {
+        let option = OptionId::from_uuid(Uuid::from_u128(7));
+        let choice = question(AnswerKey::SingleChoice {
+            options: vec![ChoiceOption {
+                id: option,
+                text: "A".into(),
+                correct: true,
+            }],
+        });
+        assert!(choice
+            .accepts("a", &Response::SelectedOptionId(option))
+            .is_ok());
+        let stranger = OptionId::from_uuid(Uuid::from_u128(8));
+        assert!(choice
+            .accepts("a", &Response::SelectedOptionId(stranger))
+            .is_err());
+        assert!(choice.accepts("a", &Response::Text("A".into())).is_err());
+        let numeric = question(AnswerKey::Numeric {
+            value: 1.0,
+            tolerance: 0.0,
+        });
+        assert!(numeric
+            .accepts("a", &Response::Number(f64::INFINITY))
+            .is_err());
+        assert!(choice.shown().options.iter().all(|o| o.id == option));
+    }
+
+    #[test]
+    fn a_save_gives_exactly_one_answer_field() {
+        let mut save = AnswerSave {
+            question_id: QuestionId::from_uuid(Uuid::from_u128(1)),
+            selected_option_id: None,
+            selected_option_ids: None,
+            text: Some("median".into()),
+            number: None,
+            revision: None,
+        };
+        assert_eq!(
+            save.response("answers[0]"),
+            Ok(Response::Text("median".into()))
+        );
+        save.number = Some(2.0);
+        assert!(save.response("answers[0]").is_err());
+    }
+}

@@ -1,0 +1,369 @@
+//! Attempts with the manual clock: the server's deadline and its grace, the sweeper, one attempt
+//! in progress, revisions against stale tabs, the rules for starting, and grading at submission.
+
+use crate::common::*;
+use crate::quizzes::{every_kind, quiz_form, world, World};
+use domain::attempt::{AnswerSave, AttemptView};
+use domain::quiz::{AnswerResult, AttemptStatus};
+use domain::{QuestionId, QuizId, Role};
+use service::quizzes::attempts::{self, GRACE};
+use service::quizzes::questions::{self, QuestionForm};
+use service::quizzes::{self, QuizForm, QuizInput};
+use service::ServiceError;
+use sqlx::PgPool;
+use time::Duration;
+
+/// A published quiz of one single-choice question and one numeric question (2 points), 20 minutes
+/// long, two attempts at most.
+async fn published_quiz(w: &World) -> QuizId {
+    let quiz = quizzes::create(&w.teacher, &w.store, quiz_form(w.course, "Timed"))
+        .await
+        .unwrap();
+    let mut kinds = every_kind();
+    questions::add(&w.teacher, &w.store, quiz.id, kinds.remove(0))
+        .await
+        .unwrap();
+    questions::add(&w.teacher, &w.store, quiz.id, kinds.remove(3))
+        .await
+        .unwrap();
+    quizzes::publish(&w.teacher, &w.store, quiz.id, None)
+        .await
+        .unwrap();
+    quiz.id
+}
+
+fn right_option(attempt: &AttemptView) -> AnswerSave {
+    let question = &attempt.questions[0];
+    let mean = question.options.iter().find(|o| o.text == "Mean").unwrap();
+    AnswerSave {
+        question_id: question.id,
+        selected_option_id: Some(mean.id),
+        selected_option_ids: None,
+        text: None,
+        number: None,
+        revision: None,
+    }
+}
+
+fn number(question: QuestionId, value: f64, revision: Option<i32>) -> AnswerSave {
+    AnswerSave {
+        question_id: question,
+        selected_option_id: None,
+        selected_option_ids: None,
+        text: None,
+        number: Some(value),
+        revision,
+    }
+}
+
+async fn outbox(w: &World, event: &str) -> i64 {
+    count(
+        &w.store.pool,
+        &format!("select count(*) from event_outbox where event_type = '{event}'"),
+    )
+    .await
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_server_clock_keeps_a_save_before_the_deadline_and_refuses_one_after(pool: PgPool) {
+    let w = world(pool).await;
+    let quiz = published_quiz(&w).await;
+    let attempt = attempts::start(&w.student, &w.store, quiz, false)
+        .await
+        .unwrap();
+    assert_eq!(attempt.remaining_ms, Some(20 * 60 * 1000));
+    assert_eq!(attempt.server_now, attempt.started_at);
+
+    w.store
+        .clock
+        .advance(Duration::minutes(20) - Duration::seconds(1));
+    let saved = attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![right_option(&attempt)],
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.remaining_ms, Some(1000));
+    assert_eq!(saved.answers[0].revision, 1);
+
+    // A second start returns the attempt in progress, with the time it has left.
+    let again = attempts::start(&w.student, &w.store, quiz, false)
+        .await
+        .unwrap();
+    assert_eq!((again.id, again.answers.len()), (attempt.id, 1));
+
+    w.store
+        .clock
+        .advance(Duration::seconds(1) + GRACE + Duration::seconds(1));
+    let numeric = attempt.questions[1].id;
+    let late = attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![number(numeric, 3.0, None)],
+        false,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(late.code().as_str(), "quiz.attempt.timer_expired");
+    assert_eq!(late.to_string(), "Server-enforced timer elapsed.");
+
+    // Submitted with what was saved in time: the choice counts, the late number does not.
+    let done = attempts::get(&w.student, &w.store, quiz, attempt.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.status, done.auto_submitted),
+        (AttemptStatus::Graded, true)
+    );
+    assert_eq!(
+        (done.points, done.max_points, done.score),
+        (Some(1.0), 3.0, Some(33.33))
+    );
+    assert_eq!(done.passed, Some(false));
+    let results: Vec<AnswerResult> = done.results.unwrap().iter().map(|r| r.result).collect();
+    assert_eq!(results, [AnswerResult::Correct, AnswerResult::Incorrect]);
+    assert_eq!(
+        (
+            outbox(&w, "quiz.attempt.submitted").await,
+            outbox(&w, "quiz.attempt.graded").await
+        ),
+        (1, 1)
+    );
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_stale_tab_never_overwrites_a_newer_answer(pool: PgPool) {
+    let w = world(pool).await;
+    let quiz = published_quiz(&w).await;
+    let attempt = attempts::start(&w.student, &w.store, quiz, false)
+        .await
+        .unwrap();
+    let numeric = attempt.questions[1].id;
+
+    let first = attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![number(numeric, 1.0, None)],
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.answers[0].revision, 1);
+    // Tab A saves on top of revision 1; tab B, still at revision 1, then saves an older thought.
+    let newer = attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![number(numeric, 3.0, Some(1))],
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (newer.answers[0].number, newer.answers[0].revision),
+        (Some(3.0), 2)
+    );
+    let stale = attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![number(numeric, 2.0, Some(1))],
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (stale.answers[0].number, stale.answers[0].revision),
+        (Some(3.0), 2)
+    );
+    // A replayed first answer (no revision) changes nothing either.
+    let replay = attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![number(numeric, 1.0, None)],
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(replay.answers[0].number, Some(3.0));
+
+    let submitted = attempts::save(&w.student, &w.store, quiz, attempt.id, vec![], true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (submitted.status, submitted.points),
+        (AttemptStatus::Graded, Some(2.0))
+    );
+    let after = attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![number(numeric, 9.0, Some(2))],
+        false,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(after.code().as_str(), "quiz.attempt.submitted");
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_sweeper_submits_abandoned_attempts_once(pool: PgPool) {
+    let w = world(pool).await;
+    let quiz = published_quiz(&w).await;
+    let attempt = attempts::start(&w.student, &w.store, quiz, false)
+        .await
+        .unwrap();
+    attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![right_option(&attempt)],
+        false,
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        attempts::sweep(&w.store, 100).await.unwrap(),
+        0,
+        "not yet due"
+    );
+    w.store
+        .clock
+        .advance(Duration::minutes(20) + GRACE + Duration::seconds(1));
+    let (a, b) = tokio::join!(
+        attempts::sweep(&w.store, 100),
+        attempts::sweep(&w.store, 100)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    let swept = attempts::get(&w.teacher, &w.store, quiz, attempt.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (swept.status, swept.auto_submitted, swept.points),
+        (AttemptStatus::Graded, true, Some(1.0))
+    );
+    assert_eq!(outbox(&w, "quiz.attempt.submitted").await, 1);
+    assert_eq!(attempts::sweep(&w.store, 100).await.unwrap(), 0);
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn starting_needs_an_enrolment_an_open_window_and_an_attempt_left(pool: PgPool) {
+    let w = world(pool).await;
+    let quiz = published_quiz(&w).await;
+    let t = w.student.tenant_id;
+    let stranger = caller(
+        t,
+        user(&w.store, t, Role::Student, "new@acme.test").await,
+        Role::Student,
+    );
+    let error = attempts::start(&stranger, &w.store, quiz, false)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code().as_str(), "enrollment.required");
+
+    for _ in 0..2 {
+        let attempt = attempts::start(&w.student, &w.store, quiz, false)
+            .await
+            .unwrap();
+        attempts::save(&w.student, &w.store, quiz, attempt.id, vec![], true)
+            .await
+            .unwrap();
+    }
+    let error = attempts::start(&w.student, &w.store, quiz, false)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code().as_str(), "quiz.attempt.limit_reached");
+    assert!(error.to_string().contains("all 2 attempts"), "{error}");
+    // A teacher's preview never counts and is not limited.
+    let preview = attempts::start(&w.teacher, &w.store, quiz, true)
+        .await
+        .unwrap();
+    assert!(preview.preview);
+    assert!(matches!(
+        attempts::start(&w.student, &w.store, quiz, true).await,
+        Err(ServiceError::Forbidden)
+    ));
+
+    let closed = QuizInput::parse(QuizForm {
+        max_attempts: Some(None),
+        closes_at: Some(Some("2026-11-23T11:00:00Z".into())),
+        ..QuizForm::default()
+    })
+    .unwrap();
+    quizzes::update(&w.teacher, &w.store, quiz, closed)
+        .await
+        .unwrap();
+    let error = attempts::start(&w.student, &w.store, quiz, false)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code().as_str(), "quiz.closed");
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn editing_a_question_leaves_a_submitted_result_as_it_was(pool: PgPool) {
+    let w = world(pool).await;
+    let quiz = published_quiz(&w).await;
+    let attempt = attempts::start(&w.student, &w.store, quiz, false)
+        .await
+        .unwrap();
+    let numeric = attempt.questions[1].id;
+    let done = attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![number(numeric, 3.0, None)],
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.points, Some(2.0));
+
+    let rekey = QuestionForm {
+        value: Some(4.0),
+        prompt: Some("The mean of 2, 4 and 6".into()),
+        ..QuestionForm::default()
+    };
+    questions::update(&w.teacher, &w.store, numeric, rekey)
+        .await
+        .unwrap();
+    let again = attempts::get(&w.student, &w.store, quiz, attempt.id)
+        .await
+        .unwrap();
+    assert_eq!((again.points, again.score), (Some(2.0), Some(66.67)));
+    assert_eq!(again.questions[1].prompt, "The mean of 1, 2 and 6");
+
+    // Another learner's attempt is not found; the course's editors read it.
+    let t = w.student.tenant_id;
+    let other = caller(
+        t,
+        user(&w.store, t, Role::Student, "other@acme.test").await,
+        Role::Student,
+    );
+    assert!(matches!(
+        attempts::get(&other, &w.store, quiz, attempt.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        attempts::get(&w.outsider, &w.store, quiz, attempt.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(attempts::get(&w.teacher, &w.store, quiz, attempt.id)
+        .await
+        .is_ok());
+}
