@@ -77,6 +77,7 @@ pub async fn issue_key(database_url: &str, args: &[String]) -> anyhow::Result<(T
         role: Role::Admin,
         request_id: "operator".into(),
         ip: None,
+        on_behalf_of: None,
     };
     let input = api_keys::NewApiKey::parse(&name, role.as_str(), None, store.clock.now())?;
     let issued = api_keys::create(&operator, &store, input).await?;

@@ -1,6 +1,6 @@
 //! Background work: handling queued password reset requests, delivering the mail outbox when SMTP
-//! is configured, and sweeping expired sessions, sign-in failures, idle rate-limit buckets, old
-//! idempotency records and old mails.
+//! is configured, submitting quiz attempts past their deadline, and sweeping expired sessions,
+//! sign-in failures, idle rate-limit buckets, old idempotency records and old mails.
 
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ const RESET_BATCH: i64 = 20;
 
 pub fn spawn(config: &Config, store: &Store) {
     spawn_sweeper(store);
+    spawn_deadline_sweeper(store);
     // Reset requests are handled with or without SMTP: without it, the mails wait in the outbox
     // (and the developer mailbox shows them).
     spawn_reset_requests(store, &config.public_url);
@@ -100,6 +101,31 @@ async fn handle_reset_requests(store: &Store, base_url: &str) {
             }
         }
     }
+}
+
+/// How often abandoned quiz attempts are looked for: an attempt is submitted within about this
+/// long after its deadline and grace.
+const DEADLINE_POLL: Duration = Duration::from_secs(2);
+const DEADLINE_BATCH: i64 = 500;
+
+/// Submits quiz attempts left open past their deadline. Every server process runs one; they share
+/// the work through `FOR UPDATE SKIP LOCKED`.
+fn spawn_deadline_sweeper(store: &Store) {
+    let store = store.clone();
+    tokio::spawn(async move {
+        loop {
+            match service::quizzes::attempts::sweep(&store, DEADLINE_BATCH).await {
+                Ok(submitted) if i64::try_from(submitted).unwrap_or(i64::MAX) >= DEADLINE_BATCH => {
+                    continue
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(?error, "submitting overdue quiz attempts failed; retrying")
+                }
+            }
+            tokio::time::sleep(DEADLINE_POLL).await;
+        }
+    });
 }
 
 fn spawn_sweeper(store: &Store) {

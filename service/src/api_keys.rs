@@ -481,6 +481,7 @@ pub async fn authenticate(
             role: Role::parse("role", &row.role)?,
             request_id: meta.request_id.clone(),
             ip: meta.ip,
+            on_behalf_of: None,
         },
         requests_per_minute: row.requests_per_minute,
         requests_per_hour: row.requests_per_hour,

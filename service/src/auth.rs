@@ -317,6 +317,7 @@ pub fn caller_for(user: &SessionUser, meta: &RequestMeta) -> Caller {
         role: user.role,
         request_id: meta.request_id.clone(),
         ip: meta.ip,
+        on_behalf_of: None,
     }
 }
 

@@ -16,6 +16,8 @@ pub struct Caller {
     pub role: Role,
     pub request_id: String,
     pub ip: Option<IpAddr>,
+    /// The learner an admin or teacher key acts for on the attempt routes (`X-On-Behalf-Of`).
+    pub on_behalf_of: Option<UserId>,
 }
 
 impl Caller {
@@ -28,6 +30,7 @@ impl Caller {
             role: Role::Admin,
             request_id: worker.to_string(),
             ip: None,
+            on_behalf_of: None,
         }
     }
 

@@ -31,6 +31,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
     }
 }
 
+/// The caller with the learner an admin or teacher key acts for (`X-On-Behalf-Of: usr_…`), for the
+/// routes that start, save, submit or read one learner's attempt. A header that is no user id is
+/// `400 request.malformed`; whether the key may act for that learner is the service's to decide.
+pub struct ActingCaller(pub Caller);
+
+pub const ON_BEHALF_OF: &str = "x-on-behalf-of";
+
+impl<S: Send + Sync> FromRequestParts<S> for ActingCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiCaller(mut caller) = ApiCaller::from_request_parts(parts, state).await?;
+        if let Some(value) = parts.headers.get(ON_BEHALF_OF) {
+            let meta = Meta::from_extensions(&parts.extensions);
+            let raw = value.to_str().unwrap_or_default().trim();
+            caller.on_behalf_of = Some(parse_id(&meta, raw)?);
+        }
+        Ok(ActingCaller(caller))
+    }
+}
+
 /// A JSON body; unreadable JSON is `400 request.malformed` in the envelope.
 pub struct ApiJson<T>(pub T);
 

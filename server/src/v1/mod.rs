@@ -2,6 +2,7 @@
 //! routes pass the bearer-key check and the tenant's rate limit, then the idempotency layer.
 
 pub mod api_keys;
+pub mod attempts;
 pub mod audit;
 pub mod auth;
 pub mod courses;
@@ -118,6 +119,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/v1/questions/{id}",
             patch(quizzes::update_question).delete(quizzes::delete_question),
+        )
+        .route("/v1/quizzes/{id}/preview", post(attempts::preview))
+        .route("/v1/quizzes/{id}/attempts", post(attempts::start))
+        .route(
+            "/v1/quizzes/{id}/attempts/{attempt_id}",
+            get(attempts::get).patch(attempts::update),
+        )
+        .route(
+            "/v1/quizzes/{id}/attempts/{attempt_id}/score",
+            get(attempts::score),
         )
         // Layers run outside-in: authentication first, then idempotency around the handler.
         .route_layer(middleware::from_fn_with_state(

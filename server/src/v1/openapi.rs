@@ -10,7 +10,9 @@ use utoipa::openapi::Required;
 use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::{api_keys, audit, courses, enrollments, outline, quizzes, settings, users, whoami};
+use super::{
+    api_keys, attempts, audit, courses, enrollments, outline, quizzes, settings, users, whoami,
+};
 
 /// `null`: what `error` is on success and `data` on failure.
 pub struct Null;
@@ -132,6 +134,7 @@ pub struct IssuedKeyDoc {
         quizzes::list, quizzes::create, quizzes::get, quizzes::update, quizzes::delete,
         quizzes::publish, quizzes::create_question, quizzes::reorder_questions,
         quizzes::update_question, quizzes::delete_question,
+        attempts::start, attempts::preview, attempts::get, attempts::update, attempts::score,
     ),
     components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block)),
     modifiers(&Security, &ErrorResponses, &IdempotencyKey),
@@ -144,6 +147,7 @@ pub struct IssuedKeyDoc {
         (name = "lessons", description = "A module's lessons and their content blocks, in order."),
         (name = "enrollments", description = "Who is enrolled in a course, and their progress."),
         (name = "settings", description = "The organisation's own settings and limits."),
+        (name = "attempts", description = "Learners' attempts, timed by the server: start, save answers under revisions, submit, scores."),
         (name = "quizzes", description = "Quizzes (assessments) of a course: settings, questions with their answer keys, publishing."),
     )
 )]

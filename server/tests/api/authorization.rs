@@ -45,6 +45,10 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("POST", "/v1/quizzes/{id}/questions") => json!({"kind": "essay", "prompt": "Why?"}),
         ("POST", "/v1/quizzes/{id}/questions/reorder") => json!({"ids": []}),
         ("PATCH", "/v1/questions/{id}") => json!({"points": 2}),
+        ("POST", "/v1/quizzes/{id}/attempts" | "/v1/quizzes/{id}/preview") => return None,
+        ("PATCH", "/v1/quizzes/{id}/attempts/{attempt_id}") => {
+            json!({"answers": [], "submit": true})
+        }
         (m, p) => panic!("{m} {p}: add a valid body for this write to body_for"),
     };
     Some(body)
@@ -178,6 +182,8 @@ async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPo
                     for p in paths.iter_mut() {
                         let user = kinds("users");
                         *p = p.replace("{user_id}", user.real.as_str().unwrap());
+                        // No attempt exists for a student key to name; any well-formed id will do.
+                        *p = p.replace("{attempt_id}", &format!("att_{}", "0".repeat(25) + "1"));
                     }
                     paths
                 }

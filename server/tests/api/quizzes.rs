@@ -281,3 +281,252 @@ async fn another_tenants_quiz_and_question_are_not_found(pool: PgPool) {
     let (_, _, list) = send(app.v1(Method::GET, "/v1/quizzes", &ours, t)).await;
     assert_eq!(list["meta"]["total"], 0);
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_teacher_key_takes_an_attempt_on_behalf_of_an_enrolled_learner(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let other = app.tenant("globex").await;
+    let teacher = app.key(t, Role::Teacher).await;
+    let student_key = app.key(t, Role::Student).await;
+    let learner = app.user(t, Role::Student, "stu@acme.test").await;
+    let foreigner = app.user(other, Role::Student, "stu@globex.test").await;
+    let send_as = |key: &str,
+                   on_behalf: Option<String>,
+                   method: Method,
+                   path: String,
+                   body: Option<Value>| {
+        let mut request = app.v1(method, &path, key, t);
+        if let Some(user) = on_behalf {
+            request = request.header("x-on-behalf-of", user);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        send(request)
+    };
+    let me = Some(learner.to_string());
+
+    let course = app
+        .create(&teacher, t, "/v1/courses", json!({"title": "Statistics"}))
+        .await;
+    let module = app
+        .create(
+            &teacher,
+            t,
+            &format!("/v1/courses/{course}/modules"),
+            json!({"title": "One"}),
+        )
+        .await;
+    app.create(
+        &teacher,
+        t,
+        &format!("/v1/modules/{module}/lessons"),
+        json!({"title": "Intro"}),
+    )
+    .await;
+    send_as(
+        &teacher,
+        None,
+        Method::POST,
+        format!("/v1/courses/{course}/publish"),
+        None,
+    )
+    .await;
+    let quiz = app
+        .create(
+            &teacher,
+            t,
+            "/v1/quizzes",
+            json!({"course_id": course, "title": "Timed", "time_limit_minutes": 10}),
+        )
+        .await;
+    let question = app
+        .create(
+            &teacher,
+            t,
+            &format!("/v1/quizzes/{quiz}/questions"),
+            json!({"kind": "numeric", "prompt": "1 + 1", "value": 2}),
+        )
+        .await;
+    send_as(
+        &teacher,
+        None,
+        Method::POST,
+        format!("/v1/quizzes/{quiz}/publish"),
+        None,
+    )
+    .await;
+    let attempts = format!("/v1/quizzes/{quiz}/attempts");
+
+    // Not a learner of the course yet.
+    let (status, _, body) =
+        send_as(&teacher, me.clone(), Method::POST, attempts.clone(), None).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "enrollment.required"),
+        "{body}"
+    );
+    app.create(
+        &teacher,
+        t,
+        &format!("/v1/courses/{course}/enrollments"),
+        json!({"user_id": learner.to_string()}),
+    )
+    .await;
+
+    // A student key acts for nobody; a staff key must name the learner; the name must be well
+    // formed and of this tenant.
+    let (status, _, body) = send_as(
+        &student_key,
+        me.clone(),
+        Method::POST,
+        attempts.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "auth.forbidden")
+    );
+    let (status, _, body) = send_as(&teacher, None, Method::POST, attempts.clone(), None).await;
+    assert_eq!(
+        (status, fields(&body["error"]["details"])),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["X-On-Behalf-Of"])
+    );
+    let (status, _, body) = send_as(
+        &teacher,
+        Some("nobody".into()),
+        Method::POST,
+        attempts.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "request.malformed")
+    );
+    let (status, _, body) = send_as(
+        &teacher,
+        Some(foreigner.to_string()),
+        Method::POST,
+        attempts.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::NOT_FOUND, "resource.not_found")
+    );
+
+    let (status, _, started) =
+        send_as(&teacher, me.clone(), Method::POST, attempts.clone(), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let attempt = started["data"]["id"].as_str().unwrap().to_string();
+    assert!(attempt.starts_with("att_"));
+    assert_eq!(started["data"]["remaining_ms"], 600_000);
+    assert!(
+        started["data"]["server_now"].is_string() && started["data"]["deadline_at"].is_string()
+    );
+    assert!(
+        started["data"]["questions"][0].get("value").is_none(),
+        "no answer key in an attempt"
+    );
+    let (status, _, again) =
+        send_as(&teacher, me.clone(), Method::POST, attempts.clone(), None).await;
+    assert_eq!(
+        (status, again["data"]["id"].clone()),
+        (StatusCode::OK, json!(attempt))
+    );
+
+    let one = format!("{attempts}/{attempt}");
+    let save = |value: i32, revision: Option<i32>| json!({"answers": [{"question_id": question, "number": value, "revision": revision}]});
+    let (status, _, saved) = send_as(
+        &teacher,
+        me.clone(),
+        Method::PATCH,
+        one.clone(),
+        Some(save(3, None)),
+    )
+    .await;
+    assert_eq!(
+        (status, saved["data"]["answers"][0]["revision"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+    let (_, _, saved) = send_as(
+        &teacher,
+        me.clone(),
+        Method::PATCH,
+        one.clone(),
+        Some(save(2, Some(1))),
+    )
+    .await;
+    assert_eq!(saved["data"]["answers"][0]["number"], 2.0);
+    let (_, _, stale) = send_as(
+        &teacher,
+        me.clone(),
+        Method::PATCH,
+        one.clone(),
+        Some(save(5, Some(1))),
+    )
+    .await;
+    assert_eq!(
+        (
+            stale["data"]["answers"][0]["number"].clone(),
+            stale["data"]["answers"][0]["revision"].clone()
+        ),
+        (json!(2.0), json!(2))
+    );
+    let (status, _, body) = send_as(
+        &teacher,
+        me.clone(),
+        Method::PATCH,
+        one.clone(),
+        Some(json!({"answers": [{"question_id": question, "text": "two"}]})),
+    )
+    .await;
+    assert_eq!(
+        (status, fields(&body["error"]["details"])),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["answers[0]"])
+    );
+
+    let (status, _, submitted) = send_as(
+        &teacher,
+        me.clone(),
+        Method::PATCH,
+        one.clone(),
+        Some(json!({"submit": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    assert_eq!(
+        (
+            submitted["data"]["status"].clone(),
+            submitted["data"]["score"].clone()
+        ),
+        (json!("graded"), json!(100.0))
+    );
+    let (status, _, score) =
+        send_as(&teacher, None, Method::GET, format!("{one}/score"), None).await;
+    assert_eq!(
+        (status, score["data"]["passed"].clone()),
+        (StatusCode::OK, json!(true))
+    );
+    let (status, _, body) = send_as(
+        &teacher,
+        me,
+        Method::PATCH,
+        one.clone(),
+        Some(save(7, Some(2))),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "quiz.attempt.submitted")
+    );
+
+    // Another tenant's key finds neither the quiz nor the attempt.
+    let theirs = app.key(other, Role::Admin).await;
+    let (status, _, _) = send(app.v1(Method::GET, &one, &theirs, other)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -67,9 +67,45 @@ struct AnswerRow {
     comment: Option<String>,
 }
 
-/// The learner a caller acts as: the signed-in user. (API keys act for no learner.)
-fn learner(tx: &TenantTx) -> Result<UserId, ServiceError> {
-    tx.caller().user_id.ok_or(ServiceError::Forbidden)
+/// The learner an attempt is for: the signed-in user, or the active user an admin or teacher key
+/// names with `X-On-Behalf-Of` (a student key acts for nobody). Another tenant's user is not found.
+async fn learner(tx: &mut TenantTx) -> Result<UserId, ServiceError> {
+    let caller = tx.caller();
+    if let Some(user) = caller.user_id {
+        return Ok(user);
+    }
+    caller.require_teacher()?;
+    let Some(user) = caller.on_behalf_of else {
+        return Err(ServiceError::invalid(
+            "X-On-Behalf-Of",
+            "An API key takes attempts for a learner: name them with X-On-Behalf-Of: usr_….",
+        ));
+    };
+    let active = sqlx::query_scalar!(
+        r#"select exists(select 1 from app_user where tenant_id = $1 and id = $2 and status = 'active') as "active!""#,
+        tx.tenant().as_uuid(),
+        user.as_uuid()
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if active {
+        Ok(user)
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}
+
+/// Whether `user` is an active learner of the course (enrolled, or completed it).
+async fn enrolled(tx: &mut TenantTx, course: Uuid, user: UserId) -> Result<bool, ServiceError> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3
+                         and status in ('active', 'completed')) as "enrolled!""#,
+        tx.tenant().as_uuid(),
+        course,
+        user.as_uuid()
+    )
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 async fn fetch(
@@ -193,16 +229,16 @@ async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptView, Service
     })
 }
 
-/// Starts an attempt, or answers the one in progress. Only the course's active learners start a
-/// published quiz, within its window and its number of attempts; the course's editors may start a
-/// preview instead, which never counts.
+/// Starts an attempt, or answers the one in progress; says whether the attempt is new. Only the
+/// course's active learners start a published quiz, within its window and its number of attempts;
+/// the course's editors may start a preview instead, which never counts.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn start(
     caller: &Caller,
     store: &Store,
     quiz: QuizId,
     preview: bool,
-) -> Result<AttemptView, ServiceError> {
+) -> Result<(AttemptView, bool), ServiceError> {
     in_tx!(store, caller, |tx| start_in(tx, quiz, preview))
 }
 
@@ -210,21 +246,18 @@ pub async fn start_in(
     tx: &mut TenantTx,
     quiz: QuizId,
     preview: bool,
-) -> Result<AttemptView, ServiceError> {
-    let user = learner(tx)?;
+) -> Result<(AttemptView, bool), ServiceError> {
     if preview {
         tx.caller().require_teacher()?;
     }
+    let user = learner(tx).await?;
     // The course row's lock serialises one learner's concurrent starts with each other.
     let access = access_in(tx, quiz, true).await?;
     let now = tx.now();
     if preview {
         access.course.require_edit()?;
     } else {
-        if !matches!(
-            access.course.enrollment,
-            Some(domain::EnrollmentStatus::Active | domain::EnrollmentStatus::Completed)
-        ) {
+        if !enrolled(tx, access.quiz.course_id, user).await? {
             return Err(ServiceError::conflict(
                 ErrorCode::EnrollmentRequired,
                 "Quizzes are for the course's learners: enrol in the course to take this one.",
@@ -235,7 +268,7 @@ pub async fn start_in(
         }
         if let Some(running) = running(tx, quiz, user).await? {
             if !running.expired(now) {
-                return view(tx, running).await;
+                return Ok((view(tx, running).await?, false));
             }
             submit_row(tx, running, true).await?;
         }
@@ -296,7 +329,7 @@ pub async fn start_in(
     .execute(&mut **tx)
     .await?;
     let row = fetch(tx, quiz, AttemptId::from_uuid(id), false).await?;
-    view(tx, row).await
+    Ok((view(tx, row).await?, true))
 }
 
 async fn running(
@@ -408,7 +441,7 @@ pub async fn save_in(
     answers: &[AnswerSave],
     submit: bool,
 ) -> Result<Saved, ServiceError> {
-    let user = learner(tx)?;
+    let user = learner(tx).await?;
     let row = fetch(tx, quiz, id, true).await?;
     if row.user_id != user.as_uuid() {
         return Err(ServiceError::NotFound);

@@ -70,7 +70,8 @@ async fn the_server_clock_keeps_a_save_before_the_deadline_and_refuses_one_after
     let quiz = published_quiz(&w).await;
     let attempt = attempts::start(&w.student, &w.store, quiz, false)
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert_eq!(attempt.remaining_ms, Some(20 * 60 * 1000));
     assert_eq!(attempt.server_now, attempt.started_at);
 
@@ -91,10 +92,10 @@ async fn the_server_clock_keeps_a_save_before_the_deadline_and_refuses_one_after
     assert_eq!(saved.answers[0].revision, 1);
 
     // A second start returns the attempt in progress, with the time it has left.
-    let again = attempts::start(&w.student, &w.store, quiz, false)
+    let (again, new) = attempts::start(&w.student, &w.store, quiz, false)
         .await
         .unwrap();
-    assert_eq!((again.id, again.answers.len()), (attempt.id, 1));
+    assert_eq!((again.id, again.answers.len(), new), (attempt.id, 1, false));
 
     w.store
         .clock
@@ -143,7 +144,8 @@ async fn a_stale_tab_never_overwrites_a_newer_answer(pool: PgPool) {
     let quiz = published_quiz(&w).await;
     let attempt = attempts::start(&w.student, &w.store, quiz, false)
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     let numeric = attempt.questions[1].id;
 
     let first = attempts::save(
@@ -225,7 +227,8 @@ async fn the_sweeper_submits_abandoned_attempts_once(pool: PgPool) {
     let quiz = published_quiz(&w).await;
     let attempt = attempts::start(&w.student, &w.store, quiz, false)
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     attempts::save(
         &w.student,
         &w.store,
@@ -279,7 +282,8 @@ async fn starting_needs_an_enrolment_an_open_window_and_an_attempt_left(pool: Pg
     for _ in 0..2 {
         let attempt = attempts::start(&w.student, &w.store, quiz, false)
             .await
-            .unwrap();
+            .unwrap()
+            .0;
         attempts::save(&w.student, &w.store, quiz, attempt.id, vec![], true)
             .await
             .unwrap();
@@ -292,7 +296,8 @@ async fn starting_needs_an_enrolment_an_open_window_and_an_attempt_left(pool: Pg
     // A teacher's preview never counts and is not limited.
     let preview = attempts::start(&w.teacher, &w.store, quiz, true)
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert!(preview.preview);
     assert!(matches!(
         attempts::start(&w.student, &w.store, quiz, true).await,
@@ -320,7 +325,8 @@ async fn editing_a_question_leaves_a_submitted_result_as_it_was(pool: PgPool) {
     let quiz = published_quiz(&w).await;
     let attempt = attempts::start(&w.student, &w.store, quiz, false)
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     let numeric = attempt.questions[1].id;
     let done = attempts::save(
         &w.student,

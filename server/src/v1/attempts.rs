@@ -1,0 +1,126 @@
+//! `/v1/quizzes/{id}/attempts`: a learner's attempts, timed by the server. A signed-in learner's
+//! own, or, for an admin or teacher key, the learner `X-On-Behalf-Of` names.
+
+use axum::extract::State;
+use domain::attempt::{AnswerSave, AttemptView};
+use domain::quiz::AttemptStatus;
+use domain::{AttemptId, QuizId};
+use serde::{Deserialize, Serialize};
+use service::quizzes::attempts;
+use utoipa::ToSchema;
+
+use super::envelope::{ApiOk, ApiResult, Meta};
+use super::extract::{ActingCaller, ApiCaller, ApiJson, PathId, PathIds};
+use super::openapi::Envelope;
+use crate::state::AppState;
+
+/// Starts an attempt, or answers the one in progress (`200` then, `201` for a new one). Refused
+/// with `enrollment.required`, `quiz.closed` or `quiz.attempt.limit_reached`. An admin or teacher
+/// key names the learner with `X-On-Behalf-Of`.
+#[utoipa::path(post, path = "/v1/quizzes/{id}/attempts", operation_id = "startAttempt", tag = "attempts",
+    params(("id" = QuizId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner an admin or teacher key acts for (required for keys).")),
+    responses((status = 201, description = "The new attempt, with `server_now`, `deadline_at` and `remaining_ms`.", body = Envelope<AttemptView>),
+              (status = 200, description = "The attempt already in progress.", body = Envelope<AttemptView>)))]
+pub async fn start(
+    State(state): State<AppState>,
+    meta: Meta,
+    ActingCaller(caller): ActingCaller,
+    PathId(quiz): PathId<QuizId>,
+) -> ApiResult<AttemptView> {
+    match attempts::start(&caller, &state.store, quiz, false).await? {
+        (attempt, true) => Ok(ApiOk::created(&meta, attempt)),
+        (attempt, false) => Ok(ApiOk::new(&meta, attempt)),
+    }
+}
+
+/// A throwaway attempt for the course's editors: it never counts and is not limited.
+#[utoipa::path(post, path = "/v1/quizzes/{id}/preview", operation_id = "previewQuiz", tag = "attempts",
+    params(("id" = QuizId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the teacher a key previews as (required for keys).")),
+    responses((status = 201, description = "The preview attempt.", body = Envelope<AttemptView>)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    meta: Meta,
+    ActingCaller(caller): ActingCaller,
+    PathId(quiz): PathId<QuizId>,
+) -> ApiResult<AttemptView> {
+    let (attempt, _) = attempts::start(&caller, &state.store, quiz, true).await?;
+    Ok(ApiOk::created(&meta, attempt))
+}
+
+#[utoipa::path(get, path = "/v1/quizzes/{id}/attempts/{attempt_id}", operation_id = "getAttempt", tag = "attempts",
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner a key reads for.")),
+    responses((status = 200, description = "The attempt as its learner sees it, with the server's clock.", body = Envelope<AttemptView>)))]
+pub async fn get(
+    State(state): State<AppState>,
+    meta: Meta,
+    ActingCaller(caller): ActingCaller,
+    PathIds(quiz, id): PathIds<QuizId, AttemptId>,
+) -> ApiResult<AttemptView> {
+    Ok(ApiOk::new(
+        &meta,
+        attempts::get(&caller, &state.store, quiz, id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptPatch {
+    /// The changed answers only, each with the `revision` last returned for it.
+    #[serde(default)]
+    pub answers: Vec<AnswerSave>,
+    /// Submits the attempt after saving `answers`.
+    #[serde(default)]
+    pub submit: bool,
+}
+
+/// Saves answers and/or submits. After the deadline plus the grace, nothing is applied: the
+/// attempt is submitted with the answers saved in time and `409 quiz.attempt.timer_expired`
+/// answers.
+#[utoipa::path(patch, path = "/v1/quizzes/{id}/attempts/{attempt_id}", operation_id = "updateAttempt", tag = "attempts",
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner a key acts for (required for keys).")),
+    request_body = AttemptPatch,
+    responses((status = 200, description = "The attempt with the stored answers and their revisions.", body = Envelope<AttemptView>)))]
+pub async fn update(
+    State(state): State<AppState>,
+    meta: Meta,
+    ActingCaller(caller): ActingCaller,
+    PathIds(quiz, id): PathIds<QuizId, AttemptId>,
+    ApiJson(body): ApiJson<AttemptPatch>,
+) -> ApiResult<AttemptView> {
+    let attempt =
+        attempts::save(&caller, &state.store, quiz, id, body.answers, body.submit).await?;
+    Ok(ApiOk::new(&meta, attempt))
+}
+
+/// An attempt's score alone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptScore {
+    pub attempt_id: AttemptId,
+    pub status: AttemptStatus,
+    /// Percent, two decimals; null until graded.
+    pub score: Option<f64>,
+    pub points: Option<f64>,
+    pub max_points: f64,
+    pub passed: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/v1/quizzes/{id}/attempts/{attempt_id}/score", operation_id = "getAttemptScore", tag = "attempts",
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner a key reads for.")),
+    responses((status = 200, description = "The score; null while essays wait for a teacher.", body = Envelope<AttemptScore>)))]
+pub async fn score(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    PathIds(quiz, id): PathIds<QuizId, AttemptId>,
+) -> ApiResult<AttemptScore> {
+    let attempt = attempts::get(&caller, &state.store, quiz, id).await?;
+    let score = AttemptScore {
+        attempt_id: attempt.id,
+        status: attempt.status,
+        score: attempt.score,
+        points: attempt.points,
+        max_points: attempt.max_points,
+        passed: attempt.passed,
+    };
+    Ok(ApiOk::new(&meta, score))
+}
