@@ -1,7 +1,8 @@
 //! The demo tenant that `cargo xtask run` starts with: an admin, a teacher, two students, and one
-//! published course with a timed quiz. Seeding twice changes nothing.
+//! published course with a timed quiz of one question of each kind. Seeding twice changes nothing.
 
-use domain::{DisplayName, Password, Role, Slug, TenantId};
+use domain::quiz_input::{OptionForm, QuestionForm, QuestionInput};
+use domain::{DisplayName, OptionId, Password, Role, Slug, TenantId};
 
 use crate::db::{new_id, tenant_tx};
 use crate::{password, tenants, ServiceError, Store};
@@ -120,15 +121,96 @@ async fn seed_course(
         .execute(&mut **tx)
         .await?;
     }
+    let quiz = new_id();
     sqlx::query!(
-        "insert into quiz (id, tenant_id, course_id, title, time_limit_minutes, passing_score, max_attempts, status, published_at)
-         values ($1, $2, $3, $4, 10, 70, 3, 'published', now())",
-        new_id(),
+        "insert into quiz (id, tenant_id, course_id, title, instructions, time_limit_minutes, passing_score, max_attempts, status, published_at)
+         values ($1, $2, $3, $4, $5, 10, 70, 3, 'published', now())",
+        quiz,
         tenant.as_uuid(),
         course,
-        "Getting-started check"
+        "Getting-started check",
+        "Six questions, one of each kind Lectern asks. You have **10 minutes**; answers save as you go."
     )
     .execute(&mut **tx)
     .await?;
+    for (position, form) in (0i32..).zip(demo_questions()) {
+        let input = QuestionInput::parse(form, None, || OptionId::from_uuid(new_id()))?;
+        let (Some(prompt), Some(key)) = (input.prompt, input.key) else {
+            continue;
+        };
+        let body = serde_json::to_value(&key).map_err(|e| ServiceError::Internal(e.into()))?;
+        sqlx::query!(
+            "insert into quiz_question (id, tenant_id, course_id, quiz_id, position, kind, prompt, points, body)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            new_id(),
+            tenant.as_uuid(),
+            course,
+            quiz,
+            position,
+            key.kind().as_str(),
+            prompt,
+            input.points.unwrap_or(1),
+            body
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
+}
+
+/// One question of each kind, so a newcomer meets them all in the demo quiz.
+fn demo_questions() -> Vec<QuestionForm> {
+    let option = |text: &str, correct: bool| OptionForm {
+        id: None,
+        text: text.into(),
+        correct,
+    };
+    let question = |kind: &str, prompt: &str| QuestionForm {
+        kind: Some(kind.into()),
+        prompt: Some(prompt.into()),
+        ..QuestionForm::default()
+    };
+    vec![
+        QuestionForm {
+            options: Some(vec![
+                option("A module", true),
+                option("A quiz", false),
+                option("A certificate", false),
+            ]),
+            ..question("single_choice", "What holds a course's lessons, in order?")
+        },
+        QuestionForm {
+            options: Some(vec![
+                option("Text", true),
+                option("Videos", true),
+                option("Files", true),
+                option("Printers", false),
+            ]),
+            scoring: Some("partial".into()),
+            ..question("multiple_choice", "What can a lesson hold?")
+        },
+        QuestionForm {
+            correct_answer: Some(true),
+            ..question(
+                "true_false",
+                "The server keeps the time of a timed quiz, not your device.",
+            )
+        },
+        QuestionForm {
+            accepted_answers: Some(vec!["catalog".into(), "catalogue".into()]),
+            ..question("short_text", "Which page lists the courses you can join?")
+        },
+        QuestionForm {
+            value: Some(10.0),
+            tolerance: Some(0.0),
+            ..question("numeric", "How many minutes does this quiz give you?")
+        },
+        QuestionForm {
+            points: Some(3),
+            ..question(
+                "essay",
+                "In two or three sentences: what do you hope to learn here?",
+            )
+        },
+    ]
 }

@@ -110,6 +110,15 @@ async fn seeding_the_demo_tenant_twice_creates_it_once(pool: PgPool) {
         .await,
         1
     );
+    assert_eq!(
+        count(
+            &store.pool,
+            "select count(distinct kind) from quiz_question"
+        )
+        .await,
+        6,
+        "one question of each kind"
+    );
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
