@@ -217,6 +217,33 @@ pub struct AttemptView {
     pub results: Option<Vec<QuestionResult>>,
 }
 
+/// A teacher's grade for one question of an attempt.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionGrade {
+    pub question_id: QuestionId,
+    /// From 0 to the question's points.
+    pub points: f64,
+    pub comment: Option<String>,
+}
+
+/// An attempt in a list: who, when, and how it went.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptSummary {
+    pub id: AttemptId,
+    pub quiz_id: QuizId,
+    pub user_id: UserId,
+    pub status: AttemptStatus,
+    pub preview: bool,
+    pub started_at: String,
+    pub submitted_at: Option<String>,
+    pub auto_submitted: bool,
+    pub score: Option<f64>,
+    pub passed: Option<bool>,
+}
+
 #[cfg(test)]
 mod tests {
     use uuid::Uuid;

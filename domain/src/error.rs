@@ -80,6 +80,7 @@ error_codes! {
     AttemptLimitReached = "quiz.attempt.limit_reached", 403, "The learner has used every attempt this quiz allows.";
     AttemptTimerExpired = "quiz.attempt.timer_expired", 409, "Server-enforced timer elapsed.";
     AttemptSubmitted = "quiz.attempt.submitted", 409, "The attempt is submitted; its answers can no longer change.";
+    AttemptInProgress = "quiz.attempt.in_progress", 409, "The attempt is still in progress; it is graded once submitted.";
     EnrollmentClosed = "enrollment.closed", 403, "Self-enrolment is off for this course; a teacher or admin enrols learners.";
     EnrollmentRequired = "enrollment.required", 403, "Lesson content is for the course's learners and teachers; enrol first (API keys act for no learner, so a student key reads outlines only).";
     RateLimitExceeded = "rate_limit.exceeded", 429, "Too many requests; retry after the time given.";

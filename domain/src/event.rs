@@ -14,6 +14,8 @@ text_enum!(
         ApiKeyCreated = "api_key.created",
         ApiKeyRevoked = "api_key.revoked",
         ApiKeyRotated = "api_key.rotated",
+        AttemptGraded = "attempt.graded",
+        AttemptScoreOverridden = "attempt.score_overridden",
         AuthPasswordReset = "auth.password_reset",
         AuthPasswordResetRequested = "auth.password_reset_requested",
         AuthSignInFailed = "auth.sign_in_failed",

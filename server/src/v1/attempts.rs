@@ -2,16 +2,16 @@
 //! own, or, for an admin or teacher key, the learner `X-On-Behalf-Of` names.
 
 use axum::extract::State;
-use domain::attempt::{AnswerSave, AttemptView};
+use domain::attempt::{AnswerSave, AttemptSummary, AttemptView, QuestionGrade};
 use domain::quiz::AttemptStatus;
-use domain::{AttemptId, QuizId};
+use domain::{AttemptId, QuizId, UserId};
 use serde::{Deserialize, Serialize};
-use service::quizzes::attempts;
-use utoipa::ToSchema;
+use service::quizzes::{attempts, grading};
+use utoipa::{IntoParams, ToSchema};
 
 use super::envelope::{ApiOk, ApiResult, Meta};
-use super::extract::{ActingCaller, ApiCaller, ApiJson, PathId, PathIds};
-use super::openapi::Envelope;
+use super::extract::{ActingCaller, ApiCaller, ApiJson, ApiQuery, PathId, PathIds};
+use super::openapi::{Envelope, PageEnvelope};
 use crate::state::AppState;
 
 /// Starts an attempt, or answers the one in progress (`200` then, `201` for a new one). Refused
@@ -123,4 +123,88 @@ pub async fn score(
         passed: attempt.passed,
     };
     Ok(ApiOk::new(&meta, score))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// One learner's attempts (the course's editors); a learner always gets their own.
+    #[param(value_type = Option<UserId>)]
+    pub user_id: Option<UserId>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// A quiz's attempts, newest first: every learner's for the course's editors, or one learner's
+/// with `user_id`.
+#[utoipa::path(get, path = "/v1/quizzes/{id}/attempts", operation_id = "listAttempts", tag = "attempts",
+    params(("id" = QuizId, Path), ListParams),
+    responses((status = 200, description = "A page of attempts; totals in `meta`.", body = PageEnvelope<AttemptSummary>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    PathId(quiz): PathId<QuizId>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Vec<AttemptSummary>> {
+    let page = grading::list(
+        &caller,
+        &state.store,
+        quiz,
+        params.user_id,
+        params.page,
+        params.per_page,
+    )
+    .await?;
+    Ok(ApiOk::page(&meta, page))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GradeBody {
+    pub grades: Vec<QuestionGrade>,
+}
+
+/// Grades questions of a submitted attempt (essays above all) with points and a comment; once none
+/// is pending, the attempt is `graded` and `quiz.attempt.graded` is written.
+#[utoipa::path(post, path = "/v1/quizzes/{id}/attempts/{attempt_id}/grade", operation_id = "gradeAttempt", tag = "attempts",
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path)), request_body = GradeBody,
+    responses((status = 200, description = "The attempt with its grades.", body = Envelope<AttemptView>)))]
+pub async fn grade(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    PathIds(quiz, id): PathIds<QuizId, AttemptId>,
+    ApiJson(body): ApiJson<GradeBody>,
+) -> ApiResult<AttemptView> {
+    let attempt = grading::grade(&caller, &state.store, quiz, id, body.grades).await?;
+    Ok(ApiOk::new(&meta, attempt))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideBody {
+    /// Percent, 0–100.
+    pub score: f64,
+    /// Why: kept in the audit log.
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+}
+
+/// Replaces a submitted attempt's score, for a reason (audited).
+#[utoipa::path(post, path = "/v1/quizzes/{id}/attempts/{attempt_id}/override", operation_id = "overrideAttemptScore", tag = "attempts",
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path)), request_body = OverrideBody,
+    responses((status = 200, description = "The attempt with its new score.", body = Envelope<AttemptView>)))]
+pub async fn override_score(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    PathIds(quiz, id): PathIds<QuizId, AttemptId>,
+    ApiJson(body): ApiJson<OverrideBody>,
+) -> ApiResult<AttemptView> {
+    let attempt =
+        grading::override_score(&caller, &state.store, quiz, id, body.score, &body.reason).await?;
+    Ok(ApiOk::new(&meta, attempt))
 }

@@ -121,7 +121,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             patch(quizzes::update_question).delete(quizzes::delete_question),
         )
         .route("/v1/quizzes/{id}/preview", post(attempts::preview))
-        .route("/v1/quizzes/{id}/attempts", post(attempts::start))
+        .route(
+            "/v1/quizzes/{id}/attempts",
+            get(attempts::list).post(attempts::start),
+        )
         .route(
             "/v1/quizzes/{id}/attempts/{attempt_id}",
             get(attempts::get).patch(attempts::update),
@@ -129,6 +132,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/v1/quizzes/{id}/attempts/{attempt_id}/score",
             get(attempts::score),
+        )
+        .route(
+            "/v1/quizzes/{id}/attempts/{attempt_id}/grade",
+            post(attempts::grade),
+        )
+        .route(
+            "/v1/quizzes/{id}/attempts/{attempt_id}/override",
+            post(attempts::override_score),
         )
         // Layers run outside-in: authentication first, then idempotency around the handler.
         .route_layer(middleware::from_fn_with_state(

@@ -49,6 +49,12 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("PATCH", "/v1/quizzes/{id}/attempts/{attempt_id}") => {
             json!({"answers": [], "submit": true})
         }
+        ("POST", "/v1/quizzes/{id}/attempts/{attempt_id}/grade") => {
+            json!({"grades": [{"question_id": "q_00000000000000000000000001", "points": 1}]})
+        }
+        ("POST", "/v1/quizzes/{id}/attempts/{attempt_id}/override") => {
+            json!({"score": 50, "reason": "Appeal"})
+        }
         (m, p) => panic!("{m} {p}: add a valid body for this write to body_for"),
     };
     Some(body)

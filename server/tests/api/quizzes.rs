@@ -525,6 +525,45 @@ async fn a_teacher_key_takes_an_attempt_on_behalf_of_an_enrolled_learner(pool: P
         (StatusCode::CONFLICT, "quiz.attempt.submitted")
     );
 
+    let (status, _, list) = send_as(
+        &teacher,
+        None,
+        Method::GET,
+        format!("{attempts}?user_id={learner}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, list["meta"]["total"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+    let (status, _, body) = send_as(
+        &teacher,
+        None,
+        Method::POST,
+        format!("{one}/grade"),
+        Some(json!({"grades": [{"question_id": question, "points": 0, "comment": "Recounted."}]})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["data"]["score"].clone()),
+        (StatusCode::OK, json!(0.0)),
+        "{body}"
+    );
+    let (status, _, body) = send_as(
+        &teacher,
+        None,
+        Method::POST,
+        format!("{one}/override"),
+        Some(json!({"score": 80, "reason": "Appeal upheld."})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["data"]["passed"].clone()),
+        (StatusCode::OK, json!(true)),
+        "{body}"
+    );
+
     // Another tenant's key finds neither the quiz nor the attempt.
     let theirs = app.key(other, Role::Admin).await;
     let (status, _, _) = send(app.v1(Method::GET, &one, &theirs, other)).await;

@@ -22,30 +22,30 @@ use crate::{outbox, Caller, ServiceError, Store};
 /// How late a save or submit may arrive after the deadline and still count: the network's share.
 pub const GRACE: Duration = Duration::seconds(5);
 
-struct AttemptRow {
-    id: Uuid,
-    quiz_id: Uuid,
-    course_id: Uuid,
-    user_id: Uuid,
-    preview: bool,
-    status: String,
-    questions: serde_json::Value,
-    started_at: OffsetDateTime,
-    deadline_at: Option<OffsetDateTime>,
-    submitted_at: Option<OffsetDateTime>,
-    auto_submitted: bool,
-    points: Option<f64>,
-    max_points: f64,
-    score: Option<f64>,
-    passed: Option<bool>,
+pub(super) struct AttemptRow {
+    pub(super) id: Uuid,
+    pub(super) quiz_id: Uuid,
+    pub(super) course_id: Uuid,
+    pub(super) user_id: Uuid,
+    pub(super) preview: bool,
+    pub(super) status: String,
+    pub(super) questions: serde_json::Value,
+    pub(super) started_at: OffsetDateTime,
+    pub(super) deadline_at: Option<OffsetDateTime>,
+    pub(super) submitted_at: Option<OffsetDateTime>,
+    pub(super) auto_submitted: bool,
+    pub(super) points: Option<f64>,
+    pub(super) max_points: f64,
+    pub(super) score: Option<f64>,
+    pub(super) passed: Option<bool>,
 }
 
 impl AttemptRow {
-    fn status(&self) -> Result<AttemptStatus, ServiceError> {
+    pub(super) fn status(&self) -> Result<AttemptStatus, ServiceError> {
         Ok(AttemptStatus::parse("status", &self.status)?)
     }
 
-    fn snapshot(&self) -> Result<Vec<SnapshotQuestion>, ServiceError> {
+    pub(super) fn snapshot(&self) -> Result<Vec<SnapshotQuestion>, ServiceError> {
         serde_json::from_value(self.questions.clone())
             .map_err(|e| ServiceError::Internal(anyhow::anyhow!("attempt snapshot: {e}")))
     }
@@ -57,14 +57,14 @@ impl AttemptRow {
     }
 }
 
-struct AnswerRow {
-    question_id: Uuid,
-    response: Option<serde_json::Value>,
-    revision: i32,
-    saved_at: Option<OffsetDateTime>,
-    result: Option<String>,
-    points: Option<f64>,
-    comment: Option<String>,
+pub(super) struct AnswerRow {
+    pub(super) question_id: Uuid,
+    pub(super) response: Option<serde_json::Value>,
+    pub(super) revision: i32,
+    pub(super) saved_at: Option<OffsetDateTime>,
+    pub(super) result: Option<String>,
+    pub(super) points: Option<f64>,
+    pub(super) comment: Option<String>,
 }
 
 /// The learner an attempt is for: the signed-in user, or the active user an admin or teacher key
@@ -108,7 +108,7 @@ async fn enrolled(tx: &mut TenantTx, course: Uuid, user: UserId) -> Result<bool,
     .await?)
 }
 
-async fn fetch(
+pub(super) async fn fetch(
     tx: &mut TenantTx,
     quiz: QuizId,
     id: AttemptId,
@@ -143,7 +143,11 @@ async fn fetch(
 }
 
 /// An attempt is its learner's; the course's editors read any. Anyone else finds nothing.
-fn may_read(tx: &TenantTx, access: &QuizAccess, row: &AttemptRow) -> Result<(), ServiceError> {
+pub(super) fn may_read(
+    tx: &TenantTx,
+    access: &QuizAccess,
+    row: &AttemptRow,
+) -> Result<(), ServiceError> {
     let own = tx.caller().user_id.map(|u| u.as_uuid()) == Some(row.user_id);
     if own || access.course.can_edit {
         Ok(())
@@ -152,7 +156,10 @@ fn may_read(tx: &TenantTx, access: &QuizAccess, row: &AttemptRow) -> Result<(), 
     }
 }
 
-async fn answers(tx: &mut TenantTx, attempt: Uuid) -> Result<Vec<AnswerRow>, ServiceError> {
+pub(super) async fn answers(
+    tx: &mut TenantTx,
+    attempt: Uuid,
+) -> Result<Vec<AnswerRow>, ServiceError> {
     Ok(sqlx::query_as!(
         AnswerRow,
         "select question_id, response, revision, saved_at, result, points, comment
@@ -168,7 +175,7 @@ fn response_of(value: Option<serde_json::Value>) -> Option<Response> {
     value.and_then(|v| serde_json::from_value(v).ok())
 }
 
-async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptView, ServiceError> {
+pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptView, ServiceError> {
     let now = tx.now();
     let snapshot = row.snapshot()?;
     let stored = answers(tx, row.id).await?;
@@ -523,16 +530,12 @@ async fn submit_row(
 ) -> Result<AttemptRow, ServiceError> {
     let snapshot = row.snapshot()?;
     let stored = answers(tx, row.id).await?;
-    let mut points = 0.0;
-    let mut pending = false;
     for question in &snapshot {
         let response = stored
             .iter()
             .find(|a| a.question_id == question.id.as_uuid())
             .and_then(|a| response_of(a.response.clone()));
         let grade = quiz::grade(&question.key, f64::from(question.points), response.as_ref());
-        pending |= grade.result == AnswerResult::Pending;
-        points += grade.points;
         sqlx::query!(
             "insert into quiz_answer (tenant_id, attempt_id, question_id, result, points)
              values ($1, $2, $3, $4, $5)
@@ -546,7 +549,58 @@ async fn submit_row(
         .execute(&mut **tx)
         .await?;
     }
-    let points = quiz::round2(points);
+    let now = tx.now();
+    sqlx::query!(
+        "update quiz_attempt set status = 'submitted', submitted_at = $3, auto_submitted = $4
+         where tenant_id = $1 and id = $2",
+        tx.tenant().as_uuid(),
+        row.id,
+        now,
+        auto,
+    )
+    .execute(&mut **tx)
+    .await?;
+    if !row.preview {
+        let submitted = DomainEvent::AttemptSubmitted(event::AttemptSubmitted {
+            attempt_id: AttemptId::from_uuid(row.id),
+            quiz_id: QuizId::from_uuid(row.quiz_id),
+            course_id: CourseId::from_uuid(row.course_id),
+            user_id: UserId::from_uuid(row.user_id),
+            submitted_at: rfc3339(now),
+            auto_submitted: auto,
+        });
+        outbox::emit(tx, &submitted).await?;
+    }
+    settle(tx, &row, None).await?;
+    fetch(
+        tx,
+        QuizId::from_uuid(row.quiz_id),
+        AttemptId::from_uuid(row.id),
+        false,
+    )
+    .await
+}
+
+/// Gives a submitted attempt its final score once no answer waits for a teacher: the sum of its
+/// answers' points, or `overridden` (a teacher's score with its reason). Writes
+/// `quiz.attempt.graded`. An attempt with an essay still pending stays `submitted`.
+pub(super) async fn settle(
+    tx: &mut TenantTx,
+    row: &AttemptRow,
+    overridden: Option<(f64, &str)>,
+) -> Result<(), ServiceError> {
+    let totals = sqlx::query!(
+        r#"select coalesce(sum(points), 0)::float8 as "points!", bool_or(result = 'pending') as pending
+           from quiz_answer where tenant_id = $1 and attempt_id = $2"#,
+        tx.tenant().as_uuid(),
+        row.id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if totals.pending == Some(true) && overridden.is_none() {
+        return Ok(());
+    }
+    let points = quiz::round2(totals.points);
     let passing = sqlx::query_scalar!(
         "select passing_score from quiz where tenant_id = $1 and id = $2",
         tx.tenant().as_uuid(),
@@ -554,60 +608,36 @@ async fn submit_row(
     )
     .fetch_one(&mut **tx)
     .await?;
-    let score = quiz::score(points, row.max_points);
+    let score = overridden.map_or_else(|| quiz::score(points, row.max_points), |(s, _)| s);
     let passed = score >= f64::from(passing);
-    let now = tx.now();
-    let (status, final_score) = if pending {
-        (AttemptStatus::Submitted, None)
-    } else {
-        (AttemptStatus::Graded, Some(score))
-    };
     sqlx::query!(
-        "update quiz_attempt set status = $3, submitted_at = $4, auto_submitted = $5,
-             points = $6, score = $7, passed = $8, graded_at = case when $9 then $4::timestamptz end
+        "update quiz_attempt set status = 'graded', points = $3, score = $4, passed = $5, graded_at = $6,
+             override_reason = coalesce($7, override_reason)
          where tenant_id = $1 and id = $2",
         tx.tenant().as_uuid(),
         row.id,
-        status.as_str(),
-        now,
-        auto,
-        final_score.map(|_| points),
-        final_score,
-        final_score.map(|_| passed),
-        !pending,
+        points,
+        score,
+        passed,
+        tx.now(),
+        overridden.map(|(_, reason)| reason),
     )
     .execute(&mut **tx)
     .await?;
-    let (attempt_id, quiz_id) = (AttemptId::from_uuid(row.id), QuizId::from_uuid(row.quiz_id));
-    let (course_id, user_id) = (
-        CourseId::from_uuid(row.course_id),
-        UserId::from_uuid(row.user_id),
-    );
     if !row.preview {
-        let submitted = DomainEvent::AttemptSubmitted(event::AttemptSubmitted {
-            attempt_id,
-            quiz_id,
-            course_id,
-            user_id,
-            submitted_at: rfc3339(now),
-            auto_submitted: auto,
+        let graded = DomainEvent::AttemptGraded(event::AttemptGraded {
+            attempt_id: AttemptId::from_uuid(row.id),
+            quiz_id: QuizId::from_uuid(row.quiz_id),
+            course_id: CourseId::from_uuid(row.course_id),
+            user_id: UserId::from_uuid(row.user_id),
+            score,
+            passed,
+            points,
+            max_points: row.max_points,
         });
-        outbox::emit(tx, &submitted).await?;
-        if let Some(score) = final_score {
-            let graded = DomainEvent::AttemptGraded(event::AttemptGraded {
-                attempt_id,
-                quiz_id,
-                course_id,
-                user_id,
-                score,
-                passed,
-                points,
-                max_points: row.max_points,
-            });
-            outbox::emit(tx, &graded).await?;
-        }
+        outbox::emit(tx, &graded).await?;
     }
-    fetch(tx, quiz_id, attempt_id, false).await
+    Ok(())
 }
 
 /// Submits attempts whose deadline and grace have passed, up to `limit` per tenant, in every

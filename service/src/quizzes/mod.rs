@@ -6,6 +6,7 @@
 //! editors; learners meet questions only inside an attempt.
 
 pub mod attempts;
+pub mod grading;
 pub mod questions;
 
 use domain::dto::Page;

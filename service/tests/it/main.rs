@@ -10,6 +10,7 @@ mod attempts;
 mod auth;
 mod courses;
 mod enrollments;
+mod grading;
 mod idempotency;
 mod isolation;
 mod mail;
