@@ -244,6 +244,37 @@ pub struct AttemptSummary {
     pub passed: Option<bool>,
 }
 
+/// An attempt in the Assessments API's one-shot form: started, answered and submitted in one call.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    /// The attempt's id.
+    pub submission_id: AttemptId,
+    /// The quiz's id.
+    pub assessment_id: QuizId,
+    pub user_id: UserId,
+    /// Percent, two decimals; null while essays wait for a teacher.
+    pub score: Option<f64>,
+    pub passed: Option<bool>,
+    pub submitted_at: Option<String>,
+    /// Per question.
+    pub answers: Vec<QuestionResult>,
+}
+
+impl From<AttemptView> for Submission {
+    fn from(attempt: AttemptView) -> Self {
+        Submission {
+            submission_id: attempt.id,
+            assessment_id: attempt.quiz_id,
+            user_id: attempt.user_id,
+            score: attempt.score,
+            passed: attempt.passed,
+            submitted_at: attempt.submitted_at,
+            answers: attempt.results.unwrap_or_default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use uuid::Uuid;

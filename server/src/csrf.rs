@@ -34,7 +34,8 @@ fn is_allowed(request: &Request, public_url: &str) -> bool {
         return true;
     }
     // The bearer-key API is not cookie-authenticated, so a forged request would carry no credential.
-    if request.uri().path().starts_with("/v1/") {
+    let path = request.uri().path();
+    if path.starts_with("/v1/") || path.starts_with("/api/v1/") {
         return true;
     }
     let headers = request.headers();

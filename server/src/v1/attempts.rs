@@ -2,7 +2,7 @@
 //! own, or, for an admin or teacher key, the learner `X-On-Behalf-Of` names.
 
 use axum::extract::State;
-use domain::attempt::{AnswerSave, AttemptSummary, AttemptView, QuestionGrade};
+use domain::attempt::{AnswerSave, AttemptSummary, AttemptView, QuestionGrade, Submission};
 use domain::quiz::AttemptStatus;
 use domain::{AttemptId, QuizId, UserId};
 use serde::{Deserialize, Serialize};
@@ -207,4 +207,40 @@ pub async fn override_score(
     let attempt =
         grading::override_score(&caller, &state.store, quiz, id, body.score, &body.reason).await?;
     Ok(ApiOk::new(&meta, attempt))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionBody {
+    /// Every answer, each `{"question_id", "selected_option_id" | "selected_option_ids" | "text" | "number"}`.
+    pub answers: Vec<AnswerSave>,
+}
+
+/// The one-shot form: starts an attempt, saves the answers and submits it in one call.
+#[utoipa::path(post, path = "/v1/quizzes/{id}/submissions", operation_id = "createSubmission", tag = "attempts",
+    params(("id" = QuizId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner an admin or teacher key acts for (required for keys).")),
+    request_body = SubmissionBody,
+    responses((status = 201, description = "The graded submission (an attempt: its id is the attempt's).", body = Envelope<Submission>)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    meta: Meta,
+    ActingCaller(caller): ActingCaller,
+    PathId(quiz): PathId<QuizId>,
+    ApiJson(body): ApiJson<SubmissionBody>,
+) -> ApiResult<Submission> {
+    let attempt = attempts::submit_once(&caller, &state.store, quiz, body.answers).await?;
+    Ok(ApiOk::created(&meta, Submission::from(attempt)))
+}
+
+#[utoipa::path(get, path = "/v1/quizzes/{id}/submissions/{attempt_id}", operation_id = "getSubmission", tag = "attempts",
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner a key reads for.")),
+    responses((status = 200, description = "The submission.", body = Envelope<Submission>)))]
+pub async fn submission(
+    State(state): State<AppState>,
+    meta: Meta,
+    ActingCaller(caller): ActingCaller,
+    PathIds(quiz, id): PathIds<QuizId, AttemptId>,
+) -> ApiResult<Submission> {
+    let attempt = attempts::get(&caller, &state.store, quiz, id).await?;
+    Ok(ApiOk::new(&meta, Submission::from(attempt)))
 }

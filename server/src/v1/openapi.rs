@@ -135,10 +135,11 @@ pub struct IssuedKeyDoc {
         quizzes::publish, quizzes::create_question, quizzes::reorder_questions,
         quizzes::update_question, quizzes::delete_question,
         attempts::list, attempts::start, attempts::preview, attempts::get, attempts::update,
-        attempts::score, attempts::grade, attempts::override_score,
+        attempts::score, attempts::grade, attempts::override_score, attempts::submit,
+        attempts::submission,
     ),
     components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block)),
-    modifiers(&Security, &ErrorResponses, &IdempotencyKey),
+    modifiers(&Security, &ErrorResponses, &IdempotencyKey, &AssessmentNames),
     tags(
         (name = "users", description = "The organisation's users and their roles."),
         (name = "api-keys", description = "Keys for programs: made, rotated and revoked by admins, or by a key itself."),
@@ -243,6 +244,47 @@ impl Modify for IdempotencyKey {
                 .parameters
                 .get_or_insert_with(Vec::new)
                 .push(parameter);
+        }
+    }
+}
+
+/// The quiz routes under the Assessments API's names too, as the router serves them: the same
+/// operations, each with an operation id of its own.
+pub struct AssessmentNames;
+
+impl Modify for AssessmentNames {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let [canonical, aliases @ ..] = super::ASSESSMENT_BASES;
+        let quiz_paths: Vec<(String, utoipa::openapi::PathItem)> = openapi
+            .paths
+            .paths
+            .iter()
+            .filter(|(path, _)| path.starts_with(canonical))
+            .map(|(path, item)| (path.clone(), item.clone()))
+            .collect();
+        for alias in aliases {
+            let suffix = if alias.starts_with("/api/") {
+                "ViaApiAssessments"
+            } else {
+                "ViaAssessments"
+            };
+            for (path, item) in &quiz_paths {
+                let mut item = item.clone();
+                for operation in [
+                    &mut item.get,
+                    &mut item.post,
+                    &mut item.put,
+                    &mut item.patch,
+                    &mut item.delete,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    operation.operation_id = operation.operation_id.take().map(|id| id + suffix);
+                }
+                let aliased = path.replacen(canonical, alias, 1);
+                openapi.paths.paths.insert(aliased, item);
+            }
         }
     }
 }

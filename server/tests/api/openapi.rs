@@ -16,7 +16,12 @@ fn registered_routes() -> Vec<(String, String)> {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/v1/mod.rs")).unwrap();
     let mut routes = Vec::new();
     for chunk in source.split(".route(").skip(1) {
-        let path = chunk.split('"').nth(1).unwrap().to_string();
+        // The quiz routes are registered once per base: `.route(base, …)`, `format!("{base}/…")`.
+        let path = if chunk.trim_start().starts_with("base,") {
+            "{base}".to_string()
+        } else {
+            chunk.split('"').nth(1).unwrap().to_string()
+        };
         // The method routers stand between the path and the closing parenthesis of `.route(`.
         let mut depth = 1;
         let end = chunk
@@ -36,7 +41,16 @@ fn registered_routes() -> Vec<(String, String)> {
             let found = chunk[..end].match_indices(&call).any(|(i, _)| {
                 i == 0 || !chunk[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
             });
-            if found {
+            if !found {
+                continue;
+            }
+            if path.starts_with("{base}") {
+                for base in server::v1::ASSESSMENT_BASES {
+                    let expanded = path.replacen("{base}", base, 1);
+                    let expanded = expanded.replace("{{", "{").replace("}}", "}");
+                    routes.push((method.to_string(), expanded));
+                }
+            } else {
                 routes.push((method.to_string(), path.clone()));
             }
         }

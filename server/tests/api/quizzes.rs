@@ -569,3 +569,117 @@ async fn a_teacher_key_takes_an_attempt_on_behalf_of_an_enrolled_learner(pool: P
     let (status, _, _) = send(app.v1(Method::GET, &one, &theirs, other)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_assessments_names_answer_the_same_bodies_and_take_one_shot_submissions(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let teacher = app.key(t, Role::Teacher).await;
+    let learner = app.user(t, Role::Student, "stu@acme.test").await;
+    let course = app
+        .create(&teacher, t, "/v1/courses", json!({"title": "Statistics"}))
+        .await;
+    let module = app
+        .create(
+            &teacher,
+            t,
+            &format!("/v1/courses/{course}/modules"),
+            json!({"title": "One"}),
+        )
+        .await;
+    app.create(
+        &teacher,
+        t,
+        &format!("/v1/modules/{module}/lessons"),
+        json!({"title": "Intro"}),
+    )
+    .await;
+    send(app.v1(
+        Method::POST,
+        &format!("/v1/courses/{course}/publish"),
+        &teacher,
+        t,
+    ))
+    .await;
+    app.create(
+        &teacher,
+        t,
+        &format!("/v1/courses/{course}/enrollments"),
+        json!({"user_id": learner.to_string()}),
+    )
+    .await;
+    // Made under the Assessments name, read under all three.
+    let quiz = app
+        .create(
+            &teacher,
+            t,
+            "/v1/assessments",
+            json!({"course_id": course, "title": "Check"}),
+        )
+        .await;
+    assert!(quiz.starts_with("asmnt_"));
+    let question = app
+        .create(&teacher, t, &format!("/api/v1/assessments/{quiz}/questions"), json!({"kind": "short_text", "prompt": "Middle value?", "accepted_answers": ["median"]}))
+        .await;
+    send(app.v1(
+        Method::POST,
+        &format!("/v1/quizzes/{quiz}/publish"),
+        &teacher,
+        t,
+    ))
+    .await;
+    let mut bodies = Vec::new();
+    for base in ["/v1/quizzes", "/v1/assessments", "/api/v1/assessments"] {
+        let (status, _, body) =
+            send(app.v1(Method::GET, &format!("{base}/{quiz}"), &teacher, t)).await;
+        assert_eq!(status, StatusCode::OK, "{base}: {body}");
+        bodies.push(body["data"].clone());
+    }
+    assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]));
+
+    let (status, _, created) = send(
+        app.v1(
+            Method::POST,
+            &format!("/v1/assessments/{quiz}/submissions"),
+            &teacher,
+            t,
+        )
+        .header("x-on-behalf-of", learner.to_string())
+        .json(&json!({"answers": [{"question_id": question, "text": "  Median "}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let submission = &created["data"];
+    assert_eq!(submission["assessment_id"], quiz.as_str());
+    assert_eq!(submission["user_id"], learner.to_string());
+    assert_eq!(
+        (submission["score"].clone(), submission["passed"].clone()),
+        (json!(100.0), json!(true))
+    );
+    assert_eq!(submission["answers"][0]["result"], "correct");
+    let id = submission["submission_id"].as_str().unwrap();
+    assert!(id.starts_with("att_"));
+    let (status, _, read) = send(
+        app.v1(
+            Method::GET,
+            &format!("/api/v1/assessments/{quiz}/submissions/{id}"),
+            &teacher,
+            t,
+        )
+        .header("x-on-behalf-of", learner.to_string()),
+    )
+    .await;
+    assert_eq!((status, &read["data"]), (StatusCode::OK, submission));
+    // A submission is an attempt.
+    let (status, _, attempt) = send(app.v1(
+        Method::GET,
+        &format!("/v1/quizzes/{quiz}/attempts/{id}"),
+        &teacher,
+        t,
+    ))
+    .await;
+    assert_eq!(
+        (status, attempt["data"]["status"].clone()),
+        (StatusCode::OK, json!("graded"))
+    );
+}

@@ -640,6 +640,34 @@ pub(super) async fn settle(
     Ok(())
 }
 
+/// The one-shot form: starts an attempt (or takes the one in progress), saves `answers` and
+/// submits, in one transaction.
+#[tracing::instrument(skip(store, answers), fields(tenant_id = %caller.tenant_id))]
+pub async fn submit_once(
+    caller: &Caller,
+    store: &Store,
+    quiz: QuizId,
+    answers: Vec<AnswerSave>,
+) -> Result<AttemptView, ServiceError> {
+    in_tx!(store, caller, |tx| submit_once_in(tx, quiz, &answers))
+}
+
+pub async fn submit_once_in(
+    tx: &mut TenantTx,
+    quiz: QuizId,
+    answers: &[AnswerSave],
+) -> Result<AttemptView, ServiceError> {
+    let (attempt, _) = start_in(tx, quiz, false).await?;
+    match save_in(tx, quiz, attempt.id, answers, true).await? {
+        Saved::Attempt(view) => Ok(*view),
+        // A fresh attempt has its whole time ahead of it.
+        Saved::Expired => Err(ServiceError::conflict(
+            ErrorCode::AttemptTimerExpired,
+            "Server-enforced timer elapsed.",
+        )),
+    }
+}
+
 /// Submits attempts whose deadline and grace have passed, up to `limit` per tenant, in every
 /// tenant; answers how many it submitted. Several sweepers (one per server process) share the
 /// work: each claims attempts with `FOR UPDATE SKIP LOCKED`, so none is submitted twice. The time
