@@ -2,16 +2,12 @@
 //! marking lessons complete, and "My courses".
 
 use domain::course::{LearnerCourseView, LessonGateView, LessonPage, LessonPageView, MyCourse};
-use domain::event::{self, DomainEvent};
-use domain::{
-    AuditAction, CourseId, CoverColor, EnrollmentId, EnrollmentStatus, LessonId, QuizId, UserId,
-};
+use domain::{CourseId, CoverColor, EnrollmentId, EnrollmentStatus, LessonId, QuizId, UserId};
 
 use crate::courses::{access, fetch_view, outline, render};
 use crate::db::in_tx;
 use crate::db::TenantTx;
-use crate::users::rfc3339;
-use crate::{audit, enrollments, outbox, tenants, Caller, ServiceError, Store};
+use crate::{enrollments, tenants, Caller, ServiceError, Store};
 
 fn me(caller: &Caller) -> Result<UserId, ServiceError> {
     caller.user_id.ok_or(ServiceError::Forbidden)
@@ -151,8 +147,9 @@ async fn quiz_title(tx: &mut TenantTx, quiz: QuizId) -> Result<Option<String>, S
     .await?)
 }
 
-/// Marks a lesson complete for the caller, who must be enrolled. Completing the last lesson
-/// completes the enrolment and writes `enrollment.completed`. Marking twice changes nothing.
+/// Marks a lesson complete for the caller, who must be enrolled. Completing the last lesson (with
+/// every required quiz passed) completes the enrolment and writes `enrollment.completed`. Marking
+/// twice changes nothing.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn complete_lesson(
     caller: &Caller,
@@ -198,35 +195,7 @@ pub async fn complete_lesson_in(
     )
     .execute(&mut **tx)
     .await?;
-    let progress = sqlx::query!(
-        r#"select (select count(*) from lesson_completion where tenant_id = $1 and user_id = $2 and course_id = $3) as "done!",
-                  (select count(*) from lesson where tenant_id = $1 and course_id = $3) as "total!""#,
-        tx.tenant().as_uuid(),
-        user.as_uuid(),
-        course.as_uuid()
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    let status = EnrollmentStatus::parse("status", &enrollment.status)?;
-    if status == EnrollmentStatus::Active && progress.done >= progress.total {
-        sqlx::query!(
-            "update enrollment set status = 'completed', completed_at = $3 where tenant_id = $1 and id = $2",
-            tx.tenant().as_uuid(),
-            enrollment.id,
-            now
-        )
-        .execute(&mut **tx)
-        .await?;
-        let event = DomainEvent::EnrollmentCompleted(event::EnrollmentCompleted {
-            enrollment_id: EnrollmentId::from_uuid(enrollment.id),
-            course_id: course,
-            user_id: user,
-            completed_at: rfc3339(now),
-        });
-        outbox::emit(tx, &event).await?;
-        let action = AuditAction::EnrollmentCompleted;
-        audit::record_on(tx, action, "enrollment", enrollment.id, event.payload()).await?;
-    }
+    crate::completion::settle_in(tx, course, user).await?;
     enrollments::fetch(tx, EnrollmentId::from_uuid(enrollment.id)).await
 }
 

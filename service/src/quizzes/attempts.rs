@@ -636,6 +636,13 @@ pub(super) async fn settle(
             max_points: row.max_points,
         });
         outbox::emit(tx, &graded).await?;
+        if passed {
+            let (course, user) = (
+                CourseId::from_uuid(row.course_id),
+                UserId::from_uuid(row.user_id),
+            );
+            crate::completion::settle_in(tx, course, user).await?;
+        }
     }
     Ok(())
 }

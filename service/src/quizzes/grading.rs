@@ -8,8 +8,9 @@ use domain::{AttemptId, AuditAction, ErrorCode, FieldError, QuizId, UserId};
 use serde_json::json;
 
 use super::attempts::{fetch, settle, view, AttemptRow};
-use super::{access_in, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use super::{access_in, DEFAULT_PER_PAGE};
 use crate::db::{in_tx, TenantTx};
+use crate::paging::Window;
 use crate::users::rfc3339;
 use crate::{audit, Caller, ServiceError, Store};
 
@@ -34,14 +35,7 @@ pub async fn list_in(
     page: Option<u32>,
     per_page: Option<u32>,
 ) -> Result<Page<AttemptSummary>, ServiceError> {
-    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(ServiceError::invalid(
-            "per_page",
-            &format!("per_page must be between 1 and {MAX_PER_PAGE}."),
-        ));
-    }
-    let page = page.unwrap_or(1).max(1);
+    let window = Window::parse(page, per_page, DEFAULT_PER_PAGE)?;
     let access = access_in(tx, quiz, false).await?;
     let user = if access.course.can_edit {
         user
@@ -59,8 +53,8 @@ pub async fn list_in(
         tx.tenant().as_uuid(),
         quiz.as_uuid(),
         user.map(|u| u.as_uuid()),
-        i64::from(per_page),
-        i64::from(page - 1) * i64::from(per_page),
+        window.limit(),
+        window.offset(),
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -84,12 +78,7 @@ pub async fn list_in(
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
-    Ok(Page {
-        items,
-        page,
-        per_page,
-        total,
-    })
+    Ok(window.page(items, total))
 }
 
 /// The course's editors, and a submitted attempt of the quiz, locked.

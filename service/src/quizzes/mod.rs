@@ -19,12 +19,12 @@ use uuid::Uuid;
 use crate::courses::access::{self, check_version, CourseAccess};
 use crate::courses::render;
 use crate::db::{in_tx, new_id, TenantTx};
+use crate::paging::Window;
 use crate::users::rfc3339;
 use crate::{audit, Caller, ServiceError, Store};
 pub use domain::quiz_input::{QuizForm, QuizInput};
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
-pub const MAX_PER_PAGE: u32 = 100;
 
 /// What the caller may do with one quiz: its course's access and the quiz's own row.
 pub struct QuizAccess {
@@ -168,14 +168,7 @@ pub async fn list_in(
     page: Option<u32>,
     per_page: Option<u32>,
 ) -> Result<Page<QuizView>, ServiceError> {
-    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(ServiceError::invalid(
-            "per_page",
-            &format!("per_page must be between 1 and {MAX_PER_PAGE}."),
-        ));
-    }
-    let page = page.unwrap_or(1).max(1);
+    let window = Window::parse(page, per_page, DEFAULT_PER_PAGE)?;
     let (drafts, learner_only) = match course {
         Some(course) => {
             let access = access::load(tx, course, false).await?;
@@ -202,8 +195,8 @@ pub async fn list_in(
         drafts,
         learner_only,
         tx.caller().user_id.map(|u| u.as_uuid()),
-        i64::from(per_page),
-        i64::from(page - 1) * i64::from(per_page),
+        window.limit(),
+        window.offset(),
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -216,12 +209,7 @@ pub async fn list_in(
             items.push(view(tx, quiz).await?);
         }
     }
-    Ok(Page {
-        items,
-        page,
-        per_page,
-        total,
-    })
+    Ok(window.page(items, total))
 }
 
 /// Reads a quiz; its course's editors get the questions with their answers too.

@@ -56,7 +56,14 @@ pub async fn list_in(
     if !access.reads_answer_key() {
         return Err(ServiceError::Forbidden);
     }
-    let rows = sqlx::query_as!(
+    stored(tx, access).await?.into_iter().map(view).collect()
+}
+
+async fn stored(
+    tx: &mut TenantTx,
+    access: &QuizAccess,
+) -> Result<Vec<StoredQuestion>, ServiceError> {
+    Ok(sqlx::query_as!(
         StoredQuestion,
         "select id, quiz_id, position, prompt, points, body, version from quiz_question
          where tenant_id = $1 and quiz_id = $2 order by position, id",
@@ -64,8 +71,7 @@ pub async fn list_in(
         access.quiz.id
     )
     .fetch_all(&mut **tx)
-    .await?;
-    rows.into_iter().map(view).collect()
+    .await?)
 }
 
 /// The questions with their keys, in order, for building an attempt: the learner who starts one
@@ -74,15 +80,7 @@ pub(crate) async fn keys_in(
     tx: &mut TenantTx,
     access: &QuizAccess,
 ) -> Result<Vec<(QuestionId, String, i32, AnswerKey)>, ServiceError> {
-    let rows = sqlx::query_as!(
-        StoredQuestion,
-        "select id, quiz_id, position, prompt, points, body, version from quiz_question
-         where tenant_id = $1 and quiz_id = $2 order by position, id",
-        tx.tenant().as_uuid(),
-        access.quiz.id
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows = stored(tx, access).await?;
     rows.into_iter()
         .map(|row| {
             let key = answer_key(row.body)?;

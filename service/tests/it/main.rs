@@ -8,6 +8,7 @@ mod common;
 mod api_keys;
 mod attempts;
 mod auth;
+mod completion;
 mod courses;
 mod enrollments;
 mod grading;
