@@ -175,8 +175,9 @@ impl AnswerView {
     }
 }
 
-/// One question's grading as the learner may see it; `correct_option_ids` only where the quiz
-/// shows correct answers.
+/// One question's grading once the attempt is submitted: the result, the points earned (null
+/// while a teacher has yet to grade it) and the teacher's comment. The right answers themselves
+/// are not part of it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuestionResult {
