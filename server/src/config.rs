@@ -40,6 +40,8 @@ pub struct Config {
     pub proxy_hops: usize,
     /// The developer mailbox: every tenant's mail, reset links included, unauthenticated.
     pub dev_mailbox: bool,
+    /// How late after a quiz attempt's deadline a save or submit still counts, in seconds.
+    pub quiz_grace_seconds: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -177,6 +179,19 @@ impl Config {
                 }
             },
         };
+        let quiz_grace_seconds = match get("LECTERN_QUIZ_GRACE_SECONDS") {
+            None => 5,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(seconds) if seconds <= 120 => seconds,
+                _ => {
+                    problem(
+                        "LECTERN_QUIZ_GRACE_SECONDS",
+                        "must be a number of seconds from 0 to 120".into(),
+                    );
+                    5
+                }
+            },
+        };
         let dev_mailbox = match get("LECTERN_DEV_MAILBOX").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
@@ -237,6 +252,7 @@ impl Config {
             database_max_connections,
             proxy_hops,
             dev_mailbox,
+            quiz_grace_seconds,
         })
     }
 
@@ -299,6 +315,23 @@ mod tests {
             "the mailbox is never on by default"
         );
         assert_eq!(config.proxy_hops, 0);
+        assert_eq!(config.quiz_grace_seconds, 5);
+    }
+
+    #[test]
+    fn the_quiz_grace_is_a_bounded_number_of_seconds() {
+        let with = |value| {
+            config(&[
+                ("DATABASE_URL", "postgres://x/y"),
+                ("LECTERN_QUIZ_GRACE_SECONDS", value),
+            ])
+        };
+        assert_eq!(with("30").map(|c| c.quiz_grace_seconds).ok(), Some(30));
+        for bad in ["-1", "121", "soon"] {
+            let problems = with(bad).err().unwrap_or_default();
+            let variables: Vec<&str> = problems.iter().map(|p| p.variable).collect();
+            assert_eq!(variables, ["LECTERN_QUIZ_GRACE_SECONDS"], "{bad}");
+        }
     }
 
     #[test]

@@ -39,7 +39,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .run(&pool)
         .await
         .context("could not apply the database migrations")?;
-    let store = Store::new(pool, Clock::system());
+    let grace = time::Duration::seconds(i64::from(config.quiz_grace_seconds));
+    let store = Store::new(pool, Clock::system()).with_quiz_grace(grace);
     if config.seed_demo
         && seed::demo(&store)
             .await

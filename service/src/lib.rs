@@ -40,11 +40,22 @@ pub use error::ServiceError;
 pub struct Store {
     pub pool: sqlx::PgPool,
     pub clock: Clock,
+    /// How late after a quiz attempt's deadline a save or submit still counts.
+    pub quiz_grace: time::Duration,
 }
 
 impl Store {
     pub fn new(pool: sqlx::PgPool, clock: Clock) -> Self {
-        Self { pool, clock }
+        Self {
+            pool,
+            clock,
+            quiz_grace: quizzes::attempts::DEFAULT_GRACE,
+        }
+    }
+
+    pub fn with_quiz_grace(mut self, grace: time::Duration) -> Self {
+        self.quiz_grace = grace;
+        self
     }
 }
 

@@ -2,7 +2,8 @@
 //! server's time as the only clock. An attempt holds its questions as it showed them, so editing
 //! the quiz later never changes a result.
 //!
-//! A save or submit that arrives after the deadline plus [`GRACE`] is refused with
+//! A save or submit that arrives after the deadline plus the grace ([`DEFAULT_GRACE`] unless the
+//! store is configured otherwise) is refused with
 //! `quiz.attempt.timer_expired`, and the attempt is submitted with what was saved before; an
 //! attempt nobody comes back to is submitted by [`sweep`].
 
@@ -20,7 +21,8 @@ use crate::users::rfc3339;
 use crate::{outbox, Caller, ServiceError, Store};
 
 /// How late a save or submit may arrive after the deadline and still count: the network's share.
-pub const GRACE: Duration = Duration::seconds(5);
+/// `LECTERN_QUIZ_GRACE_SECONDS` sets another (`Store::quiz_grace`).
+pub const DEFAULT_GRACE: Duration = Duration::seconds(5);
 
 pub(super) struct AttemptRow {
     pub(super) id: Uuid,
@@ -51,9 +53,9 @@ impl AttemptRow {
     }
 
     /// Past the deadline and its grace at `now`.
-    fn expired(&self, now: OffsetDateTime) -> bool {
+    fn expired(&self, now: OffsetDateTime, grace: Duration) -> bool {
         self.deadline_at
-            .is_some_and(|deadline| now > deadline + GRACE)
+            .is_some_and(|deadline| now > deadline + grace)
     }
 }
 
@@ -246,13 +248,19 @@ pub async fn start(
     quiz: QuizId,
     preview: bool,
 ) -> Result<(AttemptView, bool), ServiceError> {
-    in_tx!(store, caller, |tx| start_in(tx, quiz, preview))
+    in_tx!(store, caller, |tx| start_in(
+        tx,
+        quiz,
+        preview,
+        store.quiz_grace
+    ))
 }
 
 pub async fn start_in(
     tx: &mut TenantTx,
     quiz: QuizId,
     preview: bool,
+    grace: Duration,
 ) -> Result<(AttemptView, bool), ServiceError> {
     if preview {
         tx.caller().require_teacher()?;
@@ -274,7 +282,7 @@ pub async fn start_in(
             return Err(ServiceError::NotFound);
         }
         if let Some(running) = running(tx, quiz, user).await? {
-            if !running.expired(now) {
+            if !running.expired(now, grace) {
                 return Ok((view(tx, running).await?, false));
             }
             submit_row(tx, running, true).await?;
@@ -430,7 +438,7 @@ pub async fn save(
 ) -> Result<AttemptView, ServiceError> {
     // Opened by hand: a late save commits the attempt's submission and still answers an error.
     let mut tx = TenantTx::begin(store, caller).await?;
-    let saved = save_in(&mut tx, quiz, id, &answers, submit).await?;
+    let saved = save_in(&mut tx, quiz, id, &answers, submit, store.quiz_grace).await?;
     tx.commit().await?;
     match saved {
         Saved::Attempt(view) => Ok(*view),
@@ -447,6 +455,7 @@ pub async fn save_in(
     id: AttemptId,
     answers: &[AnswerSave],
     submit: bool,
+    grace: Duration,
 ) -> Result<Saved, ServiceError> {
     let user = learner(tx).await?;
     let row = fetch(tx, quiz, id, true).await?;
@@ -459,7 +468,7 @@ pub async fn save_in(
             "This attempt is submitted; its answers can no longer change.",
         ));
     }
-    if row.expired(tx.now()) {
+    if row.expired(tx.now(), grace) {
         submit_row(tx, row, true).await?;
         return Ok(Saved::Expired);
     }
@@ -656,16 +665,22 @@ pub async fn submit_once(
     quiz: QuizId,
     answers: Vec<AnswerSave>,
 ) -> Result<AttemptView, ServiceError> {
-    in_tx!(store, caller, |tx| submit_once_in(tx, quiz, &answers))
+    in_tx!(store, caller, |tx| submit_once_in(
+        tx,
+        quiz,
+        &answers,
+        store.quiz_grace
+    ))
 }
 
 pub async fn submit_once_in(
     tx: &mut TenantTx,
     quiz: QuizId,
     answers: &[AnswerSave],
+    grace: Duration,
 ) -> Result<AttemptView, ServiceError> {
-    let (attempt, _) = start_in(tx, quiz, false).await?;
-    match save_in(tx, quiz, attempt.id, answers, true).await? {
+    let (attempt, _) = start_in(tx, quiz, false, grace).await?;
+    match save_in(tx, quiz, attempt.id, answers, true, grace).await? {
         Saved::Attempt(view) => Ok(*view),
         // A fresh attempt has its whole time ahead of it.
         Saved::Expired => Err(ServiceError::conflict(
@@ -688,7 +703,7 @@ pub async fn sweep(store: &Store, limit: i64) -> Result<usize, ServiceError> {
                 .await?
         }
     };
-    let cutoff = now - GRACE;
+    let cutoff = now - store.quiz_grace;
     // Across tenants, as the platform (the owning role, past row-level security): which tenants
     // have attempts due. Each is then submitted in its own tenant's transaction.
     let due = sqlx::query!(

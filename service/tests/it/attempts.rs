@@ -6,7 +6,7 @@ use crate::quizzes::{every_kind, quiz_form, world, World};
 use domain::attempt::{AnswerSave, AttemptView};
 use domain::quiz::{AnswerResult, AttemptStatus};
 use domain::{QuestionId, QuizId, Role};
-use service::quizzes::attempts::{self, GRACE};
+use service::quizzes::attempts::{self, DEFAULT_GRACE as GRACE};
 use service::quizzes::questions::{self, QuestionForm};
 use service::quizzes::{self, QuizForm, QuizInput};
 use service::ServiceError;
@@ -372,4 +372,99 @@ async fn editing_a_question_leaves_a_submitted_result_as_it_was(pool: PgPool) {
     assert!(attempts::get(&w.teacher, &w.store, quiz, attempt.id)
         .await
         .is_ok());
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_configured_grace_keeps_a_save_that_the_default_would_refuse(pool: PgPool) {
+    let mut w = world(pool).await;
+    w.store = w.store.clone().with_quiz_grace(Duration::seconds(30));
+    let quiz = published_quiz(&w).await;
+    let (attempt, _) = attempts::start(&w.student, &w.store, quiz, false)
+        .await
+        .unwrap();
+    let numeric = attempt.questions[1].id;
+    w.store
+        .clock
+        .advance(Duration::minutes(20) + Duration::seconds(20));
+    let late_but_kept = attempts::save(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt.id,
+        vec![number(numeric, 3.0, None)],
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (late_but_kept.answers.len(), late_but_kept.remaining_ms),
+        (1, Some(0))
+    );
+    assert_eq!(
+        attempts::sweep(&w.store, 100).await.unwrap(),
+        0,
+        "still within the grace"
+    );
+    w.store.clock.advance(Duration::seconds(11));
+    assert_eq!(attempts::sweep(&w.store, 100).await.unwrap(), 1);
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_shuffled_attempt_shows_every_option_once_and_grades_by_id(pool: PgPool) {
+    let w = world(pool).await;
+    let mut input = quiz_form(w.course, "Shuffled");
+    (input.shuffle_questions, input.shuffle_options) = (Some(true), Some(true));
+    let quiz = quizzes::create(&w.teacher, &w.store, input).await.unwrap();
+    let options: Vec<(&str, bool)> = vec![
+        ("Mean", true),
+        ("a", false),
+        ("b", false),
+        ("c", false),
+        ("d", false),
+        ("e", false),
+    ];
+    let question = crate::quizzes::choice("single_choice", &options);
+    let authored = questions::add(&w.teacher, &w.store, quiz.id, question)
+        .await
+        .unwrap();
+    questions::add(&w.teacher, &w.store, quiz.id, every_kind().remove(4))
+        .await
+        .unwrap();
+    quizzes::publish(&w.teacher, &w.store, quiz.id, None)
+        .await
+        .unwrap();
+
+    let (attempt, _) = attempts::start(&w.student, &w.store, quiz.id, false)
+        .await
+        .unwrap();
+    let shown = attempt
+        .questions
+        .iter()
+        .find(|q| q.id == authored.id)
+        .unwrap();
+    let mut shown_ids: Vec<_> = shown.options.iter().map(|o| o.id).collect();
+    let mut authored_ids: Vec<_> = authored.options.iter().map(|o| o.id).collect();
+    shown_ids.sort();
+    authored_ids.sort();
+    assert_eq!(shown_ids, authored_ids);
+    let mean = shown.options.iter().find(|o| o.text == "Mean").unwrap().id;
+    let choice = AnswerSave {
+        question_id: authored.id,
+        selected_option_id: Some(mean),
+        selected_option_ids: None,
+        text: None,
+        number: None,
+        revision: None,
+    };
+    let done = attempts::save(
+        &w.student,
+        &w.store,
+        quiz.id,
+        attempt.id,
+        vec![choice],
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.points, Some(1.0));
 }
