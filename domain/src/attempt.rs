@@ -110,6 +110,25 @@ pub struct AnswerSave {
 }
 
 impl AnswerSave {
+    /// A save of `response`, made against `revision` (None for a first answer).
+    pub fn new(question_id: QuestionId, response: Response, revision: Option<i32>) -> AnswerSave {
+        let mut save = AnswerSave {
+            question_id,
+            selected_option_id: None,
+            selected_option_ids: None,
+            text: None,
+            number: None,
+            revision,
+        };
+        match response {
+            Response::SelectedOptionId(id) => save.selected_option_id = Some(id),
+            Response::SelectedOptionIds(ids) => save.selected_option_ids = Some(ids),
+            Response::Text(text) => save.text = Some(text),
+            Response::Number(number) => save.number = Some(number),
+        }
+        save
+    }
+
     /// The answer itself: exactly one of the four fields.
     pub fn response(&self, field: &str) -> Result<Response, FieldError> {
         let given = [

@@ -4,7 +4,7 @@
 use crate::common::*;
 use crate::quizzes::{every_kind, quiz_form, world, World};
 use domain::attempt::{AnswerSave, AttemptView};
-use domain::quiz::{AnswerResult, AttemptStatus};
+use domain::quiz::{AnswerResult, AttemptStatus, Response};
 use domain::{QuestionId, QuizId, Role};
 use service::quizzes::attempts::{self, DEFAULT_GRACE as GRACE};
 use service::quizzes::questions::{self, QuestionForm};
@@ -35,25 +35,11 @@ async fn published_quiz(w: &World) -> QuizId {
 fn right_option(attempt: &AttemptView) -> AnswerSave {
     let question = &attempt.questions[0];
     let mean = question.options.iter().find(|o| o.text == "Mean").unwrap();
-    AnswerSave {
-        question_id: question.id,
-        selected_option_id: Some(mean.id),
-        selected_option_ids: None,
-        text: None,
-        number: None,
-        revision: None,
-    }
+    AnswerSave::new(question.id, Response::SelectedOptionId(mean.id), None)
 }
 
 fn number(question: QuestionId, value: f64, revision: Option<i32>) -> AnswerSave {
-    AnswerSave {
-        question_id: question,
-        selected_option_id: None,
-        selected_option_ids: None,
-        text: None,
-        number: Some(value),
-        revision,
-    }
+    AnswerSave::new(question, Response::Number(value), revision)
 }
 
 async fn outbox(w: &World, event: &str) -> i64 {
@@ -448,14 +434,7 @@ async fn a_shuffled_attempt_shows_every_option_once_and_grades_by_id(pool: PgPoo
     authored_ids.sort();
     assert_eq!(shown_ids, authored_ids);
     let mean = shown.options.iter().find(|o| o.text == "Mean").unwrap().id;
-    let choice = AnswerSave {
-        question_id: authored.id,
-        selected_option_id: Some(mean),
-        selected_option_ids: None,
-        text: None,
-        number: None,
-        revision: None,
-    };
+    let choice = AnswerSave::new(authored.id, Response::SelectedOptionId(mean), None);
     let done = attempts::save(
         &w.student,
         &w.store,

@@ -4,6 +4,7 @@
 use crate::common::*;
 use crate::quizzes::{every_kind, quiz_form, world, World};
 use domain::attempt::{AnswerSave, QuestionGrade};
+use domain::quiz::Response;
 use domain::{EnrollmentStatus, LessonId, QuizId};
 use service::quizzes::questions::{self, QuestionForm};
 use service::quizzes::{self, attempts, grading};
@@ -43,14 +44,7 @@ async fn status(w: &World) -> (EnrollmentStatus, i64) {
 }
 
 fn answer(question: domain::QuestionId, text: &str) -> AnswerSave {
-    AnswerSave {
-        question_id: question,
-        selected_option_id: None,
-        selected_option_ids: None,
-        text: Some(text.into()),
-        number: None,
-        revision: None,
-    }
+    AnswerSave::new(question, Response::Text(text.into()), None)
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]

@@ -4,7 +4,7 @@
 use crate::common::*;
 use crate::quizzes::{every_kind, quiz_form, world};
 use domain::attempt::{AnswerSave, QuestionGrade};
-use domain::quiz::{AnswerResult, AttemptStatus};
+use domain::quiz::{AnswerResult, AttemptStatus, Response};
 use domain::Role;
 use service::quizzes;
 use service::quizzes::attempts;
@@ -14,14 +14,7 @@ use service::ServiceError;
 use sqlx::PgPool;
 
 fn text(question: domain::QuestionId, text: &str) -> AnswerSave {
-    AnswerSave {
-        question_id: question,
-        selected_option_id: None,
-        selected_option_ids: None,
-        text: Some(text.into()),
-        number: None,
-        revision: None,
-    }
+    AnswerSave::new(question, Response::Text(text.into()), None)
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
