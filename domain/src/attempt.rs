@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::quiz::{AnswerKey, AnswerResult, AttemptStatus, QuestionKind, Response};
+use crate::quiz::{AnswerKey, AnswerResult, AttemptStatus, QuestionKind, QuizView, Response};
 use crate::{AttemptId, FieldError, OptionId, QuestionId, QuizId, UserId};
 
 /// A question as an attempt holds it: fixed when the attempt starts, options in the order shown.
@@ -205,6 +205,60 @@ pub struct QuestionResult {
     pub points: Option<f64>,
     pub max_points: i32,
     pub comment: Option<String>,
+    /// The right answer, once the quiz's `show_answers` lets the learner see it (always for the
+    /// course's editors); left out otherwise, and for essays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correct_answer: Option<CorrectAnswer>,
+}
+
+/// What a question accepted: its correct options, its accepted answers, or its value and
+/// tolerance, by kind.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorrectAnswer {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub option_ids: Vec<OptionId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_answers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
+}
+
+impl CorrectAnswer {
+    /// None for an essay, which has no one right answer.
+    pub fn of(key: &AnswerKey) -> Option<CorrectAnswer> {
+        let none = CorrectAnswer {
+            option_ids: Vec::new(),
+            accepted_answers: Vec::new(),
+            value: None,
+            tolerance: None,
+        };
+        match key {
+            AnswerKey::Essay {} => None,
+            AnswerKey::ShortText {
+                accepted_answers, ..
+            } => Some(CorrectAnswer {
+                accepted_answers: accepted_answers.clone(),
+                ..none
+            }),
+            AnswerKey::Numeric { value, tolerance } => Some(CorrectAnswer {
+                value: Some(*value),
+                tolerance: Some(*tolerance),
+                ..none
+            }),
+            choice => Some(CorrectAnswer {
+                option_ids: choice
+                    .options()
+                    .iter()
+                    .filter(|o| o.correct)
+                    .map(|o| o.id)
+                    .collect(),
+                ..none
+            }),
+        }
+    }
 }
 
 /// An attempt, with the server's clock: count down from `remaining_ms` (null when untimed), not
@@ -262,6 +316,25 @@ pub struct AttemptSummary {
     pub auto_submitted: bool,
     pub score: Option<f64>,
     pub passed: Option<bool>,
+}
+
+/// A quiz as its learner meets it before starting: its settings, the learner's own attempts
+/// (previews left out), how many are left, and whether it can be started now.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuizIntro {
+    pub quiz: QuizView,
+    /// Newest first.
+    pub attempts: Vec<AttemptSummary>,
+    pub attempts_used: i32,
+    /// None when the quiz allows any number.
+    pub attempts_left: Option<i32>,
+    pub in_progress: Option<AttemptId>,
+    /// An active learner of the course, who may start it.
+    pub enrolled: bool,
+    /// One of the course's editors, who may preview it.
+    pub can_edit: bool,
+    /// Within its opening and closing times.
+    pub open: bool,
 }
 
 /// An attempt in the Assessments API's one-shot form: started, answered and submitted in one call.

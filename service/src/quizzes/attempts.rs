@@ -7,9 +7,11 @@
 //! `quiz.attempt.timer_expired`, and the attempt is submitted with what was saved before; an
 //! attempt nobody comes back to is submitted by [`sweep`].
 
-use domain::attempt::{AnswerSave, AnswerView, AttemptView, QuestionResult, SnapshotQuestion};
+use domain::attempt::{
+    AnswerSave, AnswerView, AttemptView, CorrectAnswer, QuestionResult, SnapshotQuestion,
+};
 use domain::event::{self, DomainEvent};
-use domain::quiz::{self, AnswerResult, AttemptStatus, QuizStatus, Response};
+use domain::quiz::{self, AnswerResult, AttemptStatus, QuizStatus, Response, ShowAnswers};
 use domain::{AttemptId, CourseId, ErrorCode, FieldError, QuizId, UserId};
 use rand::seq::SliceRandom;
 use time::{Duration, OffsetDateTime};
@@ -173,6 +175,30 @@ pub(super) async fn answers(
     .await?)
 }
 
+/// Whether a submitted attempt shows the right answers: always to staff, and to its learner as
+/// the quiz's `show_answers` says (after the close time only once there is one and it has passed).
+async fn reveals_answers(
+    tx: &mut TenantTx,
+    row: &AttemptRow,
+    now: OffsetDateTime,
+) -> Result<bool, ServiceError> {
+    if tx.caller().require_teacher().is_ok() {
+        return Ok(true);
+    }
+    let quiz = sqlx::query!(
+        "select show_answers, closes_at from quiz where tenant_id = $1 and id = $2",
+        tx.tenant().as_uuid(),
+        row.quiz_id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(match ShowAnswers::parse("show_answers", &quiz.show_answers)? {
+        ShowAnswers::AfterAttempt => true,
+        ShowAnswers::AfterClose => quiz.closes_at.is_some_and(|at| at <= now),
+        ShowAnswers::Never => false,
+    })
+}
+
 fn response_of(value: Option<serde_json::Value>) -> Option<Response> {
     value.and_then(|v| serde_json::from_value(v).ok())
 }
@@ -182,6 +208,7 @@ pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptVi
     let snapshot = row.snapshot()?;
     let stored = answers(tx, row.id).await?;
     let status = row.status()?;
+    let reveal = status != AttemptStatus::InProgress && reveals_answers(tx, &row, now).await?;
     let saved: Vec<AnswerView> = snapshot
         .iter()
         .filter_map(|q| {
@@ -206,6 +233,7 @@ pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptVi
                     points: answer.and_then(|a| a.points),
                     max_points: q.points,
                     comment: answer.and_then(|a| a.comment.clone()),
+                    correct_answer: reveal.then(|| CorrectAnswer::of(&q.key)).flatten(),
                 }
             })
             .collect()

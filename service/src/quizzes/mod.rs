@@ -7,7 +7,10 @@
 
 pub mod attempts;
 pub mod grading;
+mod intro;
 pub mod questions;
+
+pub use intro::{intro, intro_in};
 
 use domain::dto::Page;
 use domain::quiz::{QuizStatus, QuizView, ShowAnswers};
@@ -124,10 +127,15 @@ async fn edit_in(tx: &mut TenantTx, id: QuizId) -> Result<QuizAccess, ServiceErr
 
 pub(crate) async fn view(tx: &mut TenantTx, row: QuizRow) -> Result<QuizView, ServiceError> {
     let images = crate::tenants::image_hosts(tx).await?;
+    view_with(row, &images)
+}
+
+/// The quiz as it crosses the wire, its instructions rendered with the tenant's image hosts.
+fn view_with(row: QuizRow, images: &domain::ImageHosts) -> Result<QuizView, ServiceError> {
     Ok(QuizView {
         id: QuizId::from_uuid(row.id),
         course_id: CourseId::from_uuid(row.course_id),
-        instructions_html: render::markdown(&row.instructions, &images),
+        instructions_html: render::markdown(&row.instructions, images),
         status: QuizStatus::parse("status", &row.status)?,
         show_answers: ShowAnswers::parse("show_answers", &row.show_answers)?,
         title: row.title,
@@ -179,8 +187,13 @@ pub async fn list_in(
             (teaches, !teaches)
         }
     };
-    let ids = sqlx::query!(
-        r#"select q.id, count(*) over () as "total!"
+    let rows = sqlx::query!(
+        r#"select q.id, q.course_id, q.title, q.instructions, q.passing_score, q.time_limit_minutes,
+                  q.max_attempts, q.opens_at, q.closes_at, q.shuffle_questions, q.shuffle_options,
+                  q.show_answers, q.status, q.required_for_completion, q.version, q.published_at,
+                  q.created_at, q.updated_at,
+                  (select count(*) from quiz_question x where x.tenant_id = q.tenant_id and x.quiz_id = q.id) as "question_count!",
+                  count(*) over () as "total!"
            from quiz q
            where q.tenant_id = $1
              and ($2::uuid is null or q.course_id = $2)
@@ -200,15 +213,37 @@ pub async fn list_in(
     )
     .fetch_all(&mut **tx)
     .await?;
-    let total = ids
+    let total = rows
         .first()
         .map_or(0, |r| u64::try_from(r.total).unwrap_or(0));
-    let mut items = Vec::with_capacity(ids.len());
-    for row in ids {
-        if let Some(quiz) = fetch_row(tx, row.id).await? {
-            items.push(view(tx, quiz).await?);
-        }
-    }
+    let images = crate::tenants::image_hosts(tx).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let row = QuizRow {
+                id: r.id,
+                course_id: r.course_id,
+                title: r.title,
+                instructions: r.instructions,
+                passing_score: r.passing_score,
+                time_limit_minutes: r.time_limit_minutes,
+                max_attempts: r.max_attempts,
+                opens_at: r.opens_at,
+                closes_at: r.closes_at,
+                shuffle_questions: r.shuffle_questions,
+                shuffle_options: r.shuffle_options,
+                show_answers: r.show_answers,
+                status: r.status,
+                required_for_completion: r.required_for_completion,
+                version: r.version,
+                question_count: r.question_count,
+                published_at: r.published_at,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            };
+            view_with(row, &images)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(window.page(items, total))
 }
 

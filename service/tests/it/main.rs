@@ -15,6 +15,7 @@ mod grading;
 mod idempotency;
 mod isolation;
 mod mail;
+mod quiz_intro;
 mod quizzes;
 mod rate_limit;
 mod reset;
