@@ -159,7 +159,7 @@ pub fn RenderedBlocks(blocks: Vec<RenderedBlock>) -> impl IntoView {
             .into_any(),
             RenderedBlock::Quiz { quiz_id, title } => view! {
                 <p class="mb-4 rounded border border-slate-200 bg-slate-50 px-3 py-2" data-quiz-id=quiz_id.to_string()>
-                    {format!("Quiz: {title}")}
+                    <a class=LINK_CLASS href=format!("/quizzes/{quiz_id}")>{format!("Quiz: {title}")}</a>
                 </p>
             }
             .into_any(),

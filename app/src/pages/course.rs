@@ -7,6 +7,7 @@ use domain::{CourseId, CourseStatus, LessonId, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::course_quiz_list::CourseQuizList;
 use crate::api::learning::{learner_course, Enroll, Leave};
 use crate::components::auth::RequireRole;
 use crate::components::course::{
@@ -153,6 +154,7 @@ fn CourseDetails(
                     }.into_any()
                 }}
             </section>
+            <CourseQuizList course_id=course.id />
         </article>
     }
 }

@@ -1,0 +1,199 @@
+//! One attempt: the taking page while it is in progress, its result once submitted. The server
+//! owns the clock; this page only counts down from what the server last said.
+
+use std::time::Duration;
+
+use domain::attempt::AttemptView;
+use domain::quiz::AttemptStatus;
+use domain::{AttemptId, QuizId, Role};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::quiz_autosave::{Autosave, SaveState};
+use super::quiz_fields::QuestionFieldset;
+use super::quiz_result::AttemptResult;
+use crate::api::quizzes::get_attempt;
+use crate::components::auth::RequireRole;
+use crate::components::course::{not_found, route_id, LINK_CLASS};
+use crate::components::form::BUTTON_CLASS;
+
+/// When the page warns, in milliseconds left, longest first.
+const WARNINGS: [i64; 2] = [300_000, 60_000];
+
+#[component]
+pub fn AttemptPage() -> impl IntoView {
+    view! {
+        <Title text="Quiz attempt" />
+        <RequireRole min_role=Role::Student>
+            <AttemptLoader />
+        </RequireRole>
+    }
+}
+
+#[component]
+fn AttemptLoader() -> impl IntoView {
+    let quiz = route_id::<QuizId>();
+    let params = leptos_router::hooks::use_params_map();
+    let attempt_id = Memo::new(move |_| {
+        params
+            .read()
+            .get("attempt_id")
+            .and_then(|s| s.parse::<AttemptId>().ok())
+    });
+    let attempt = Resource::new(
+        move || (quiz.get(), attempt_id.get()),
+        |ids| async move {
+            match ids {
+                (Some(quiz), Some(attempt)) => get_attempt(quiz, attempt).await,
+                _ => Err(not_found()),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading the attempt…"</p> }>
+            {move || Suspend::new(async move {
+                match attempt.await {
+                    Ok(attempt) if attempt.status == AttemptStatus::InProgress => {
+                        view! { <Taking attempt /> }.into_any()
+                    }
+                    Ok(attempt) => view! { <AttemptResult attempt /> }.into_any(),
+                    Err(error) => view! {
+                        <h1 class="text-2xl font-semibold">"Attempt not available"</h1>
+                        <p role="alert" class="mt-2 text-red-800">{error.message}</p>
+                        <p class="mt-4"><a class=LINK_CLASS href="/my/courses">"Back to my courses"</a></p>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Taking(attempt: AttemptView) -> impl IntoView {
+    let autosave = Autosave::new(&attempt);
+    let clock = autosave.clock;
+    let announcement = RwSignal::new(String::new());
+    let warnings_given = StoredValue::new(0usize);
+    Effect::new(move |_| {
+        autosave.resume();
+        let handle = set_interval_with_handle(
+            move || {
+                clock.tick();
+                let Some(left) = clock.remaining_ms.get_untracked() else {
+                    return;
+                };
+                let due = WARNINGS.iter().filter(|at| left <= **at).count();
+                if due > warnings_given.get_value() && left > 0 {
+                    warnings_given.set_value(due);
+                    announcement.set(warning(left));
+                }
+                if left == 0 && !autosave.is_submitting() {
+                    autosave.submit();
+                }
+            },
+            Duration::from_millis(250),
+        );
+        let online = window_event_listener_untyped("online", move |_| autosave.flush());
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+            online.remove();
+        });
+    });
+    view! {
+        <Show
+            when=move || autosave.finished.with(Option::is_none)
+            fallback=move || autosave.finished.get().map(|attempt| view! { <AttemptResult attempt /> })
+        >
+            <TakingForm attempt=attempt.clone() autosave announcement />
+        </Show>
+    }
+}
+
+/// What the timer's live region says at a warning: the minutes left, rounded up.
+fn warning(left_ms: i64) -> String {
+    let minutes = (left_ms + 59_999) / 60_000;
+    if minutes <= 1 {
+        "1 minute left. Your answers are saved; the quiz submits itself at zero.".to_string()
+    } else {
+        format!("{minutes} minutes left.")
+    }
+}
+
+#[component]
+fn TakingForm(
+    attempt: AttemptView,
+    autosave: Autosave,
+    announcement: RwSignal<String>,
+) -> impl IntoView {
+    let count = attempt.questions.len();
+    let questions = attempt
+        .questions
+        .into_iter()
+        .enumerate()
+        .map(|(i, question)| view! { <QuestionFieldset question number=i + 1 count autosave /> })
+        .collect_view();
+    let title = if attempt.preview { "Quiz preview" } else { "Quiz attempt" };
+    let timed = attempt.remaining_ms.is_some();
+    view! {
+        <h1 class="text-2xl font-semibold">{title}</h1>
+        {attempt.preview.then(|| view! {
+            <p class="mt-1 text-slate-800">"A preview as a learner sees the quiz; it never counts as an attempt."</p>
+        })}
+        <div class="sticky top-0 z-10 mt-2 flex flex-wrap items-center gap-4 border-b border-slate-300 bg-slate-50 py-2">
+            {timed.then(|| view! { <TimeLeft remaining=autosave.clock.remaining_ms /> })}
+            <p class="text-slate-800" data-testid="save-state" data-state=move || format!("{:?}", autosave.state.get())>
+                {move || autosave.state.get().label()}
+            </p>
+        </div>
+        <div class="sr-only" aria-live="assertive" aria-atomic="true" data-testid="timer-warning">
+            {move || announcement.get()}
+        </div>
+        <Show when=move || autosave.state.get() == SaveState::Refused>
+            <p role="alert" class="mt-2 rounded border border-red-300 bg-red-50 px-3 py-2 text-red-900">
+                {move || autosave.error.get()}
+            </p>
+        </Show>
+        <form class="mt-4 max-w-3xl" on:submit=move |ev| {
+            ev.prevent_default();
+            autosave.submit();
+        }>
+            {questions}
+            <button type="submit" class=BUTTON_CLASS>"Submit answers"</button>
+            <p class="mt-2 text-sm text-slate-700">
+                "Submitting ends this attempt: its answers can no longer change."
+            </p>
+        </form>
+    }
+}
+
+/// The countdown, visible and in `role=timer` (which screen readers do not read out every second;
+/// the warnings are announced instead).
+#[component]
+fn TimeLeft(remaining: RwSignal<Option<i64>>) -> impl IntoView {
+    let text = move || {
+        let seconds = remaining.get().unwrap_or(0).max(0) / 1000;
+        let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+        if h > 0 {
+            format!("{h}:{m:02}:{s:02}")
+        } else {
+            format!("{m:02}:{s:02}")
+        }
+    };
+    let low = move || remaining.get().is_some_and(|ms| ms <= 60_000);
+    view! {
+        <p class="font-semibold text-slate-900">
+            "Time left: "
+            <span
+                role="timer"
+                data-testid="time-left"
+                data-remaining-ms=move || remaining.get().unwrap_or(0).to_string()
+                class=move || if low() { "font-mono text-red-800" } else { "font-mono" }
+            >
+                {text}
+            </span>
+        </p>
+    }
+}
