@@ -66,11 +66,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/courses") view=CatalogPage ssr=ssr.clone() />
                     <Route path=path!("/courses/:id") view=CoursePage ssr=ssr.clone() />
                     <Route path=path!("/lessons/:id") view=LessonPage ssr=ssr.clone() />
+                    <Route path=path!("/quizzes/:id") view=QuizPage ssr=ssr.clone() />
+                    <Route path=path!("/quizzes/:id/attempts/:attempt_id") view=AttemptPage ssr=ssr.clone() />
                     <Route path=path!("/my/courses") view=MyCoursesPage ssr=ssr.clone() />
                     <Route path=path!("/teach") view=TeachPage ssr=ssr.clone() />
                     <Route path=path!("/teach/courses/:id") view=CourseEditorPage ssr=ssr.clone() />
                     <Route path=path!("/teach/courses/:id/roster") view=RosterPage ssr=ssr.clone() />
                     <Route path=path!("/teach/lessons/:id") view=LessonEditorPage ssr=ssr.clone() />
+                    <Route path=path!("/teach/quizzes/:id") view=QuizEditorPage ssr=ssr.clone() />
+                    <Route path=path!("/teach/quizzes/:id/attempts") view=QuizAttemptsPage ssr=ssr.clone() />
+                    <Route path=path!("/teach/quizzes/:id/attempts/:attempt_id") view=AttemptReviewPage ssr=ssr.clone() />
                     <Route path=path!("/admin/users") view=UsersPage ssr=ssr.clone() />
                     <Route path=path!("/admin/settings") view=SettingsPage ssr=ssr.clone() />
                     <Route path=path!("/admin/api") view=ApiAccessPage ssr=ssr.clone() />

@@ -1,6 +1,6 @@
-//! The course editor: details, publishing, deleting, the outline (in `course_outline`) and the
-//! course's staff (in `course_staff`). Every change reloads the course, so forms carry the
-//! current version.
+//! The course editor: details, publishing, deleting, the outline (in `course_outline`), the
+//! course's quizzes (in `course_quizzes`) and its staff (in `course_staff`). Every change reloads
+//! the course, so forms carry the current version.
 
 use domain::course::CourseView;
 use domain::{CourseId, CourseStatus, CoverColor, Role};
@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::course_outline::{Outline, OutlineActions};
+use super::course_quizzes::CourseQuizzes;
 use super::course_staff::Staff;
 use super::teach::status_label;
 use crate::api::courses::{get_course, DeleteCourse, SetCourseStatus, UpdateCourse};
@@ -75,6 +76,7 @@ fn CourseEditor() -> impl IntoView {
                             </div>
                         </div>
                         <Outline course=course.clone() actions=outline />
+                        <CourseQuizzes course_id=course.id />
                     }.into_any(),
                     Err(error) => view! {
                         <h1 class="text-2xl font-semibold">"Course not available"</h1>

@@ -154,6 +154,7 @@ pub async fn list(
         &state.store,
         quiz,
         params.user_id,
+        None,
         params.page,
         params.per_page,
     )

@@ -15,23 +15,38 @@ use crate::users::rfc3339;
 use crate::{audit, Caller, ServiceError, Store};
 
 /// A quiz's attempts, newest first: every learner's for the course's editors (or one learner's
-/// with `user`), a learner's own otherwise.
+/// with `user`), a learner's own otherwise; only those in `status` when it is given.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn list(
     caller: &Caller,
     store: &Store,
     quiz: QuizId,
     user: Option<UserId>,
+    status: Option<AttemptStatus>,
     page: Option<u32>,
     per_page: Option<u32>,
 ) -> Result<Page<AttemptSummary>, ServiceError> {
-    in_tx!(store, caller, |tx| list_in(tx, quiz, user, page, per_page))
+    in_tx!(store, caller, |tx| list_by_status_in(
+        tx, quiz, user, status, page, per_page
+    ))
 }
 
+/// [`list`] in any status, for bodies that need a learner's whole history.
 pub async fn list_in(
     tx: &mut TenantTx,
     quiz: QuizId,
     user: Option<UserId>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<Page<AttemptSummary>, ServiceError> {
+    list_by_status_in(tx, quiz, user, None, page, per_page).await
+}
+
+pub async fn list_by_status_in(
+    tx: &mut TenantTx,
+    quiz: QuizId,
+    user: Option<UserId>,
+    status: Option<AttemptStatus>,
     page: Option<u32>,
     per_page: Option<u32>,
 ) -> Result<Page<AttemptSummary>, ServiceError> {
@@ -48,11 +63,13 @@ pub async fn list_in(
                   count(*) over () as "total!"
            from quiz_attempt
            where tenant_id = $1 and quiz_id = $2 and ($3::uuid is null or user_id = $3)
+             and ($4::text is null or status = $4)
            order by started_at desc, id desc
-           limit $4 offset $5"#,
+           limit $5 offset $6"#,
         tx.tenant().as_uuid(),
         quiz.as_uuid(),
         user.map(|u| u.as_uuid()),
+        status.map(AttemptStatus::as_str),
         window.limit(),
         window.offset(),
     )

@@ -172,7 +172,7 @@ async fn editors_list_every_attempt_and_learners_their_own(pool: PgPool) {
         .await
         .unwrap();
 
-    let all = grading::list(&w.teacher, &w.store, quiz.id, None, None, None)
+    let all = grading::list(&w.teacher, &w.store, quiz.id, None, None, None, None)
         .await
         .unwrap();
     assert_eq!(all.total, 2);
@@ -183,6 +183,7 @@ async fn editors_list_every_attempt_and_learners_their_own(pool: PgPool) {
         Some(w.student.user_id.unwrap()),
         None,
         None,
+        None,
     )
     .await
     .unwrap();
@@ -191,17 +192,34 @@ async fn editors_list_every_attempt_and_learners_their_own(pool: PgPool) {
         [mine.id]
     );
     // A learner asking for someone else's still gets only their own.
-    let own = grading::list(&w.student, &w.store, quiz.id, other.user_id, None, None)
-        .await
-        .unwrap();
+    let own = grading::list(
+        &w.student,
+        &w.store,
+        quiz.id,
+        other.user_id,
+        None,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         own.items.iter().map(|a| a.id).collect::<Vec<_>>(),
         [mine.id]
     );
     assert!(matches!(
-        grading::list(&w.outsider, &w.store, quiz.id, None, None, None).await,
+        grading::list(&w.outsider, &w.store, quiz.id, None, None, None, None).await,
         Err(ServiceError::NotFound)
     ));
+    // The status filter: both attempts are still running, none is graded.
+    let running = Some(AttemptStatus::InProgress);
+    let graded = Some(AttemptStatus::Graded);
+    for (status, total) in [(running, 2), (graded, 0)] {
+        let page = grading::list(&w.teacher, &w.store, quiz.id, None, status, None, None)
+            .await
+            .unwrap();
+        assert_eq!(page.total, total, "{status:?}");
+    }
     let in_progress =
         grading::override_score(&w.teacher, &w.store, quiz.id, mine.id, 50.0, "Early")
             .await
