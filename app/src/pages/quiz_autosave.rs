@@ -236,7 +236,11 @@ impl Autosave {
                 }
                 self.error.set(None);
                 self.state.set(SaveState::Saved);
-                if self.queued.try_update_value(std::mem::take).unwrap_or(false) {
+                if self
+                    .queued
+                    .try_update_value(std::mem::take)
+                    .unwrap_or(false)
+                {
                     self.flush();
                 } else if self.has_pending() {
                     self.schedule(DEBOUNCE);
@@ -276,9 +280,7 @@ impl Autosave {
             }
         });
         for (question, sent) in batch {
-            let unchanged = self
-                .pending
-                .with_value(|p| p.get(question) == Some(sent));
+            let unchanged = self.pending.with_value(|p| p.get(question) == Some(sent));
             if !unchanged {
                 continue;
             }

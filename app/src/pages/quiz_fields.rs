@@ -64,8 +64,7 @@ fn SingleChoice(
         .into_iter()
         .map(|option| {
             let option_id = option.id;
-            let checked =
-                move || value.get() == Some(Response::SelectedOptionId(option_id));
+            let checked = move || value.get() == Some(Response::SelectedOptionId(option_id));
             view! {
                 <label class="flex items-center gap-2 py-1 text-slate-900">
                     <input

@@ -131,7 +131,11 @@ fn StartButtons(intro: QuizIntro) -> impl IntoView {
     } else {
         None
     };
-    let label = if intro.in_progress.is_some() { "Resume attempt" } else { "Start attempt" };
+    let label = if intro.in_progress.is_some() {
+        "Resume attempt"
+    } else {
+        "Start attempt"
+    };
     view! {
         <div class="mt-6 max-w-3xl">
             <FormError error=error />
@@ -154,7 +158,8 @@ fn StartButtons(intro: QuizIntro) -> impl IntoView {
 #[component]
 fn History(attempts: Vec<AttemptSummary>) -> impl IntoView {
     if attempts.is_empty() {
-        return view! { <p class="mt-8 text-slate-700">"You have not taken this quiz yet."</p> }.into_any();
+        return view! { <p class="mt-8 text-slate-700">"You have not taken this quiz yet."</p> }
+            .into_any();
     }
     let count = attempts.len();
     let rows = attempts

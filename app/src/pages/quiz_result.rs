@@ -40,7 +40,10 @@ pub fn AttemptResult(attempt: AttemptView) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, question)| {
-            let result = results.iter().find(|r| r.question_id == question.id).cloned();
+            let result = results
+                .iter()
+                .find(|r| r.question_id == question.id)
+                .cloned();
             let answer = attempt
                 .answers
                 .iter()

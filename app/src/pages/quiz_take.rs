@@ -135,7 +135,11 @@ fn TakingForm(
         .enumerate()
         .map(|(i, question)| view! { <QuestionFieldset question number=i + 1 count autosave /> })
         .collect_view();
-    let title = if attempt.preview { "Quiz preview" } else { "Quiz attempt" };
+    let title = if attempt.preview {
+        "Quiz preview"
+    } else {
+        "Quiz attempt"
+    };
     let timed = attempt.remaining_ms.is_some();
     view! {
         <h1 class="text-2xl font-semibold">{title}</h1>

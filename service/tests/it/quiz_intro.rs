@@ -44,7 +44,10 @@ async fn submitted(w: &World, quiz: QuizId) -> AttemptView {
 }
 
 fn reveals(attempt: &AttemptView) -> bool {
-    let results = attempt.results.as_ref().expect("a submitted attempt has results");
+    let results = attempt
+        .results
+        .as_ref()
+        .expect("a submitted attempt has results");
     results.iter().all(|r| r.correct_answer.is_some())
 }
 
@@ -71,7 +74,11 @@ async fn the_intro_counts_attempts_and_points_at_the_one_in_progress(pool: PgPoo
     assert_eq!(intro.in_progress, Some(running.id));
     let ids: Vec<_> = intro.attempts.iter().map(|a| a.id).collect();
     assert_eq!(ids, vec![running.id, first.id], "newest first");
-    assert_eq!(intro.attempts[1].status, AttemptStatus::Graded, "no essay: graded at once");
+    assert_eq!(
+        intro.attempts[1].status,
+        AttemptStatus::Graded,
+        "no essay: graded at once"
+    );
 
     let teacher = quizzes::intro(&w.teacher, &w.store, quiz).await.unwrap();
     assert!(teacher.can_edit && !teacher.enrolled);
@@ -89,7 +96,9 @@ async fn right_answers_show_after_the_attempt_after_the_close_or_never(pool: PgP
     let never = quiz_showing(&w, "never", None).await;
     let attempt = submitted(&w, never).await;
     assert!(!reveals(&attempt));
-    assert!(attempt.results.as_ref().unwrap()[0].correct_answer.is_none());
+    assert!(attempt.results.as_ref().unwrap()[0]
+        .correct_answer
+        .is_none());
     let staff = attempts::get(&w.teacher, &w.store, never, attempt.id)
         .await
         .unwrap();
