@@ -192,11 +192,13 @@ async fn reveals_answers(
     )
     .fetch_one(&mut **tx)
     .await?;
-    Ok(match ShowAnswers::parse("show_answers", &quiz.show_answers)? {
-        ShowAnswers::AfterAttempt => true,
-        ShowAnswers::AfterClose => quiz.closes_at.is_some_and(|at| at <= now),
-        ShowAnswers::Never => false,
-    })
+    Ok(
+        match ShowAnswers::parse("show_answers", &quiz.show_answers)? {
+            ShowAnswers::AfterAttempt => true,
+            ShowAnswers::AfterClose => quiz.closes_at.is_some_and(|at| at <= now),
+            ShowAnswers::Never => false,
+        },
+    )
 }
 
 fn response_of(value: Option<serde_json::Value>) -> Option<Response> {
