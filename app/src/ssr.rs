@@ -63,7 +63,21 @@ pub async fn session() -> Result<Session, AppError> {
 /// The signed-in user, or None.
 pub async fn session_user() -> Result<Option<(SessionUser, AuthCookie)>, AppError> {
     let session = session().await?;
-    let Some(auth) = session.get::<AuthCookie>(AUTH_KEY).await.ok().flatten() else {
+    let auth = match session.get::<AuthCookie>(AUTH_KEY).await {
+        Ok(auth) => auth,
+        // A session store that cannot be read (the database is saturated or down) is not a signed-
+        // out user: answering `auth.unauthenticated` would send a learner mid-quiz to the sign-in
+        // page. The quiz rush benchmark showed it under overload.
+        Err(tower_sessions::session::Error::Store(_)) => {
+            return Err(AppError::new(
+                ErrorCode::Unavailable,
+                "Lectern is busy or unreachable; try again in a moment.",
+            )
+            .in_request())
+        }
+        Err(tower_sessions::session::Error::SerdeJson(_)) => None,
+    };
+    let Some(auth) = auth else {
         return Ok(None);
     };
     let ctx = server_context()?;

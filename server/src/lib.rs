@@ -1,5 +1,6 @@
 //! The axum server: configuration, start-up, the `/v1` REST router, and cross-cutting middleware.
 
+pub mod bench_sessions;
 pub mod config;
 pub mod csrf;
 pub mod operator;

@@ -40,8 +40,12 @@ async fn operator_command(command: &str, args: &[String]) -> ExitCode {
             .await
             .map(|(tenant, secret)| println!("tenant_id={tenant}\nsecret={secret}")),
         "set-limits" => server::operator::set_limits(&database_url, args).await,
+        // Benchmarks only: signed-in learners without passwords (see server::bench_sessions).
+        "bench-sessions" => server::bench_sessions::bench_sessions(args)
+            .await
+            .map(|cookies| cookies.iter().for_each(|cookie| println!("{cookie}"))),
         other => {
-            eprintln!("unknown command {other:?}; the commands are issue-key and set-limits");
+            eprintln!("unknown command {other:?}; the commands are issue-key, set-limits and bench-sessions");
             return ExitCode::from(2);
         }
     };

@@ -2,7 +2,9 @@
 //! - `server issue-key --tenant SLUG --role ROLE [--name NAME]` makes a tenant's first API key (for an
 //!   integration set up before anyone signs in, and for the API's own property tests) and prints the
 //!   tenant id and the key's secret, once, on standard output;
-//! - `server set-limits --tenant SLUG --per-minute N --per-hour N` sets a tenant's API rate limits.
+//! - `server set-limits --tenant SLUG --per-minute N --per-hour N` sets a tenant's API rate limits;
+//! - `server bench-sessions …` makes signed-in learners for the quiz benchmark (see
+//!   `crate::bench_sessions`; for benchmarks only).
 
 use std::collections::HashMap;
 
@@ -13,7 +15,10 @@ use service::{api_keys, Clock, Store};
 use sqlx::postgres::PgPoolOptions;
 
 /// `--name value` pairs, each name one of `allowed`.
-fn options(args: &[String], allowed: &[&str]) -> anyhow::Result<HashMap<String, String>> {
+pub(crate) fn options(
+    args: &[String],
+    allowed: &[&str],
+) -> anyhow::Result<HashMap<String, String>> {
     let mut found = HashMap::new();
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
@@ -31,7 +36,10 @@ fn options(args: &[String], allowed: &[&str]) -> anyhow::Result<HashMap<String, 
     Ok(found)
 }
 
-fn required<'a>(options: &'a HashMap<String, String>, name: &str) -> anyhow::Result<&'a str> {
+pub(crate) fn required<'a>(
+    options: &'a HashMap<String, String>,
+    name: &str,
+) -> anyhow::Result<&'a str> {
     options
         .get(name)
         .map(String::as_str)
@@ -39,7 +47,7 @@ fn required<'a>(options: &'a HashMap<String, String>, name: &str) -> anyhow::Res
 }
 
 /// Connects, migrates, and finds the tenant named by `--tenant`.
-async fn open(
+pub(crate) async fn open(
     database_url: &str,
     options: &HashMap<String, String>,
 ) -> anyhow::Result<(Store, TenantRef)> {

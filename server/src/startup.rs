@@ -27,6 +27,11 @@ use crate::config::Config;
 use crate::state::AppState;
 use crate::{csrf, public_limit, request_id, scim, security_headers, v1, workers};
 
+/// The browser session's cookie, and how long a session lasts unused (the `auth_session` row also
+/// ends it after `service::auth::SESSION_LIFETIME`, however active).
+pub const SESSION_COOKIE: &str = "lectern_session";
+pub const SESSION_INACTIVITY: time::Duration = time::Duration::hours(12);
+
 /// Connects, migrates, seeds when asked, and serves until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let pool = PgPoolOptions::new()
@@ -110,11 +115,11 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
     let key =
         Key::try_from(config.secret_key.as_slice()).context("LECTERN_SECRET_KEY is too short")?;
     let sessions = SessionManagerLayer::new(session_store)
-        .with_name("lectern_session")
+        .with_name(SESSION_COOKIE)
         .with_secure(config.is_https())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)))
+        .with_expiry(Expiry::OnInactivity(SESSION_INACTIVITY))
         .with_signed(key);
 
     let leptos_options = LeptosOptions::builder()

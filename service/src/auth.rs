@@ -9,11 +9,11 @@ use std::net::IpAddr;
 use domain::dto::SessionUser;
 use domain::{AuditAction, Email, Password, Role, Slug, TenantId, UserId, UserStatus};
 use serde_json::json;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
-use crate::db::{new_id, tenant_tx, TenantTx};
+use crate::db::{new_id, tenant_tx, TenantTx, Tx};
 use crate::{password, tenants, Caller, ServiceError, Store};
 
 /// How long a session lasts after sign-in, however active it is.
@@ -175,23 +175,7 @@ pub async fn sign_in(
     )
     .execute(&mut *tx)
     .await?;
-    // Random rather than time-ordered: a session id should reveal nothing.
-    let session_id = Uuid::new_v4();
-    sqlx::query!(
-        "insert into auth_session (id, tenant_id, user_id, created_at, expires_at, ip, user_agent)
-         values ($1, $2, $3, $4, $5, cast($6::text as inet), $7)",
-        session_id,
-        tenant.id.as_uuid(),
-        user.id,
-        now,
-        now + SESSION_LIFETIME,
-        ip,
-        meta.user_agent
-            .as_deref()
-            .map(|ua| ua.chars().take(300).collect::<String>()),
-    )
-    .execute(&mut *tx)
-    .await?;
+    let session_id = open_session_in(&mut tx, tenant.id, user_id, now, meta).await?;
     let entry = AuditEntry {
         action: AuditAction::AuthSignedIn,
         target_type: Some("user"),
@@ -212,6 +196,36 @@ pub async fn sign_in(
             tenant_name: tenant.name,
         },
     })
+}
+
+/// Opens the server-side session of a user whose credentials were checked: the `auth_session` row
+/// a browser session points at, lasting [`SESSION_LIFETIME`]. Sign-in's last step; the benchmark's
+/// session maker (`server bench-sessions`) takes the same step without a password.
+pub async fn open_session_in(
+    tx: &mut Tx,
+    tenant: TenantId,
+    user: UserId,
+    now: OffsetDateTime,
+    meta: &RequestMeta,
+) -> Result<Uuid, ServiceError> {
+    // Random rather than time-ordered: a session id should reveal nothing.
+    let session_id = Uuid::new_v4();
+    sqlx::query!(
+        "insert into auth_session (id, tenant_id, user_id, created_at, expires_at, ip, user_agent)
+         values ($1, $2, $3, $4, $5, cast($6::text as inet), $7)",
+        session_id,
+        tenant.as_uuid(),
+        user.as_uuid(),
+        now,
+        now + SESSION_LIFETIME,
+        meta.ip.map(throttle_key),
+        meta.user_agent
+            .as_deref()
+            .map(|ua| ua.chars().take(300).collect::<String>()),
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(session_id)
 }
 
 /// The address a sign-in counts against: IPv4 as it is, IPv6 by its /64, which one client
