@@ -113,6 +113,8 @@ cpu_end() {
   for pid in $(postgres_pids) "${!start_ticks[@]}"; do
     [ -n "${seen[$pid]:-}" ] && continue
     seen[$pid]=1
+    # A backend that ended within the window is lost (a reconnecting pool replaces them).
+    [ -r "/proc/$pid/stat" ] || continue
     pg=$(( pg + $(ticks_of "$pid") - ${start_ticks[$pid]:-0} ))
   done
   read -r busy idle < <(machine_ticks)
