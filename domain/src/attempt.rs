@@ -291,6 +291,17 @@ pub struct AttemptView {
     pub results: Option<Vec<QuestionResult>>,
 }
 
+/// What an autosave tells the taking page: the answers it named, as now stored (a newer one from
+/// another tab wins), and the server's clock. The page reads the whole attempt only once it is
+/// over, so a save does not rebuild and resend every question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SaveReceipt {
+    pub status: AttemptStatus,
+    pub server_now: String,
+    pub remaining_ms: Option<i64>,
+    pub answers: Vec<AnswerView>,
+}
+
 /// A teacher's grade for one question of an attempt.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -309,6 +320,8 @@ pub struct AttemptSummary {
     pub id: AttemptId,
     pub quiz_id: QuizId,
     pub user_id: UserId,
+    /// The learner's name, as their profile has it now.
+    pub user_name: String,
     pub status: AttemptStatus,
     pub preview: bool,
     pub started_at: String,

@@ -47,6 +47,7 @@ text_enum!(
         QuizCreated = "quiz.created",
         QuizDeleted = "quiz.deleted",
         QuizPublished = "quiz.published",
+        QuizUnpublished = "quiz.unpublished",
         QuizUpdated = "quiz.updated",
         TenantImageHostsChanged = "tenant.image_hosts_changed",
         UserCreated = "user.created",

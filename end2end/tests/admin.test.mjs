@@ -2,22 +2,14 @@
 // change a role; deactivate. Students cannot reach the admin pages.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEMO, expectAccessible, goto, launch, open, signIn, signOut } from './helpers.mjs';
+import { DEMO, expectAccessible, goto, launch, open, signIn, signOut, signedIn } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function signedIn(email) {
-  const page = await open(browser, '/sign-in');
-  await signIn(page, email);
-  await page.waitForURL((url) => url.pathname === '/');
-  await page.getByTestId('user-role').waitFor();
-  return page;
-}
-
 test('an admin invites a user, who sets a password from the mail and signs in', async () => {
-  const page = await signedIn(DEMO.admin);
+  const page = await signedIn(browser, DEMO.admin);
   await goto(page, '/admin/users');
   await page.getByRole('heading', { name: 'Users' }).waitFor();
   await expectAccessible(page);
@@ -52,7 +44,7 @@ test('an admin invites a user, who sets a password from the mail and signs in', 
 });
 
 test('an invalid new user shows each field\'s problem', async () => {
-  const page = await signedIn(DEMO.admin);
+  const page = await signedIn(browser, DEMO.admin);
   await goto(page, '/admin/users');
   const form = page.getByRole('region', { name: 'Add a user' });
   await form.getByLabel('Name', { exact: true }).fill('Someone');
@@ -68,7 +60,7 @@ test('an invalid new user shows each field\'s problem', async () => {
 });
 
 test('an admin deactivates a user, who can no longer sign in, and reactivates them', async () => {
-  const page = await signedIn(DEMO.admin);
+  const page = await signedIn(browser, DEMO.admin);
   await goto(page, '/admin/users?q=student2');
   const row = page.getByTestId('user-row').filter({ hasText: DEMO.student2 });
   await row.getByRole('button', { name: /Deactivate/ }).click();
@@ -85,7 +77,7 @@ test('an admin deactivates a user, who can no longer sign in, and reactivates th
 });
 
 test('an admin changes a role and the list shows it', async () => {
-  const page = await signedIn(DEMO.admin);
+  const page = await signedIn(browser, DEMO.admin);
   await goto(page, '/admin/users?q=student2');
   const row = page.getByTestId('user-row').filter({ hasText: DEMO.student2 });
   await row.getByRole('combobox').selectOption('teacher');
@@ -98,7 +90,7 @@ test('an admin changes a role and the list shows it', async () => {
 });
 
 test('the settings page shows the tenant and its limits', async () => {
-  const page = await signedIn(DEMO.admin);
+  const page = await signedIn(browser, DEMO.admin);
   await goto(page, '/admin/settings');
   await page.getByText('600 requests a minute').waitFor();
   assert.match(await page.getByTestId('tenant-id').textContent(), /^ten_[0-9a-z]{26}$/);
@@ -107,7 +99,7 @@ test('the settings page shows the tenant and its limits', async () => {
 });
 
 test('a student who opens an admin page is told it is not for their role', async () => {
-  const page = await signedIn(DEMO.student);
+  const page = await signedIn(browser, DEMO.student);
   const response = await page.goto('/admin/users');
   assert.equal(response.status(), 403);
   await page.getByRole('heading', { name: 'Not available to your role' }).waitFor();
@@ -116,7 +108,7 @@ test('a student who opens an admin page is told it is not for their role', async
 });
 
 test('a teacher sees the people list but cannot change it', async () => {
-  const page = await signedIn(DEMO.teacher);
+  const page = await signedIn(browser, DEMO.teacher);
   await goto(page, '/admin/users');
   await page.getByTestId('user-row').first().waitFor();
   assert.equal(await page.getByRole('button', { name: 'Change role' }).count(), 0);

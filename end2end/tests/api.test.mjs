@@ -2,19 +2,11 @@
 // working) on the real /v1 API at once; the audit log shows what they did.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE, DEMO, expectAccessible, goto, launch, open, signIn } from './helpers.mjs';
+import { BASE, DEMO, expectAccessible, goto, launch, signedIn } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-async function signedIn(email) {
-  const page = await open(browser, '/sign-in');
-  await signIn(page, email);
-  await page.waitForURL((url) => url.pathname === '/');
-  await page.getByTestId('user-role').waitFor();
-  return page;
-}
 
 async function v1(path, secret, tenant) {
   const response = await fetch(`${BASE}${path}`, {
@@ -24,7 +16,7 @@ async function v1(path, secret, tenant) {
 }
 
 test('an admin makes a key, sees its secret once, rotates it and revokes it', async () => {
-  const page = await signedIn(DEMO.admin);
+  const page = await signedIn(browser, DEMO.admin);
   await goto(page, '/admin/api');
   await page.getByRole('heading', { name: 'Connect' }).waitFor();
   const tenant = await page.getByTestId('api-tenant-id').textContent();
@@ -83,7 +75,7 @@ test('an admin makes a key, sees its secret once, rotates it and revokes it', as
 });
 
 test('the audit log explains bad filters and an empty result', async () => {
-  const page = await signedIn(DEMO.admin);
+  const page = await signedIn(browser, DEMO.admin);
   await goto(page, '/admin/audit?actor=nobody');
   await page.getByTestId('form-error').filter({ hasText: 'actor' }).waitFor();
   await goto(page, '/admin/audit?action=no.such.action');
@@ -100,7 +92,7 @@ test('the audit log explains bad filters and an empty result', async () => {
 });
 
 test('teachers have no API page', async () => {
-  const page = await signedIn(DEMO.teacher);
+  const page = await signedIn(browser, DEMO.teacher);
   const response = await page.goto('/admin/api');
   assert.equal(response.status(), 403);
   await page.close();

@@ -3,7 +3,7 @@
 // the learner on the roster and imports more. Every page is checked for WCAG 2.2 AA problems.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE, DEMO, expectAccessible, goto, launch, signIn } from './helpers.mjs';
+import { DEMO, expectAccessible, expectTexts, goto, launch, signedIn } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -15,27 +15,6 @@ const title = `Zephyr studies ${stamp}`;
 const word = `zephyrology${stamp}`;
 let courseId;
 let firstLessonId;
-
-async function signedIn(email) {
-  const context = await browser.newContext({ baseURL: BASE });
-  const page = await context.newPage();
-  await signIn(page, email);
-  await page.waitForURL((url) => url.pathname === '/');
-  await page.getByTestId('user-role').waitFor();
-  return page;
-}
-
-/** Waits until the locator's elements have exactly these texts, in this order. */
-async function expectTexts(locator, expected) {
-  const deadline = Date.now() + 10_000;
-  let actual;
-  while (Date.now() < deadline) {
-    actual = (await locator.allTextContents()).map((t) => t.trim());
-    if (JSON.stringify(actual) === JSON.stringify(expected)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.deepEqual(actual, expected);
-}
 
 function moduleNamed(page, name) {
   return page.getByTestId('module').filter({ has: page.getByTestId('module-title').getByText(name, { exact: true }) });
@@ -49,7 +28,7 @@ async function addLesson(page, module, lesson) {
 }
 
 test('a teacher builds a course, orders its outline, writes a lesson and publishes it', async () => {
-  const page = await signedIn(DEMO.teacher);
+  const page = await signedIn(browser, DEMO.teacher);
   await goto(page, '/teach');
   await page.getByRole('heading', { name: 'Teach', level: 1 }).waitFor();
   await expectAccessible(page);
@@ -135,7 +114,7 @@ test('a teacher builds a course, orders its outline, writes a lesson and publish
 
 test('a learner finds the course, enrols, reads a lesson safely and completes it', async () => {
   assert.ok(courseId, 'the teacher test made the course');
-  const page = await signedIn(DEMO.student);
+  const page = await signedIn(browser, DEMO.student);
   await goto(page, '/courses');
   await page.getByRole('heading', { name: 'Catalog', level: 1 }).waitFor();
   const search = page.getByRole('combobox', { name: 'Search courses' });
@@ -203,7 +182,7 @@ test('a learner finds the course, enrols, reads a lesson safely and completes it
 
 test('the teacher sees the learner on the roster and imports more learners', async () => {
   assert.ok(courseId, 'the teacher test made the course');
-  const page = await signedIn(DEMO.teacher);
+  const page = await signedIn(browser, DEMO.teacher);
   await goto(page, `/teach/courses/${courseId}/roster`);
   const row = page.getByTestId('roster-row').filter({ hasText: DEMO.student });
   await row.getByText('1 of 3 lessons · 33%').waitFor();

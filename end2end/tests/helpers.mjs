@@ -45,6 +45,28 @@ export async function signIn(page, email, password = DEMO_PASSWORD, organisation
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** A page of a fresh browser context, signed in as `email` and on the home page. */
+export async function signedIn(browser, email) {
+  const context = await browser.newContext({ baseURL: BASE });
+  const page = await context.newPage();
+  await signIn(page, email);
+  await page.waitForURL((url) => url.pathname === '/');
+  await page.getByTestId('user-role').waitFor();
+  return page;
+}
+
+/** Waits until the locator's elements have exactly these texts, in this order. */
+export async function expectTexts(locator, expected) {
+  const deadline = Date.now() + 10_000;
+  let actual;
+  while (Date.now() < deadline) {
+    actual = (await locator.allTextContents()).map((t) => t.trim());
+    if (JSON.stringify(actual) === JSON.stringify(expected)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(actual, expected);
+}
+
 export async function signOut(page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL('**/sign-in**');

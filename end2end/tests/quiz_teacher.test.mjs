@@ -5,7 +5,7 @@
 // problems; the quiz is deleted at the end, so the demo course stays as it was.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE, DEMO, expectAccessible, goto, launch, signIn } from './helpers.mjs';
+import { DEMO, expectAccessible, expectTexts, goto, launch, signedIn } from './helpers.mjs';
 
 const COURSE = 'Introduction to Lectern';
 const QUIZ = `Weather check ${Date.now()}`;
@@ -16,27 +16,6 @@ let courseId;
 let quizId;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-async function signedIn(email) {
-  const context = await browser.newContext({ baseURL: BASE });
-  const page = await context.newPage();
-  await signIn(page, email);
-  await page.waitForURL((url) => url.pathname === '/');
-  await page.getByTestId('user-role').waitFor();
-  return page;
-}
-
-/** Waits until the locator's elements have exactly these texts, in this order. */
-async function expectTexts(locator, expected) {
-  const deadline = Date.now() + 10_000;
-  let actual;
-  while (Date.now() < deadline) {
-    actual = (await locator.allTextContents()).map((t) => t.trim());
-    if (JSON.stringify(actual) === JSON.stringify(expected)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.deepEqual(actual, expected);
-}
 
 /** Fills the "Add a question" form with `fill`, sends it and waits for the new question. */
 async function addQuestion(page, kind, prompt, fill = async () => {}) {
@@ -50,7 +29,7 @@ async function addQuestion(page, kind, prompt, fill = async () => {}) {
 }
 
 test('a teacher writes a quiz with a question of each kind and publishes it', async () => {
-  const page = await signedIn(DEMO.teacher);
+  const page = await signedIn(browser, DEMO.teacher);
   await goto(page, `/teach?q=${encodeURIComponent(COURSE)}`);
   await page.getByRole('link', { name: COURSE, exact: true }).click();
   await page.waitForURL(/\/teach\/courses\/crs_[0-9a-z]{26}$/);
@@ -147,9 +126,15 @@ test('a teacher writes a quiz with a question of each kind and publishes it', as
   await page.waitForFunction(() => document.querySelector('#field-closes_at')?.value === '2030-01-15T17:30');
   assert.equal(await settings.getByLabel('Passing score (%)').inputValue(), '60');
 
-  await page.getByRole('region', { name: 'Publishing' }).getByRole('button', { name: 'Publish', exact: true }).click();
+  const publishing = page.getByRole('region', { name: 'Publishing' });
+  await publishing.getByRole('button', { name: 'Publish', exact: true }).click();
   await page.getByTestId('quiz-status').getByText('Published').waitFor();
   await expectAccessible(page);
+  // Taken back to draft, and published again.
+  await publishing.getByRole('button', { name: 'Unpublish' }).click();
+  await page.getByTestId('quiz-status').getByText('Draft').waitFor();
+  await publishing.getByRole('button', { name: 'Publish', exact: true }).click();
+  await page.getByTestId('quiz-status').getByText('Published').waitFor();
 
   // A preview is a throwaway attempt on the learner's page.
   await page.getByRole('button', { name: 'Preview as a learner' }).click();
@@ -163,7 +148,7 @@ test('a teacher writes a quiz with a question of each kind and publishes it', as
 
 test('a learner submits an attempt through the learner server functions', async () => {
   assert.ok(quizId, 'the teacher test made the quiz');
-  const page = await signedIn(DEMO.student);
+  const page = await signedIn(browser, DEMO.student);
   // Enrolling again keeps an existing enrolment.
   let response = await page.request.post('/api/learning/enroll', { form: { course_id: courseId } });
   assert.equal(response.status(), 200, await response.text());
@@ -186,7 +171,7 @@ test('a learner submits an attempt through the learner server functions', async 
 
 test('the teacher finds the attempt, grades its essay and overrides the score', async () => {
   assert.ok(quizId, 'the teacher test made the quiz');
-  const page = await signedIn(DEMO.teacher);
+  const page = await signedIn(browser, DEMO.teacher);
   await goto(page, `/teach/quizzes/${quizId}/attempts`);
   await page.getByRole('heading', { name: `Attempts: ${QUIZ}`, level: 1 }).waitFor();
   await page.getByTestId('attempt-row').first().waitFor();

@@ -11,6 +11,7 @@ use domain::TenantId;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
+use crate::quizzes::snapshots::SnapshotCache;
 use crate::{Caller, ServiceError, Store};
 
 pub type Tx = Transaction<'static, Postgres>;
@@ -21,6 +22,7 @@ pub struct TenantTx {
     tx: Tx,
     caller: Caller,
     now: OffsetDateTime,
+    snapshots: SnapshotCache,
 }
 
 impl TenantTx {
@@ -33,6 +35,7 @@ impl TenantTx {
             tx,
             caller: caller.clone(),
             now: store.clock.fixed().unwrap_or(database_now),
+            snapshots: store.snapshots.clone(),
         })
     }
 
@@ -46,6 +49,11 @@ impl TenantTx {
 
     pub fn now(&self) -> OffsetDateTime {
         self.now
+    }
+
+    /// The process's attempt snapshots (see `quizzes::snapshots`).
+    pub(crate) fn snapshots(&self) -> &SnapshotCache {
+        &self.snapshots
     }
 
     /// The connection and the caller at once, for a query that binds the caller's fields.

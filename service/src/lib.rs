@@ -42,6 +42,8 @@ pub struct Store {
     pub clock: Clock,
     /// How late after a quiz attempt's deadline a save or submit still counts.
     pub quiz_grace: time::Duration,
+    /// The questions of attempts, as they showed them: immutable, so read once per process.
+    pub snapshots: quizzes::snapshots::SnapshotCache,
 }
 
 impl Store {
@@ -50,6 +52,7 @@ impl Store {
             pool,
             clock,
             quiz_grace: quizzes::attempts::DEFAULT_GRACE,
+            snapshots: Default::default(),
         }
     }
 

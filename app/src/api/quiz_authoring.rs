@@ -4,7 +4,7 @@
 
 use domain::attempt::{AttemptSummary, AttemptView};
 use domain::dto::Page;
-use domain::quiz::{AttemptStatus, QuestionView, QuizView};
+use domain::quiz::{AttemptStatus, QuestionView, QuizStatus, QuizView};
 use domain::quiz_input::QuestionForm;
 use domain::{AttemptId, CourseId, QuestionId, QuizId, UserId};
 use leptos::prelude::*;
@@ -139,12 +139,19 @@ fn whole_number(field: &str, raw: &str) -> Result<Option<i32>, FieldError> {
         .map_err(|_| FieldError::new(field, "Give a whole number."))
 }
 
-#[server(endpoint = "quizzes/publish")]
-pub async fn publish_quiz(id: QuizId, version: i32) -> Result<QuizView, AppError> {
+/// Publishes the quiz, or takes it back to draft.
+#[server(endpoint = "quizzes/status")]
+pub async fn set_quiz_status(
+    id: QuizId,
+    version: i32,
+    status: QuizStatus,
+) -> Result<QuizView, AppError> {
     let (caller, ctx) = caller().await?;
-    quizzes::publish(&caller, &ctx.store, id, Some(version))
-        .await
-        .map_err(service_error)
+    match status {
+        QuizStatus::Published => quizzes::publish(&caller, &ctx.store, id, Some(version)).await,
+        QuizStatus::Draft => quizzes::unpublish(&caller, &ctx.store, id, Some(version)).await,
+    }
+    .map_err(service_error)
 }
 
 /// Deletes the quiz, then sends the teacher back to its course's editor.

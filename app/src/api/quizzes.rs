@@ -2,7 +2,7 @@
 //! resuming an attempt, reading one, and saving answers (and submitting). The taking page posts
 //! JSON, since a save carries a list of answers.
 
-use domain::attempt::{AnswerSave, AttemptView, QuizIntro};
+use domain::attempt::{AnswerSave, AttemptView, QuizIntro, SaveReceipt};
 use domain::{AttemptId, QuizId};
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -42,16 +42,16 @@ pub async fn get_attempt(quiz_id: QuizId, attempt_id: AttemptId) -> Result<Attem
 }
 
 /// Saves the answers that changed (each under the revision the server last gave it) and, with
-/// `submit`, submits. The answer carries the server's clock, which the page counts down from.
+/// `submit`, submits. The receipt carries the server's clock, which the page counts down from.
 #[server(endpoint = "quiz/save", input = Json)]
 pub async fn save_answers(
     quiz_id: QuizId,
     attempt_id: AttemptId,
     answers: Vec<AnswerSave>,
     submit: bool,
-) -> Result<AttemptView, AppError> {
+) -> Result<SaveReceipt, AppError> {
     let (caller, ctx) = caller().await?;
-    attempts::save(&caller, &ctx.store, quiz_id, attempt_id, answers, submit)
+    attempts::save_receipt(&caller, &ctx.store, quiz_id, attempt_id, answers, submit)
         .await
         .map_err(service_error)
 }

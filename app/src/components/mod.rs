@@ -1,6 +1,7 @@
 //! Building blocks shared by the pages.
 
 pub mod auth;
+pub mod confirm;
 pub mod copy;
 pub mod course;
 pub mod form;

@@ -4,7 +4,6 @@
 
 use domain::course::CourseView;
 use domain::{CourseId, CourseStatus, CoverColor, Role};
-use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -14,6 +13,7 @@ use super::course_staff::Staff;
 use super::teach::status_label;
 use crate::api::courses::{get_course, DeleteCourse, SetCourseStatus, UpdateCourse};
 use crate::components::auth::RequireRole;
+use crate::components::confirm::{Confirmation, CONFIRM_BUTTON};
 use crate::components::course::{not_found, route_id, DANGER_BUTTON, LINK_CLASS, SMALL_BUTTON};
 use crate::components::form::{
     action_error, Field, FormError, TextArea, BUTTON_CLASS, INPUT_CLASS,
@@ -189,29 +189,17 @@ fn Status(course: CourseView, action: ServerAction<SetCourseStatus>) -> impl Int
 /// Deleting asks once more before it happens; the server then sends the teacher to /teach.
 #[component]
 fn Delete(course: CourseView, action: ServerAction<DeleteCourse>) -> impl IntoView {
-    let confirming = RwSignal::new(false);
-    let confirm_button = NodeRef::<html::Button>::new();
-    let ask_button = NodeRef::<html::Button>::new();
-    Effect::new(move |previous: Option<bool>| {
-        let now = confirming.get();
-        if previous.is_some() {
-            let target = if now { confirm_button } else { ask_button };
-            if let Some(button) = target.get() {
-                let _ = button.focus();
-            }
-        }
-        now
-    });
+    let confirm = Confirmation::new();
     let title = course.title.clone();
     view! {
         <section class="rounded-lg border border-red-200 bg-white p-6" aria-labelledby="delete-heading">
             <h2 id="delete-heading" class="text-lg font-semibold">"Delete"</h2>
             <FormError error=action_error(action.value()) />
             <Show
-                when=move || confirming.get()
+                when=move || confirm.confirming.get()
                 fallback=move || view! {
                     <p class="mb-3 text-sm text-slate-700">"Deleting removes the course, its modules and lessons."</p>
-                    <button type="button" node_ref=ask_button class=DANGER_BUTTON on:click=move |_| confirming.set(true)>
+                    <button type="button" node_ref=confirm.ask_button class=DANGER_BUTTON on:click=move |_| confirm.ask()>
                         "Delete course…"
                     </button>
                 }
@@ -221,11 +209,11 @@ fn Delete(course: CourseView, action: ServerAction<DeleteCourse>) -> impl IntoVi
                     <ActionForm action>
                         <input type="hidden" name="id" value=course.id.to_string() />
                         <input type="hidden" name="version" value=course.version />
-                        <button type="submit" node_ref=confirm_button class="rounded bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800 focus:outline-none focus:ring-2 focus:ring-red-700 focus:ring-offset-2">
+                        <button type="submit" node_ref=confirm.confirm_button class=CONFIRM_BUTTON>
                             "Yes, delete the course"
                         </button>
                     </ActionForm>
-                    <button type="button" class=SMALL_BUTTON on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <button type="button" class=SMALL_BUTTON on:click=move |_| confirm.cancel()>"Cancel"</button>
                 </div>
             </Show>
         </section>

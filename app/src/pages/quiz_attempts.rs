@@ -188,12 +188,12 @@ fn AttemptTable(quiz_id: QuizId, page: Page<AttemptSummary>, base: String) -> im
             {page.items.into_iter().map(|attempt| {
                 let started = short_time(&attempt.started_at);
                 let review = format!("/teach/quizzes/{quiz_id}/attempts/{}", attempt.id);
-                let label = format!("Open the attempt of {} started {started}", attempt.user_id);
+                let label = format!("Open the attempt of {} started {started}", attempt.user_name);
                 view! {
                     <tr class="border-t border-slate-200" data-testid="attempt-row" data-attempt-id=attempt.id.to_string()>
                         <td class="px-4 py-2">
-                            <a class=LINK_CLASS href=format!("?user={}", attempt.user_id) aria-label=format!("Only attempts of {}", attempt.user_id)>
-                                <code>{attempt.user_id.to_string()}</code>
+                            <a class=LINK_CLASS href=format!("?user={}", attempt.user_id) aria-label=format!("Only attempts of {}", attempt.user_name)>
+                                {attempt.user_name.clone()}
                             </a>
                         </td>
                         <td class="px-4 py-2" data-testid="attempt-status">

@@ -227,11 +227,13 @@ impl Autosave {
         let result = save_answers(self.quiz, self.attempt, saves, submit).await;
         self.in_flight.set_value(false);
         match result {
-            Ok(attempt) => {
-                self.acknowledge(&batch, &attempt);
-                self.clock.sync(attempt.remaining_ms, sent_at);
-                if attempt.status != AttemptStatus::InProgress {
-                    self.finish(attempt);
+            Ok(receipt) => {
+                self.acknowledge(&batch, &receipt.answers);
+                self.clock.sync(receipt.remaining_ms, sent_at);
+                if receipt.status != AttemptStatus::InProgress {
+                    if let Ok(attempt) = get_attempt(self.quiz, self.attempt).await {
+                        self.finish(attempt);
+                    }
                     return;
                 }
                 self.error.set(None);
@@ -273,9 +275,9 @@ impl Autosave {
 
     /// The server has answered for `batch`: what it stored is now the answer's revision; an answer
     /// it kept instead of ours (a newer one from another tab) goes on screen.
-    fn acknowledge(&self, batch: &[(QuestionId, Response)], attempt: &AttemptView) {
+    fn acknowledge(&self, batch: &[(QuestionId, Response)], stored: &[AnswerView]) {
         self.revisions.update_value(|revisions| {
-            for answer in &attempt.answers {
+            for answer in stored {
                 revisions.insert(answer.question_id, answer.revision);
             }
         });
@@ -287,14 +289,13 @@ impl Autosave {
             self.pending.update_value(|p| {
                 p.remove(question);
             });
-            let stored = attempt
-                .answers
+            let kept = stored
                 .iter()
                 .find(|a| a.question_id == *question)
                 .and_then(response_of);
-            if stored.as_ref() != Some(sent) {
+            if kept.as_ref() != Some(sent) {
                 if let Some(signal) = self.values.with_value(|v| v.get(question).copied()) {
-                    signal.set(stored);
+                    signal.set(kept);
                 }
             }
         }

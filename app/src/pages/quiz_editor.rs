@@ -4,15 +4,15 @@
 
 use domain::quiz::{QuizStatus, QuizView, ShowAnswers};
 use domain::{QuizId, Role};
-use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use super::quiz_questions::{bump_on_success, QuestionActions, Questions};
-use crate::api::quiz_authoring::{get_quiz, DeleteQuiz, PublishQuiz, UpdateQuiz};
+use crate::api::quiz_authoring::{get_quiz, DeleteQuiz, SetQuizStatus, UpdateQuiz};
 use crate::api::quizzes::StartAttempt;
 use crate::components::auth::RequireRole;
+use crate::components::confirm::{Confirmation, CONFIRM_BUTTON};
 use crate::components::course::{not_found, route_id, DANGER_BUTTON, LINK_CLASS, SMALL_BUTTON};
 use crate::components::form::{
     action_error, Field, FormError, TextArea, BUTTON_CLASS, INPUT_CLASS,
@@ -32,7 +32,7 @@ pub fn QuizEditorPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct QuizActions {
     update: ServerAction<UpdateQuiz>,
-    publish: ServerAction<PublishQuiz>,
+    publish: ServerAction<SetQuizStatus>,
     delete: ServerAction<DeleteQuiz>,
     preview: ServerAction<StartAttempt>,
 }
@@ -283,20 +283,28 @@ mod browser_time {
 }
 
 #[component]
-fn Publishing(quiz: QuizView, action: ServerAction<PublishQuiz>) -> impl IntoView {
+fn Publishing(quiz: QuizView, action: ServerAction<SetQuizStatus>) -> impl IntoView {
     let body = match quiz.status {
         QuizStatus::Draft => view! {
             <p class="mb-4 mt-1 text-sm text-slate-700">"Only staff see a draft. Publish it so the course's learners can take it."</p>
             <ActionForm action>
                 <input type="hidden" name="id" value=quiz.id.to_string() />
                 <input type="hidden" name="version" value=quiz.version />
-                <button type="submit" class=BUTTON_CLASS>"Publish"</button>
+                <button type="submit" name="status" value="published" class=BUTTON_CLASS>"Publish"</button>
             </ActionForm>
         }
         .into_any(),
         QuizStatus::Published => {
             let since = quiz.published_at.as_deref().and_then(|t| t.get(..10)).unwrap_or("");
-            view! { <p class="mt-1 text-sm text-slate-700">{format!("Published {since}. The course's learners can take it within its times.")}</p> }.into_any()
+            view! {
+                <p class="mb-4 mt-1 text-sm text-slate-700">{format!("Published {since}. The course's learners can take it within its times.")}</p>
+                <ActionForm action>
+                    <input type="hidden" name="id" value=quiz.id.to_string() />
+                    <input type="hidden" name="version" value=quiz.version />
+                    <button type="submit" name="status" value="draft" class=SMALL_BUTTON>"Unpublish"</button>
+                </ActionForm>
+                <p class="mt-2 text-sm text-slate-700">"Unpublishing stops new attempts; attempts in progress run to their end."</p>
+            }.into_any()
         }
     };
     view! {
@@ -311,29 +319,17 @@ fn Publishing(quiz: QuizView, action: ServerAction<PublishQuiz>) -> impl IntoVie
 /// Deleting asks once more; the server then sends the teacher back to the course.
 #[component]
 fn Delete(quiz: QuizView, action: ServerAction<DeleteQuiz>) -> impl IntoView {
-    let confirming = RwSignal::new(false);
-    let confirm_button = NodeRef::<html::Button>::new();
-    let ask_button = NodeRef::<html::Button>::new();
-    Effect::new(move |previous: Option<bool>| {
-        let now = confirming.get();
-        if previous.is_some() {
-            let target = if now { confirm_button } else { ask_button };
-            if let Some(button) = target.get() {
-                let _ = button.focus();
-            }
-        }
-        now
-    });
+    let confirm = Confirmation::new();
     let title = quiz.title.clone();
     view! {
         <section class="rounded-lg border border-red-200 bg-white p-6" aria-labelledby="delete-heading">
             <h2 id="delete-heading" class="text-lg font-semibold">"Delete"</h2>
             <FormError error=action_error(action.value()) />
             <Show
-                when=move || confirming.get()
+                when=move || confirm.confirming.get()
                 fallback=move || view! {
                     <p class="mb-3 text-sm text-slate-700">"Deleting removes the quiz, its questions and every attempt."</p>
-                    <button type="button" node_ref=ask_button class=DANGER_BUTTON on:click=move |_| confirming.set(true)>"Delete quiz…"</button>
+                    <button type="button" node_ref=confirm.ask_button class=DANGER_BUTTON on:click=move |_| confirm.ask()>"Delete quiz…"</button>
                 }
             >
                 <p class="mb-3 font-medium text-red-900">{format!("Delete “{title}” and its attempts for good?")}</p>
@@ -342,11 +338,11 @@ fn Delete(quiz: QuizView, action: ServerAction<DeleteQuiz>) -> impl IntoView {
                         <input type="hidden" name="id" value=quiz.id.to_string() />
                         <input type="hidden" name="course_id" value=quiz.course_id.to_string() />
                         <input type="hidden" name="version" value=quiz.version />
-                        <button type="submit" node_ref=confirm_button class="rounded bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800 focus:outline-none focus:ring-2 focus:ring-red-700 focus:ring-offset-2">
+                        <button type="submit" node_ref=confirm.confirm_button class=CONFIRM_BUTTON>
                             "Yes, delete the quiz"
                         </button>
                     </ActionForm>
-                    <button type="button" class=SMALL_BUTTON on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <button type="button" class=SMALL_BUTTON on:click=move |_| confirm.cancel()>"Cancel"</button>
                 </div>
             </Show>
         </section>

@@ -6,10 +6,10 @@ mod form;
 
 use domain::quiz::{ChoiceScoring, QuestionKind, QuestionView, QuizView};
 use domain::{QuestionId, QuizId};
-use leptos::html;
 use leptos::prelude::*;
 
 use crate::api::quiz_authoring::{AddQuestion, DeleteQuestion, MoveQuestion, UpdateQuestion};
+use crate::components::confirm::{Confirmation, CONFIRM_BUTTON};
 use crate::components::course::{focus_later, report_errors, DANGER_BUTTON, SMALL_BUTTON};
 use crate::components::form::{action_error, FormError};
 use crate::error::AppError;
@@ -276,33 +276,21 @@ fn AnswerKey(question: QuestionView) -> impl IntoView {
 /// Deleting asks once more, in place, and keeps the keyboard on the choice.
 #[component]
 fn DeleteQuestionButton(id: QuestionId, number: usize, actions: QuestionActions) -> impl IntoView {
-    let confirming = RwSignal::new(false);
-    let confirm_button = NodeRef::<html::Button>::new();
-    let ask_button = NodeRef::<html::Button>::new();
-    Effect::new(move |previous: Option<bool>| {
-        let now = confirming.get();
-        if previous.is_some() {
-            let target = if now { confirm_button } else { ask_button };
-            if let Some(button) = target.get() {
-                let _ = button.focus();
-            }
-        }
-        now
-    });
+    let confirm = Confirmation::new();
     view! {
         <Show
-            when=move || confirming.get()
+            when=move || confirm.confirming.get()
             fallback=move || view! {
-                <button type="button" node_ref=ask_button class=DANGER_BUTTON aria-label=format!("Delete question {number}")
-                    on:click=move |_| confirming.set(true)>"Delete"</button>
+                <button type="button" node_ref=confirm.ask_button class=DANGER_BUTTON aria-label=format!("Delete question {number}")
+                    on:click=move |_| confirm.ask()>"Delete"</button>
             }
         >
             <span class="text-sm font-medium text-red-900">{format!("Delete question {number}? Attempts already made keep it.")}</span>
-            <button type="button" node_ref=confirm_button class="rounded bg-red-700 px-2 py-1 text-sm font-semibold text-white hover:bg-red-800 focus:outline-none focus:ring-2 focus:ring-red-700 focus:ring-offset-2"
+            <button type="button" node_ref=confirm.confirm_button class=CONFIRM_BUTTON
                 on:click=move |_| { actions.delete.dispatch(DeleteQuestion { id }); }>
                 {format!("Yes, delete question {number}")}
             </button>
-            <button type="button" class=SMALL_BUTTON on:click=move |_| confirming.set(false)>"Cancel"</button>
+            <button type="button" class=SMALL_BUTTON on:click=move |_| confirm.cancel()>"Cancel"</button>
         </Show>
     }
 }

@@ -131,6 +131,10 @@ pub struct ListParams {
     /// One learner's attempts (the course's editors); a learner always gets their own.
     #[param(value_type = Option<UserId>)]
     pub user_id: Option<UserId>,
+    /// Only attempts in this status (`in_progress`, `submitted`: essays waiting for a teacher, or
+    /// `graded`).
+    #[param(value_type = Option<AttemptStatus>)]
+    pub status: Option<String>,
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     #[param(minimum = 1, maximum = 100)]
@@ -138,7 +142,7 @@ pub struct ListParams {
 }
 
 /// A quiz's attempts, newest first: every learner's for the course's editors, or one learner's
-/// with `user_id`.
+/// with `user_id`; only those in one status with `status`.
 #[utoipa::path(get, path = "/v1/quizzes/{id}/attempts", operation_id = "listAttempts", tag = "attempts",
     params(("id" = QuizId, Path), ListParams),
     responses((status = 200, description = "A page of attempts; totals in `meta`.", body = PageEnvelope<AttemptSummary>)))]
@@ -149,12 +153,16 @@ pub async fn list(
     PathId(quiz): PathId<QuizId>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Vec<AttemptSummary>> {
+    let status = params
+        .status
+        .map(|s| AttemptStatus::parse("status", &s))
+        .transpose()?;
     let page = grading::list(
         &caller,
         &state.store,
         quiz,
         params.user_id,
-        None,
+        status,
         params.page,
         params.per_page,
     )

@@ -142,6 +142,10 @@ fn assessments(router: Router<AppState>, base: &str) -> Router<AppState> {
         )
         .route(&format!("{base}/{{id}}/publish"), post(quizzes::publish))
         .route(
+            &format!("{base}/{{id}}/unpublish"),
+            post(quizzes::unpublish),
+        )
+        .route(
             &format!("{base}/{{id}}/questions"),
             post(quizzes::create_question),
         )

@@ -132,7 +132,7 @@ pub struct IssuedKeyDoc {
         enrollments::import, enrollments::list_staff, enrollments::add_staff, enrollments::remove_staff,
         settings::get, settings::update,
         quizzes::list, quizzes::create, quizzes::get, quizzes::update, quizzes::delete,
-        quizzes::publish, quizzes::create_question, quizzes::reorder_questions,
+        quizzes::publish, quizzes::unpublish, quizzes::create_question, quizzes::reorder_questions,
         quizzes::update_question, quizzes::delete_question,
         attempts::list, attempts::start, attempts::preview, attempts::get, attempts::update,
         attempts::score, attempts::grade, attempts::override_score, attempts::submit,

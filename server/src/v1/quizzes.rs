@@ -131,6 +131,23 @@ pub async fn publish(
     Ok(ApiOk::new(&meta, quiz))
 }
 
+/// Takes a quiz back to draft: learners can no longer start it; attempts in progress run to their
+/// end.
+#[utoipa::path(post, path = "/v1/quizzes/{id}/unpublish", operation_id = "unpublishQuiz", tag = "quizzes", params(("id" = QuizId, Path)),
+    request_body(content = Option<VersionBody>, description = "Optional."),
+    responses((status = 200, description = "The quiz, now a draft.", body = Envelope<QuizView>)))]
+pub async fn unpublish(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    PathId(id): PathId<QuizId>,
+    body: Bytes,
+) -> ApiResult<QuizView> {
+    let body: VersionBody = optional_json(&meta, &body)?;
+    let quiz = quizzes::unpublish(&caller, &state.store, id, body.version).await?;
+    Ok(ApiOk::new(&meta, quiz))
+}
+
 /// Adds a question at the end of a quiz.
 #[utoipa::path(post, path = "/v1/quizzes/{id}/questions", operation_id = "createQuestion", tag = "quizzes", params(("id" = QuizId, Path)), request_body = QuestionForm,
     responses((status = 201, description = "The new question with its answer key.", body = Envelope<QuestionView>)))]

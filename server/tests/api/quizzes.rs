@@ -155,6 +155,28 @@ async fn a_teacher_key_authors_and_publishes_a_quiz_that_students_see_without_ke
     .await;
     assert_eq!(status, StatusCode::OK, "{published}");
     assert_eq!(published["data"]["status"], "published");
+    // Back to draft, where students no longer find it, and published again.
+    let (status, _, draft) = request(
+        &teacher,
+        Method::POST,
+        &format!("/v1/quizzes/{q}/unpublish"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, draft["data"]["status"].clone()),
+        (StatusCode::OK, json!("draft"))
+    );
+    let (status, _, _) = request(&student, Method::GET, &format!("/v1/quizzes/{q}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = request(
+        &teacher,
+        Method::POST,
+        &format!("/v1/quizzes/{q}/publish"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
 
     let (_, _, staff_view) =
         request(&teacher, Method::GET, &format!("/v1/quizzes/{q}"), None).await;
@@ -249,6 +271,7 @@ async fn another_tenants_quiz_and_question_are_not_found(pool: PgPool) {
             Some(json!({"title": "Mine now"})),
         ),
         (Method::POST, format!("/v1/quizzes/{quiz}/publish"), None),
+        (Method::POST, format!("/v1/quizzes/{quiz}/unpublish"), None),
         (Method::DELETE, format!("/v1/quizzes/{quiz}"), None),
         (
             Method::POST,
@@ -536,6 +559,34 @@ async fn a_teacher_key_takes_an_attempt_on_behalf_of_an_enrolled_learner(pool: P
     assert_eq!(
         (status, list["meta"]["total"].clone()),
         (StatusCode::OK, json!(1))
+    );
+    assert_eq!(list["data"][0]["user_name"], "User stu@acme.test", "{list}");
+    for (status_filter, total) in [("graded", 1), ("in_progress", 0), ("submitted", 0)] {
+        let (_, _, list) = send_as(
+            &teacher,
+            None,
+            Method::GET,
+            format!("{attempts}?status={status_filter}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            list["meta"]["total"],
+            json!(total),
+            "{status_filter}: {list}"
+        );
+    }
+    let (status, _, body) = send_as(
+        &teacher,
+        None,
+        Method::GET,
+        format!("{attempts}?status=lost"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, fields(&body["error"]["details"])),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["status"])
     );
     let (status, _, body) = send_as(
         &teacher,

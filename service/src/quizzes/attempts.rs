@@ -7,20 +7,21 @@
 //! `quiz.attempt.timer_expired`, and the attempt is submitted with what was saved before; an
 //! attempt nobody comes back to is submitted by [`sweep`].
 
-use domain::attempt::{
-    AnswerSave, AnswerView, AttemptView, CorrectAnswer, QuestionResult, SnapshotQuestion,
-};
-use domain::event::{self, DomainEvent};
-use domain::quiz::{self, AnswerResult, AttemptStatus, QuizStatus, Response, ShowAnswers};
-use domain::{AttemptId, CourseId, ErrorCode, FieldError, QuizId, UserId};
+use domain::attempt::{AnswerView, AttemptView, CorrectAnswer, QuestionResult, SnapshotQuestion};
+use domain::quiz::{AnswerResult, AttemptStatus, QuizStatus, Response, ShowAnswers};
+use domain::{AttemptId, ErrorCode, QuizId, UserId};
 use rand::seq::SliceRandom;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{access_in, questions, QuizAccess};
+use super::{access_in, questions, snapshots, QuizAccess};
 use crate::db::{in_tx, new_id, TenantTx};
 use crate::users::rfc3339;
-use crate::{outbox, Caller, ServiceError, Store};
+use crate::{Caller, ServiceError, Store};
+
+pub use super::saving::{save, save_receipt, submit_once, submit_once_in};
+pub use super::submitting::sweep;
+pub(super) use super::submitting::{settle, submit_row};
 
 /// How late a save or submit may arrive after the deadline and still count: the network's share.
 /// `LECTERN_QUIZ_GRACE_SECONDS` sets another (`Store::quiz_grace`).
@@ -33,7 +34,6 @@ pub(super) struct AttemptRow {
     pub(super) user_id: Uuid,
     pub(super) preview: bool,
     pub(super) status: String,
-    pub(super) questions: serde_json::Value,
     pub(super) started_at: OffsetDateTime,
     pub(super) deadline_at: Option<OffsetDateTime>,
     pub(super) submitted_at: Option<OffsetDateTime>,
@@ -49,13 +49,8 @@ impl AttemptRow {
         Ok(AttemptStatus::parse("status", &self.status)?)
     }
 
-    pub(super) fn snapshot(&self) -> Result<Vec<SnapshotQuestion>, ServiceError> {
-        serde_json::from_value(self.questions.clone())
-            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("attempt snapshot: {e}")))
-    }
-
     /// Past the deadline and its grace at `now`.
-    fn expired(&self, now: OffsetDateTime, grace: Duration) -> bool {
+    pub(super) fn expired(&self, now: OffsetDateTime, grace: Duration) -> bool {
         self.deadline_at
             .is_some_and(|deadline| now > deadline + grace)
     }
@@ -73,7 +68,7 @@ pub(super) struct AnswerRow {
 
 /// The learner an attempt is for: the signed-in user, or the active user an admin or teacher key
 /// names with `X-On-Behalf-Of` (a student key acts for nobody). Another tenant's user is not found.
-async fn learner(tx: &mut TenantTx) -> Result<UserId, ServiceError> {
+pub(super) async fn learner(tx: &mut TenantTx) -> Result<UserId, ServiceError> {
     let caller = tx.caller();
     if let Some(user) = caller.user_id {
         return Ok(user);
@@ -121,7 +116,7 @@ pub(super) async fn fetch(
     let row = if lock {
         sqlx::query_as!(
             AttemptRow,
-            "select id, quiz_id, course_id, user_id, preview, status, questions, started_at, deadline_at,
+            "select id, quiz_id, course_id, user_id, preview, status, started_at, deadline_at,
                     submitted_at, auto_submitted, points, max_points, score, passed
              from quiz_attempt where tenant_id = $1 and quiz_id = $2 and id = $3 for update",
             tx.tenant().as_uuid(),
@@ -133,7 +128,7 @@ pub(super) async fn fetch(
     } else {
         sqlx::query_as!(
             AttemptRow,
-            "select id, quiz_id, course_id, user_id, preview, status, questions, started_at, deadline_at,
+            "select id, quiz_id, course_id, user_id, preview, status, started_at, deadline_at,
                     submitted_at, auto_submitted, points, max_points, score, passed
              from quiz_attempt where tenant_id = $1 and quiz_id = $2 and id = $3",
             tx.tenant().as_uuid(),
@@ -201,13 +196,13 @@ async fn reveals_answers(
     )
 }
 
-fn response_of(value: Option<serde_json::Value>) -> Option<Response> {
+pub(super) fn response_of(value: Option<serde_json::Value>) -> Option<Response> {
     value.and_then(|v| serde_json::from_value(v).ok())
 }
 
 pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptView, ServiceError> {
     let now = tx.now();
-    let snapshot = row.snapshot()?;
+    let snapshot = snapshots::of(tx, row.id).await?;
     let stored = answers(tx, row.id).await?;
     let status = row.status()?;
     let reveal = status != AttemptStatus::InProgress && reveals_answers(tx, &row, now).await?;
@@ -240,12 +235,7 @@ pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptVi
             })
             .collect()
     });
-    let remaining_ms = match (status, row.deadline_at) {
-        (AttemptStatus::InProgress, Some(deadline)) => {
-            Some(i64::try_from((deadline - now).whole_milliseconds().max(0)).unwrap_or(0))
-        }
-        _ => None,
-    };
+    let remaining_ms = remaining_ms(status, row.deadline_at, now);
     Ok(AttemptView {
         id: AttemptId::from_uuid(row.id),
         quiz_id: QuizId::from_uuid(row.quiz_id),
@@ -266,6 +256,20 @@ pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptVi
         passed: row.passed,
         results,
     })
+}
+
+/// The time left to an attempt in progress with a deadline, never below zero.
+pub(super) fn remaining_ms(
+    status: AttemptStatus,
+    deadline: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Option<i64> {
+    match (status, deadline) {
+        (AttemptStatus::InProgress, Some(deadline)) => {
+            Some(i64::try_from((deadline - now).whole_milliseconds().max(0)).unwrap_or(0))
+        }
+        _ => None,
+    }
 }
 
 /// Starts an attempt, or answers the one in progress; says whether the attempt is new. Only the
@@ -373,6 +377,7 @@ pub async fn start_in(
     )
     .execute(&mut **tx)
     .await?;
+    snapshots::remember(tx, id, snapshot.into());
     let row = fetch(tx, quiz, AttemptId::from_uuid(id), false).await?;
     Ok((view(tx, row).await?, true))
 }
@@ -384,7 +389,7 @@ async fn running(
 ) -> Result<Option<AttemptRow>, ServiceError> {
     Ok(sqlx::query_as!(
         AttemptRow,
-        "select id, quiz_id, course_id, user_id, preview, status, questions, started_at, deadline_at,
+        "select id, quiz_id, course_id, user_id, preview, status, started_at, deadline_at,
                 submitted_at, auto_submitted, points, max_points, score, passed
          from quiz_attempt
          where tenant_id = $1 and quiz_id = $2 and user_id = $3 and status = 'in_progress' and not preview
@@ -444,341 +449,4 @@ pub async fn get_in(
     let row = fetch(tx, quiz, id, false).await?;
     may_read(tx, &access, &row)?;
     view(tx, row).await
-}
-
-/// What a save leads to: the attempt as it stands, or the deadline's refusal after the attempt was
-/// submitted with what was saved in time.
-pub enum Saved {
-    Attempt(Box<AttemptView>),
-    Expired,
-}
-
-/// Saves the changed answers and, with `submit`, submits the attempt. Only the attempt's learner
-/// saves; an answer naming an older revision than the stored one is not applied (the stored one
-/// comes back with its revision). After the deadline and its grace, nothing is applied: the
-/// attempt is submitted with what was saved before, and `quiz.attempt.timer_expired` answers.
-#[tracing::instrument(skip(store, answers), fields(tenant_id = %caller.tenant_id))]
-pub async fn save(
-    caller: &Caller,
-    store: &Store,
-    quiz: QuizId,
-    id: AttemptId,
-    answers: Vec<AnswerSave>,
-    submit: bool,
-) -> Result<AttemptView, ServiceError> {
-    // Opened by hand: a late save commits the attempt's submission and still answers an error.
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let saved = save_in(&mut tx, quiz, id, &answers, submit, store.quiz_grace).await?;
-    tx.commit().await?;
-    match saved {
-        Saved::Attempt(view) => Ok(*view),
-        Saved::Expired => Err(ServiceError::conflict(
-            ErrorCode::AttemptTimerExpired,
-            "Server-enforced timer elapsed.",
-        )),
-    }
-}
-
-pub async fn save_in(
-    tx: &mut TenantTx,
-    quiz: QuizId,
-    id: AttemptId,
-    answers: &[AnswerSave],
-    submit: bool,
-    grace: Duration,
-) -> Result<Saved, ServiceError> {
-    let user = learner(tx).await?;
-    let row = fetch(tx, quiz, id, true).await?;
-    if row.user_id != user.as_uuid() {
-        return Err(ServiceError::NotFound);
-    }
-    if row.status()? != AttemptStatus::InProgress {
-        return Err(ServiceError::conflict(
-            ErrorCode::AttemptSubmitted,
-            "This attempt is submitted; its answers can no longer change.",
-        ));
-    }
-    if row.expired(tx.now(), grace) {
-        submit_row(tx, row, true).await?;
-        return Ok(Saved::Expired);
-    }
-    let snapshot = row.snapshot()?;
-    let mut checked = Vec::with_capacity(answers.len());
-    let mut errors: Vec<FieldError> = Vec::new();
-    for (i, answer) in answers.iter().enumerate() {
-        let field = format!("answers[{i}]");
-        let Some(question) = snapshot.iter().find(|q| q.id == answer.question_id) else {
-            errors.push(FieldError::new(
-                format!("{field}.question_id"),
-                "This attempt has no such question.",
-            ));
-            continue;
-        };
-        match answer
-            .response(&field)
-            .and_then(|r| question.accepts(&field, &r).map(|()| r))
-        {
-            Ok(response) => checked.push((answer, response)),
-            Err(error) => errors.push(error),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ServiceError::Validation(errors));
-    }
-    for (answer, response) in checked {
-        store_answer(tx, row.id, answer, &response).await?;
-    }
-    if submit {
-        let row = submit_row(tx, row, false).await?;
-        return Ok(Saved::Attempt(Box::new(view(tx, row).await?)));
-    }
-    Ok(Saved::Attempt(Box::new(view(tx, row).await?)))
-}
-
-/// Stores one answer unless it names an older revision than the stored one.
-async fn store_answer(
-    tx: &mut TenantTx,
-    attempt: Uuid,
-    answer: &AnswerSave,
-    response: &Response,
-) -> Result<(), ServiceError> {
-    let value = serde_json::to_value(response).map_err(|e| ServiceError::Internal(e.into()))?;
-    sqlx::query!(
-        "insert into quiz_answer (tenant_id, attempt_id, question_id, response, revision, saved_at)
-         values ($1, $2, $3, $4, 1, $5)
-         on conflict (tenant_id, attempt_id, question_id) do update
-             set response = excluded.response, revision = quiz_answer.revision + 1, saved_at = excluded.saved_at
-             where quiz_answer.revision = $6",
-        tx.tenant().as_uuid(),
-        attempt,
-        answer.question_id.as_uuid(),
-        value,
-        tx.now(),
-        answer.revision,
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Grades and submits a locked attempt in progress, with the answers it holds; writes the events.
-async fn submit_row(
-    tx: &mut TenantTx,
-    row: AttemptRow,
-    auto: bool,
-) -> Result<AttemptRow, ServiceError> {
-    let snapshot = row.snapshot()?;
-    let stored = answers(tx, row.id).await?;
-    for question in &snapshot {
-        let response = stored
-            .iter()
-            .find(|a| a.question_id == question.id.as_uuid())
-            .and_then(|a| response_of(a.response.clone()));
-        let grade = quiz::grade(&question.key, f64::from(question.points), response.as_ref());
-        sqlx::query!(
-            "insert into quiz_answer (tenant_id, attempt_id, question_id, result, points)
-             values ($1, $2, $3, $4, $5)
-             on conflict (tenant_id, attempt_id, question_id) do update set result = excluded.result, points = excluded.points",
-            tx.tenant().as_uuid(),
-            row.id,
-            question.id.as_uuid(),
-            grade.result.as_str(),
-            (grade.result != AnswerResult::Pending).then_some(grade.points),
-        )
-        .execute(&mut **tx)
-        .await?;
-    }
-    let now = tx.now();
-    sqlx::query!(
-        "update quiz_attempt set status = 'submitted', submitted_at = $3, auto_submitted = $4
-         where tenant_id = $1 and id = $2",
-        tx.tenant().as_uuid(),
-        row.id,
-        now,
-        auto,
-    )
-    .execute(&mut **tx)
-    .await?;
-    if !row.preview {
-        let submitted = DomainEvent::AttemptSubmitted(event::AttemptSubmitted {
-            attempt_id: AttemptId::from_uuid(row.id),
-            quiz_id: QuizId::from_uuid(row.quiz_id),
-            course_id: CourseId::from_uuid(row.course_id),
-            user_id: UserId::from_uuid(row.user_id),
-            submitted_at: rfc3339(now),
-            auto_submitted: auto,
-        });
-        outbox::emit(tx, &submitted).await?;
-    }
-    settle(tx, &row, None).await?;
-    fetch(
-        tx,
-        QuizId::from_uuid(row.quiz_id),
-        AttemptId::from_uuid(row.id),
-        false,
-    )
-    .await
-}
-
-/// Gives a submitted attempt its final score once no answer waits for a teacher: the sum of its
-/// answers' points, or `overridden` (a teacher's score with its reason). Writes
-/// `quiz.attempt.graded`. An attempt with an essay still pending stays `submitted`.
-pub(super) async fn settle(
-    tx: &mut TenantTx,
-    row: &AttemptRow,
-    overridden: Option<(f64, &str)>,
-) -> Result<(), ServiceError> {
-    let totals = sqlx::query!(
-        r#"select coalesce(sum(points), 0)::float8 as "points!", bool_or(result = 'pending') as pending
-           from quiz_answer where tenant_id = $1 and attempt_id = $2"#,
-        tx.tenant().as_uuid(),
-        row.id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    if totals.pending == Some(true) && overridden.is_none() {
-        return Ok(());
-    }
-    let points = quiz::round2(totals.points);
-    let passing = sqlx::query_scalar!(
-        "select passing_score from quiz where tenant_id = $1 and id = $2",
-        tx.tenant().as_uuid(),
-        row.quiz_id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    let score = overridden.map_or_else(|| quiz::score(points, row.max_points), |(s, _)| s);
-    let passed = score >= f64::from(passing);
-    sqlx::query!(
-        "update quiz_attempt set status = 'graded', points = $3, score = $4, passed = $5, graded_at = $6,
-             override_reason = coalesce($7, override_reason)
-         where tenant_id = $1 and id = $2",
-        tx.tenant().as_uuid(),
-        row.id,
-        points,
-        score,
-        passed,
-        tx.now(),
-        overridden.map(|(_, reason)| reason),
-    )
-    .execute(&mut **tx)
-    .await?;
-    if !row.preview {
-        let graded = DomainEvent::AttemptGraded(event::AttemptGraded {
-            attempt_id: AttemptId::from_uuid(row.id),
-            quiz_id: QuizId::from_uuid(row.quiz_id),
-            course_id: CourseId::from_uuid(row.course_id),
-            user_id: UserId::from_uuid(row.user_id),
-            score,
-            passed,
-            points,
-            max_points: row.max_points,
-        });
-        outbox::emit(tx, &graded).await?;
-        if passed {
-            let (course, user) = (
-                CourseId::from_uuid(row.course_id),
-                UserId::from_uuid(row.user_id),
-            );
-            crate::completion::settle_in(tx, course, user).await?;
-        }
-    }
-    Ok(())
-}
-
-/// The one-shot form: starts an attempt (or takes the one in progress), saves `answers` and
-/// submits, in one transaction.
-#[tracing::instrument(skip(store, answers), fields(tenant_id = %caller.tenant_id))]
-pub async fn submit_once(
-    caller: &Caller,
-    store: &Store,
-    quiz: QuizId,
-    answers: Vec<AnswerSave>,
-) -> Result<AttemptView, ServiceError> {
-    in_tx!(store, caller, |tx| submit_once_in(
-        tx,
-        quiz,
-        &answers,
-        store.quiz_grace
-    ))
-}
-
-pub async fn submit_once_in(
-    tx: &mut TenantTx,
-    quiz: QuizId,
-    answers: &[AnswerSave],
-    grace: Duration,
-) -> Result<AttemptView, ServiceError> {
-    let (attempt, _) = start_in(tx, quiz, false, grace).await?;
-    match save_in(tx, quiz, attempt.id, answers, true, grace).await? {
-        Saved::Attempt(view) => Ok(*view),
-        // A fresh attempt has its whole time ahead of it.
-        Saved::Expired => Err(ServiceError::conflict(
-            ErrorCode::AttemptTimerExpired,
-            "Server-enforced timer elapsed.",
-        )),
-    }
-}
-
-/// Submits attempts whose deadline and grace have passed, up to `limit` per tenant, in every
-/// tenant; answers how many it submitted. Several sweepers (one per server process) share the
-/// work: each claims attempts with `FOR UPDATE SKIP LOCKED`, so none is submitted twice. The time
-/// is the database's (or a test's manual clock), as for every attempt.
-pub async fn sweep(store: &Store, limit: i64) -> Result<usize, ServiceError> {
-    let now = match store.clock.fixed() {
-        Some(now) => now,
-        None => {
-            sqlx::query_scalar!(r#"select now() as "now!""#)
-                .fetch_one(&store.pool)
-                .await?
-        }
-    };
-    let cutoff = now - store.quiz_grace;
-    // Across tenants, as the platform (the owning role, past row-level security): which tenants
-    // have attempts due. Each is then submitted in its own tenant's transaction.
-    let due = sqlx::query!(
-        "select distinct tenant_id from quiz_attempt where status = 'in_progress' and deadline_at < $1",
-        cutoff
-    )
-    .fetch_all(&store.pool)
-    .await?;
-    let mut submitted = 0;
-    for tenant in due {
-        let caller = Caller::system(
-            domain::TenantId::from_uuid(tenant.tenant_id),
-            "deadline-sweeper",
-        );
-        let mut tx = TenantTx::begin(store, &caller).await?;
-        let ids = sqlx::query_scalar!(
-            "select id from quiz_attempt
-             where tenant_id = $1 and status = 'in_progress' and deadline_at < $2
-             order by deadline_at limit $3
-             for update skip locked",
-            tx.tenant().as_uuid(),
-            cutoff,
-            limit
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        for id in ids {
-            let quiz = sqlx::query_scalar!(
-                "select quiz_id from quiz_attempt where tenant_id = $1 and id = $2",
-                tx.tenant().as_uuid(),
-                id
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            let row = fetch(
-                &mut tx,
-                QuizId::from_uuid(quiz),
-                AttemptId::from_uuid(id),
-                true,
-            )
-            .await?;
-            submit_row(&mut tx, row, true).await?;
-            submitted += 1;
-        }
-        tx.commit().await?;
-    }
-    Ok(submitted)
 }

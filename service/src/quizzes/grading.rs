@@ -59,12 +59,13 @@ pub async fn list_by_status_in(
         Some(tx.caller().user_id.ok_or(ServiceError::Forbidden)?)
     };
     let rows = sqlx::query!(
-        r#"select id, user_id, status, preview, started_at, submitted_at, auto_submitted, score, passed,
-                  count(*) over () as "total!"
-           from quiz_attempt
-           where tenant_id = $1 and quiz_id = $2 and ($3::uuid is null or user_id = $3)
-             and ($4::text is null or status = $4)
-           order by started_at desc, id desc
+        r#"select a.id, a.user_id, u.name as user_name, a.status, a.preview, a.started_at,
+                  a.submitted_at, a.auto_submitted, a.score, a.passed, count(*) over () as "total!"
+           from quiz_attempt a
+           join app_user u on u.tenant_id = a.tenant_id and u.id = a.user_id
+           where a.tenant_id = $1 and a.quiz_id = $2 and ($3::uuid is null or a.user_id = $3)
+             and ($4::text is null or a.status = $4)
+           order by a.started_at desc, a.id desc
            limit $5 offset $6"#,
         tx.tenant().as_uuid(),
         quiz.as_uuid(),
@@ -85,6 +86,7 @@ pub async fn list_by_status_in(
                 id: AttemptId::from_uuid(r.id),
                 quiz_id: quiz,
                 user_id: UserId::from_uuid(r.user_id),
+                user_name: r.user_name,
                 status: AttemptStatus::parse("status", &r.status)?,
                 preview: r.preview,
                 started_at: rfc3339(r.started_at),
@@ -136,7 +138,7 @@ pub async fn grade_in(
     grades: &[QuestionGrade],
 ) -> Result<AttemptView, ServiceError> {
     let row = submitted_in(tx, quiz, id).await?;
-    let snapshot = row.snapshot()?;
+    let snapshot = super::snapshots::of(tx, row.id).await?;
     let mut errors = Vec::new();
     for (i, grade) in grades.iter().enumerate() {
         let field = format!("grades[{i}]");

@@ -9,6 +9,9 @@ pub mod attempts;
 pub mod grading;
 mod intro;
 pub mod questions;
+mod saving;
+pub mod snapshots;
+mod submitting;
 
 pub use intro::{intro, intro_in};
 
@@ -425,6 +428,39 @@ pub async fn publish_in(
     .await?;
     let data = json!({ "title": access.quiz.title });
     audit::record_on(tx, AuditAction::QuizPublished, "quiz", id.as_uuid(), data).await?;
+    let row = fetch_row(tx, id.as_uuid())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    view(tx, row).await
+}
+
+/// Takes a quiz back to draft: nobody starts it any more, and attempts in progress run to their end.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn unpublish(
+    caller: &Caller,
+    store: &Store,
+    id: QuizId,
+    version: Option<i32>,
+) -> Result<QuizView, ServiceError> {
+    in_tx!(store, caller, |tx| unpublish_in(tx, id, version))
+}
+
+pub async fn unpublish_in(
+    tx: &mut TenantTx,
+    id: QuizId,
+    version: Option<i32>,
+) -> Result<QuizView, ServiceError> {
+    let access = edit_in(tx, id).await?;
+    check_version(version, access.quiz.version, "quiz")?;
+    sqlx::query!(
+        "update quiz set status = 'draft', version = version + 1 where tenant_id = $1 and id = $2",
+        tx.tenant().as_uuid(),
+        id.as_uuid(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    let data = json!({ "title": access.quiz.title });
+    audit::record_on(tx, AuditAction::QuizUnpublished, "quiz", id.as_uuid(), data).await?;
     let row = fetch_row(tx, id.as_uuid())
         .await?
         .ok_or(ServiceError::NotFound)?;

@@ -5,7 +5,7 @@ use crate::common::*;
 use crate::quizzes::{every_kind, quiz_form, world, World};
 use domain::attempt::{AnswerSave, AttemptView};
 use domain::quiz::{AnswerResult, AttemptStatus, Response};
-use domain::{QuestionId, QuizId, Role};
+use domain::{AttemptId, QuestionId, QuizId, Role};
 use service::quizzes::attempts::{self, DEFAULT_GRACE as GRACE};
 use service::quizzes::questions::{self, QuestionForm};
 use service::quizzes::{self, QuizForm, QuizInput};
@@ -124,6 +124,34 @@ async fn the_server_clock_keeps_a_save_before_the_deadline_and_refuses_one_after
     );
 }
 
+/// Saves a number as the taking page does, and answers what the receipt says is stored.
+async fn save_number(
+    w: &World,
+    quiz: QuizId,
+    attempt: AttemptId,
+    question: QuestionId,
+    value: f64,
+    revision: Option<i32>,
+) -> (Option<f64>, i32) {
+    let receipt = attempts::save_receipt(
+        &w.student,
+        &w.store,
+        quiz,
+        attempt,
+        vec![number(question, value, revision)],
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(receipt.status, AttemptStatus::InProgress);
+    assert_eq!(
+        receipt.answers.len(),
+        1,
+        "a receipt names the answers saved"
+    );
+    (receipt.answers[0].number, receipt.answers[0].revision)
+}
+
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn a_stale_tab_never_overwrites_a_newer_answer(pool: PgPool) {
     let w = world(pool).await;
@@ -134,66 +162,43 @@ async fn a_stale_tab_never_overwrites_a_newer_answer(pool: PgPool) {
         .0;
     let numeric = attempt.questions[1].id;
 
-    let first = attempts::save(
-        &w.student,
-        &w.store,
-        quiz,
-        attempt.id,
-        vec![number(numeric, 1.0, None)],
-        false,
-    )
-    .await
-    .unwrap();
-    assert_eq!(first.answers[0].revision, 1);
+    let first = save_number(&w, quiz, attempt.id, numeric, 1.0, None).await;
+    assert_eq!(first, (Some(1.0), 1));
     // Tab A saves on top of revision 1; tab B, still at revision 1, then saves an older thought.
-    let newer = attempts::save(
-        &w.student,
-        &w.store,
-        quiz,
-        attempt.id,
-        vec![number(numeric, 3.0, Some(1))],
-        false,
-    )
-    .await
-    .unwrap();
+    let newer = save_number(&w, quiz, attempt.id, numeric, 3.0, Some(1)).await;
+    assert_eq!(newer, (Some(3.0), 2));
+    let stale = save_number(&w, quiz, attempt.id, numeric, 2.0, Some(1)).await;
     assert_eq!(
-        (newer.answers[0].number, newer.answers[0].revision),
-        (Some(3.0), 2)
-    );
-    let stale = attempts::save(
-        &w.student,
-        &w.store,
-        quiz,
-        attempt.id,
-        vec![number(numeric, 2.0, Some(1))],
-        false,
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        (stale.answers[0].number, stale.answers[0].revision),
-        (Some(3.0), 2)
+        stale,
+        (Some(3.0), 2),
+        "the stored answer comes back instead"
     );
     // A replayed first answer (no revision) changes nothing either.
-    let replay = attempts::save(
-        &w.student,
-        &w.store,
-        quiz,
-        attempt.id,
-        vec![number(numeric, 1.0, None)],
-        false,
-    )
-    .await
-    .unwrap();
-    assert_eq!(replay.answers[0].number, Some(3.0));
+    let replay = save_number(&w, quiz, attempt.id, numeric, 1.0, None).await;
+    assert_eq!(replay, (Some(3.0), 2));
 
-    let submitted = attempts::save(&w.student, &w.store, quiz, attempt.id, vec![], true)
+    // The whole attempt (the /v1 reply) holds the same.
+    w.store.clock.advance(Duration::minutes(5));
+    let whole = attempts::save(&w.student, &w.store, quiz, attempt.id, vec![], false)
         .await
         .unwrap();
     assert_eq!(
-        (submitted.status, submitted.points),
-        (AttemptStatus::Graded, Some(2.0))
+        (whole.answers[0].number, whole.answers[0].revision),
+        (Some(3.0), 2)
     );
+    assert_eq!(whole.remaining_ms, Some(15 * 60 * 1000));
+
+    let submitted = attempts::save_receipt(&w.student, &w.store, quiz, attempt.id, vec![], true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (submitted.status, submitted.remaining_ms),
+        (AttemptStatus::Graded, None)
+    );
+    let graded = attempts::get(&w.student, &w.store, quiz, attempt.id)
+        .await
+        .unwrap();
+    assert_eq!(graded.points, Some(2.0));
     let after = attempts::save(
         &w.student,
         &w.store,
