@@ -48,7 +48,9 @@ command -v pgbench >/dev/null || { echo "bench: pgbench is missing (Debian's pos
 work=$(mktemp -d)
 server=""
 loadgen_pid=""
+analyzer=""
 cleanup() {
+  [ -n "$analyzer" ] && kill "$analyzer" 2>/dev/null
   [ -n "$loadgen_pid" ] && kill "$loadgen_pid" 2>/dev/null
   [ -n "$server" ] && kill "$server" 2>/dev/null
   rm -rf "$work"
@@ -149,11 +151,20 @@ SQL
     | sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | tail -1
 }
 
+# Production's autovacuum re-analyses the exam's tables as they grow, and a new analysis replans
+# the server's prepared statements. With autovacuum off here, plans made while quiz_answer was
+# empty stay with each pooled connection and scan the table whole: a submit read up to 100,000
+# rows. This loop stands in for autovacuum's analyses while the load runs.
+analyze_loop() {
+  while sleep 10; do psql "$db_url" -q -c "analyze quiz_answer, quiz_attempt" || true; done
+}
+
 run_loadgen() {
   local n=$1 quiz=$2; shift 2
   "$loadgen" --base "$base" --quiz "$quiz" --cookies "$work/cookies" --learners "$n" \
     --ramp "$ramp" --duration "$duration" --interval "$interval" "$@" > "$work/result" 2> "$work/progress" &
   loadgen_pid=$!
+  [ -n "$analyzer" ] || { analyze_loop & analyzer=$!; }
 }
 
 max_learners=0

@@ -112,41 +112,31 @@ pub struct AnswerSave {
 impl AnswerSave {
     /// A save of `response`, made against `revision` (None for a first answer).
     pub fn new(question_id: QuestionId, response: Response, revision: Option<i32>) -> AnswerSave {
-        let mut save = AnswerSave {
+        let (selected_option_id, selected_option_ids, text, number) = response.into_fields();
+        AnswerSave {
             question_id,
-            selected_option_id: None,
-            selected_option_ids: None,
-            text: None,
-            number: None,
+            selected_option_id,
+            selected_option_ids,
+            text,
+            number,
             revision,
-        };
-        match response {
-            Response::SelectedOptionId(id) => save.selected_option_id = Some(id),
-            Response::SelectedOptionIds(ids) => save.selected_option_ids = Some(ids),
-            Response::Text(text) => save.text = Some(text),
-            Response::Number(number) => save.number = Some(number),
         }
-        save
     }
 
     /// The answer itself: exactly one of the four fields.
     pub fn response(&self, field: &str) -> Result<Response, FieldError> {
-        let given = [
-            self.selected_option_id.map(Response::SelectedOptionId),
-            self.selected_option_ids
-                .clone()
-                .map(Response::SelectedOptionIds),
-            self.text.clone().map(Response::Text),
-            self.number.map(Response::Number),
-        ];
-        let mut given = given.into_iter().flatten();
-        match (given.next(), given.next()) {
-            (Some(response), None) => Ok(response),
-            _ => Err(FieldError::new(
+        Response::from_fields((
+            self.selected_option_id,
+            self.selected_option_ids.clone(),
+            self.text.clone(),
+            self.number,
+        ))
+        .ok_or_else(|| {
+            FieldError::new(
                 field,
                 "Give exactly one of selected_option_id, selected_option_ids, text and number.",
-            )),
-        }
+            )
+        })
     }
 }
 
@@ -175,22 +165,26 @@ impl AnswerView {
         revision: i32,
         saved_at: String,
     ) -> Self {
-        let mut view = AnswerView {
+        let (selected_option_id, selected_option_ids, text, number) = response.into_fields();
+        AnswerView {
             question_id,
-            selected_option_id: None,
-            selected_option_ids: None,
-            text: None,
-            number: None,
+            selected_option_id,
+            selected_option_ids,
+            text,
+            number,
             revision,
             saved_at,
-        };
-        match response {
-            Response::SelectedOptionId(id) => view.selected_option_id = Some(id),
-            Response::SelectedOptionIds(ids) => view.selected_option_ids = Some(ids),
-            Response::Text(text) => view.text = Some(text),
-            Response::Number(number) => view.number = Some(number),
         }
-        view
+    }
+
+    /// The answer saved.
+    pub fn response(&self) -> Option<Response> {
+        Response::from_fields((
+            self.selected_option_id,
+            self.selected_option_ids.clone(),
+            self.text.clone(),
+            self.number,
+        ))
     }
 }
 

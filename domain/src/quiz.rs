@@ -124,6 +124,40 @@ pub enum Response {
     Number(f64),
 }
 
+/// An answer as the wire carries it: four optional fields, the one its kind takes set.
+pub type ResponseFields = (
+    Option<OptionId>,
+    Option<Vec<OptionId>>,
+    Option<String>,
+    Option<f64>,
+);
+
+impl Response {
+    pub fn into_fields(self) -> ResponseFields {
+        match self {
+            Response::SelectedOptionId(id) => (Some(id), None, None, None),
+            Response::SelectedOptionIds(ids) => (None, Some(ids), None, None),
+            Response::Text(text) => (None, None, Some(text), None),
+            Response::Number(number) => (None, None, None, Some(number)),
+        }
+    }
+
+    /// The answer the fields hold, when exactly one of them is set.
+    pub fn from_fields(fields: ResponseFields) -> Option<Response> {
+        let given = [
+            fields.0.map(Response::SelectedOptionId),
+            fields.1.map(Response::SelectedOptionIds),
+            fields.2.map(Response::Text),
+            fields.3.map(Response::Number),
+        ];
+        let mut given = given.into_iter().flatten();
+        match (given.next(), given.next()) {
+            (Some(response), None) => Some(response),
+            _ => None,
+        }
+    }
+}
+
 /// The grading of one answer: the result and the points it earns out of `max`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Grade {
@@ -535,5 +569,24 @@ mod tests {
         assert_eq!(score(2.0, 3.0), 66.67);
         assert_eq!(score(0.0, 0.0), 0.0);
         assert_eq!(score(5.0, 5.0), 100.0);
+    }
+
+    #[test]
+    fn an_answer_crosses_the_wire_as_exactly_one_field() {
+        let id = OptionId::from_uuid(uuid::Uuid::from_u128(7));
+        for response in [
+            Response::SelectedOptionId(id),
+            Response::SelectedOptionIds(vec![id]),
+            Response::Text("two".into()),
+            Response::Number(2.5),
+        ] {
+            assert_eq!(
+                Response::from_fields(response.clone().into_fields()),
+                Some(response)
+            );
+        }
+        assert_eq!(Response::from_fields((None, None, None, None)), None);
+        let both = (Some(id), None, Some("two".to_string()), None);
+        assert_eq!(Response::from_fields(both), None);
     }
 }

@@ -8,6 +8,7 @@ pub mod public_limit;
 pub mod request_id;
 pub mod scim;
 pub mod security_headers;
+pub mod session_cache;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -23,6 +23,8 @@ use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{session_store::ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+use crate::session_cache::CachedStore;
+
 use crate::config::Config;
 use crate::state::AppState;
 use crate::{csrf, public_limit, request_id, scim, security_headers, v1, workers};
@@ -31,6 +33,8 @@ use crate::{csrf, public_limit, request_id, scim, security_headers, v1, workers}
 /// ends it after `service::auth::SESSION_LIFETIME`, however active).
 pub const SESSION_COOKIE: &str = "lectern_session";
 pub const SESSION_INACTIVITY: time::Duration = time::Duration::hours(12);
+/// Sessions kept in memory (see `session_cache`): ten exams of the benchmark's size.
+const SESSION_CACHE_CAPACITY: usize = 100_000;
 
 /// Connects, migrates, seeds when asked, and serves until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -114,6 +118,7 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
     );
     let key =
         Key::try_from(config.secret_key.as_slice()).context("LECTERN_SECRET_KEY is too short")?;
+    let session_store = CachedStore::new(session_store, SESSION_CACHE_CAPACITY);
     let sessions = SessionManagerLayer::new(session_store)
         .with_name(SESSION_COOKIE)
         .with_secure(config.is_https())

@@ -111,7 +111,7 @@ impl Autosave {
                     .answers
                     .iter()
                     .find(|a| a.question_id == q.id)
-                    .and_then(response_of);
+                    .and_then(AnswerView::response);
                 (q.id, RwSignal::new(saved))
             })
             .collect();
@@ -292,7 +292,7 @@ impl Autosave {
             let kept = stored
                 .iter()
                 .find(|a| a.question_id == *question)
-                .and_then(response_of);
+                .and_then(AnswerView::response);
             if kept.as_ref() != Some(sent) {
                 if let Some(signal) = self.values.with_value(|v| v.get(question).copied()) {
                     signal.set(kept);
@@ -339,18 +339,5 @@ impl Autosave {
             .flatten()
             .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default()
-    }
-}
-
-/// The response a saved answer holds.
-pub fn response_of(answer: &AnswerView) -> Option<Response> {
-    if let Some(id) = answer.selected_option_id {
-        Some(Response::SelectedOptionId(id))
-    } else if let Some(ids) = &answer.selected_option_ids {
-        Some(Response::SelectedOptionIds(ids.clone()))
-    } else if let Some(text) = &answer.text {
-        Some(Response::Text(text.clone()))
-    } else {
-        answer.number.map(Response::Number)
     }
 }

@@ -1,11 +1,10 @@
 //! A submitted attempt as its learner sees it: the score, whether it passed, and each question's
 //! result with the learner's own answer and the teacher's comment.
 
-use domain::attempt::{AttemptView, CorrectAnswer, QuestionResult, ShownQuestion};
+use domain::attempt::{AnswerView, AttemptView, CorrectAnswer, QuestionResult, ShownQuestion};
 use domain::quiz::{AnswerResult, AttemptStatus, Response};
 use leptos::prelude::*;
 
-use super::quiz_autosave::response_of;
 use crate::components::course::LINK_CLASS;
 
 #[component]
@@ -48,7 +47,7 @@ pub fn AttemptResult(attempt: AttemptView) -> impl IntoView {
                 .answers
                 .iter()
                 .find(|a| a.question_id == question.id)
-                .and_then(response_of);
+                .and_then(AnswerView::response);
             view! { <QuestionOutcome number=i + 1 question=question.clone() answer result /> }
         })
         .collect_view();

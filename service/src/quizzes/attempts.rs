@@ -21,7 +21,7 @@ use crate::{Caller, ServiceError, Store};
 
 pub use super::saving::{save, save_receipt, submit_once, submit_once_in};
 pub use super::submitting::sweep;
-pub(super) use super::submitting::{settle, submit_row};
+pub(super) use super::submitting::{settle, submit_row, totals};
 
 /// How late a save or submit may arrive after the deadline and still count: the network's share.
 /// `LECTERN_QUIZ_GRACE_SECONDS` sets another (`Store::quiz_grace`).

@@ -7,7 +7,7 @@ use domain::quiz::{self, AnswerResult, AttemptStatus};
 use domain::{AttemptId, AuditAction, ErrorCode, FieldError, QuizId, UserId};
 use serde_json::json;
 
-use super::attempts::{fetch, settle, view, AttemptRow};
+use super::attempts::{fetch, settle, totals, view, AttemptRow};
 use super::{access_in, DEFAULT_PER_PAGE};
 use crate::db::{in_tx, TenantTx};
 use crate::paging::Window;
@@ -202,7 +202,8 @@ pub async fn grade_in(
     }
     let data = json!({ "quiz_id": quiz, "grades": grades.iter().map(|g| json!({"question_id": g.question_id, "points": g.points})).collect::<Vec<_>>() });
     audit::record_on(tx, AuditAction::AttemptGraded, "attempt", row.id, data).await?;
-    settle(tx, &row, None).await?;
+    let totals = totals(tx, row.id).await?;
+    settle(tx, &row, totals, None).await?;
     let row = fetch(tx, quiz, id, false).await?;
     view(tx, row).await
 }
@@ -256,7 +257,8 @@ pub async fn override_in(
         data,
     )
     .await?;
-    settle(tx, &row, Some((score, reason))).await?;
+    let totals = totals(tx, row.id).await?;
+    settle(tx, &row, totals, Some((score, reason))).await?;
     let row = fetch(tx, quiz, id, false).await?;
     view(tx, row).await
 }

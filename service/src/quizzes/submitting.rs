@@ -78,7 +78,15 @@ pub(super) async fn submit_row(
         });
         outbox::emit(tx, &submitted).await?;
     }
-    settle(tx, &row, None).await?;
+    // What was just graded is every answer the attempt holds.
+    let totals = Totals {
+        points: graded.points.iter().flatten().sum(),
+        pending: graded
+            .results
+            .iter()
+            .any(|r| r == AnswerResult::Pending.as_str()),
+    };
+    settle(tx, &row, totals, None).await?;
     fetch(
         tx,
         QuizId::from_uuid(row.quiz_id),
@@ -88,23 +96,38 @@ pub(super) async fn submit_row(
     .await
 }
 
+/// An attempt's points so far, and whether an answer waits for a teacher.
+pub(super) struct Totals {
+    pub(super) points: f64,
+    pub(super) pending: bool,
+}
+
+/// The [`Totals`] of the answers an attempt holds.
+pub(super) async fn totals(tx: &mut TenantTx, attempt: Uuid) -> Result<Totals, ServiceError> {
+    let row = sqlx::query!(
+        r#"select coalesce(sum(points), 0)::float8 as "points!", bool_or(result = 'pending') as pending
+           from quiz_answer where tenant_id = $1 and attempt_id = $2"#,
+        tx.tenant().as_uuid(),
+        attempt
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Totals {
+        points: row.points,
+        pending: row.pending == Some(true),
+    })
+}
+
 /// Gives a submitted attempt its final score once no answer waits for a teacher: the sum of its
 /// answers' points, or `overridden` (a teacher's score with its reason). Writes
 /// `quiz.attempt.graded`. An attempt with an essay still pending stays `submitted`.
 pub(super) async fn settle(
     tx: &mut TenantTx,
     row: &AttemptRow,
+    totals: Totals,
     overridden: Option<(f64, &str)>,
 ) -> Result<(), ServiceError> {
-    let totals = sqlx::query!(
-        r#"select coalesce(sum(points), 0)::float8 as "points!", bool_or(result = 'pending') as pending
-           from quiz_answer where tenant_id = $1 and attempt_id = $2"#,
-        tx.tenant().as_uuid(),
-        row.id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    if totals.pending == Some(true) && overridden.is_none() {
+    if totals.pending && overridden.is_none() {
         return Ok(());
     }
     let points = quiz::round2(totals.points);
