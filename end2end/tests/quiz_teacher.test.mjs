@@ -188,7 +188,9 @@ test('the teacher finds the attempt, grades its essay and overrides the score', 
   await expectTexts(row.getByTestId('attempt-status'), ['Submitted, needs grading']);
   await expectAccessible(page);
 
-  await row.getByRole('link', { name: /^Open the attempt of usr_/ }).click();
+  // The learner by name, with a link to their attempts only.
+  await row.getByRole('link', { name: 'Only attempts of Sam Student' }).waitFor();
+  await row.getByRole('link', { name: /^Open the attempt of Sam Student started/ }).click();
   await page.waitForURL(/\/teach\/quizzes\/[^/]+\/attempts\/att_[0-9a-z]{26}$/);
   await page.getByRole('heading', { name: 'Attempt review', level: 1 }).waitFor();
   const essay = page.locator('[data-testid="answer"][data-question-kind="essay"]');

@@ -147,11 +147,9 @@ pub async fn set_quiz_status(
     status: QuizStatus,
 ) -> Result<QuizView, AppError> {
     let (caller, ctx) = caller().await?;
-    match status {
-        QuizStatus::Published => quizzes::publish(&caller, &ctx.store, id, Some(version)).await,
-        QuizStatus::Draft => quizzes::unpublish(&caller, &ctx.store, id, Some(version)).await,
-    }
-    .map_err(service_error)
+    quizzes::set_status(&caller, &ctx.store, id, status, Some(version))
+        .await
+        .map_err(service_error)
 }
 
 /// Deletes the quiz, then sends the teacher back to its course's editor.

@@ -7,7 +7,7 @@ use domain::{CourseId, CourseStatus, LessonId, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::course_quiz_list::CourseQuizList;
+use super::course_quiz_list::{course_quizzes, CourseQuizList, QuizzesResource};
 use crate::api::learning::{learner_course, Enroll, Leave};
 use crate::components::auth::RequireRole;
 use crate::components::course::{
@@ -40,6 +40,7 @@ fn Course() -> impl IntoView {
             }
         },
     );
+    let quizzes = course_quizzes(id);
     let error = Signal::derive(move || {
         action_error(enroll.value())
             .get()
@@ -49,7 +50,7 @@ fn Course() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading the course…"</p> }>
             {move || Suspend::new(async move {
                 match course.await {
-                    Ok(course) => view! { <CourseDetails course enroll leave error /> }.into_any(),
+                    Ok(course) => view! { <CourseDetails course quizzes enroll leave error /> }.into_any(),
                     Err(error) => view! {
                         <h1 class="text-2xl font-semibold">"Course not available"</h1>
                         <p role="alert" class="mt-2 text-red-800">{error.message}</p>
@@ -64,6 +65,7 @@ fn Course() -> impl IntoView {
 #[component]
 fn CourseDetails(
     course: LearnerCourseView,
+    quizzes: QuizzesResource,
     enroll: ServerAction<Enroll>,
     leave: ServerAction<Leave>,
     error: Signal<Option<AppError>>,
@@ -154,7 +156,7 @@ fn CourseDetails(
                     }.into_any()
                 }}
             </section>
-            <CourseQuizList course_id=course.id />
+            <CourseQuizList quizzes />
         </article>
     }
 }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::course_outline::{Outline, OutlineActions};
-use super::course_quizzes::CourseQuizzes;
+use super::course_quizzes::{editor_quizzes, CourseQuizzes};
 use super::course_staff::Staff;
 use super::teach::status_label;
 use crate::api::courses::{get_course, DeleteCourse, SetCourseStatus, UpdateCourse};
@@ -45,6 +45,7 @@ fn CourseEditor() -> impl IntoView {
         delete: ServerAction::new(),
     };
     let outline = OutlineActions::new();
+    let quizzes = editor_quizzes(id);
     let course = Resource::new(
         move || {
             (
@@ -76,7 +77,7 @@ fn CourseEditor() -> impl IntoView {
                             </div>
                         </div>
                         <Outline course=course.clone() actions=outline />
-                        <CourseQuizzes course_id=course.id />
+                        <CourseQuizzes course_id=course.id quizzes />
                     }.into_any(),
                     Err(error) => view! {
                         <h1 class="text-2xl font-semibold">"Course not available"</h1>

@@ -1,15 +1,32 @@
 //! The quizzes on a course's page, each with what a learner wants to know before opening it.
 
-use domain::quiz::QuizStatus;
+use domain::dto::Page;
+use domain::quiz::{QuizStatus, QuizView};
 use domain::CourseId;
 use leptos::prelude::*;
 
 use crate::api::quizzes::quizzes_of_course;
-use crate::components::course::LINK_CLASS;
+use crate::components::course::{not_found, LINK_CLASS};
+use crate::error::AppError;
+
+/// The course's quizzes, for the page to create beside its other resources: one created inside
+/// the course's own `Suspend` hydrated against markup the server had not streamed, and panicked.
+pub fn course_quizzes(id: Memo<Option<CourseId>>) -> QuizzesResource {
+    Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => quizzes_of_course(id).await,
+                None => Err(not_found()),
+            }
+        },
+    )
+}
+
+pub type QuizzesResource = Resource<Result<Page<QuizView>, AppError>>;
 
 #[component]
-pub fn CourseQuizList(course_id: CourseId) -> impl IntoView {
-    let quizzes = Resource::new(move || course_id, quizzes_of_course);
+pub fn CourseQuizList(quizzes: QuizzesResource) -> impl IntoView {
     view! {
         <section class="mt-8" aria-labelledby="quizzes-heading">
             <h2 id="quizzes-heading" class="text-lg font-semibold">"Quizzes"</h2>

@@ -2,11 +2,12 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use domain::quiz::{QuestionView, QuizView};
+use domain::quiz::{QuestionView, QuizStatus, QuizView};
 use domain::{CourseId, QuestionId, QuizId};
 use serde::Deserialize;
 use service::quizzes::questions::{self, QuestionForm};
 use service::quizzes::{self, QuizForm, QuizInput};
+use service::Caller;
 use utoipa::{IntoParams, ToSchema};
 
 use super::courses::{Deleted, VersionBody};
@@ -126,9 +127,7 @@ pub async fn publish(
     PathId(id): PathId<QuizId>,
     body: Bytes,
 ) -> ApiResult<QuizView> {
-    let body: VersionBody = optional_json(&meta, &body)?;
-    let quiz = quizzes::publish(&caller, &state.store, id, body.version).await?;
-    Ok(ApiOk::new(&meta, quiz))
+    set_status(state, meta, caller, id, body, QuizStatus::Published).await
 }
 
 /// Takes a quiz back to draft: learners can no longer start it; attempts in progress run to their
@@ -143,8 +142,19 @@ pub async fn unpublish(
     PathId(id): PathId<QuizId>,
     body: Bytes,
 ) -> ApiResult<QuizView> {
+    set_status(state, meta, caller, id, body, QuizStatus::Draft).await
+}
+
+async fn set_status(
+    state: AppState,
+    meta: Meta,
+    caller: Caller,
+    id: QuizId,
+    body: Bytes,
+    status: QuizStatus,
+) -> ApiResult<QuizView> {
     let body: VersionBody = optional_json(&meta, &body)?;
-    let quiz = quizzes::unpublish(&caller, &state.store, id, body.version).await?;
+    let quiz = quizzes::set_status(&caller, &state.store, id, status, body.version).await?;
     Ok(ApiOk::new(&meta, quiz))
 }
 

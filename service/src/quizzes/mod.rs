@@ -394,73 +394,68 @@ pub async fn update_in(
 }
 
 /// Publishes a quiz with at least one question; learners may then start it within its window.
-#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn publish(
     caller: &Caller,
     store: &Store,
     id: QuizId,
     version: Option<i32>,
 ) -> Result<QuizView, ServiceError> {
-    in_tx!(store, caller, |tx| publish_in(tx, id, version))
-}
-
-pub async fn publish_in(
-    tx: &mut TenantTx,
-    id: QuizId,
-    version: Option<i32>,
-) -> Result<QuizView, ServiceError> {
-    let access = edit_in(tx, id).await?;
-    check_version(version, access.quiz.version, "quiz")?;
-    if access.quiz.question_count == 0 {
-        return Err(ServiceError::conflict(
-            ErrorCode::QuizHasNoQuestions,
-            "Add at least one question before publishing this quiz.",
-        ));
-    }
-    sqlx::query!(
-        "update quiz set status = 'published', published_at = coalesce(published_at, $3), version = version + 1
-         where tenant_id = $1 and id = $2",
-        tx.tenant().as_uuid(),
-        id.as_uuid(),
-        tx.now()
-    )
-    .execute(&mut **tx)
-    .await?;
-    let data = json!({ "title": access.quiz.title });
-    audit::record_on(tx, AuditAction::QuizPublished, "quiz", id.as_uuid(), data).await?;
-    let row = fetch_row(tx, id.as_uuid())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    view(tx, row).await
+    set_status(caller, store, id, QuizStatus::Published, version).await
 }
 
 /// Takes a quiz back to draft: nobody starts it any more, and attempts in progress run to their end.
-#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn unpublish(
     caller: &Caller,
     store: &Store,
     id: QuizId,
     version: Option<i32>,
 ) -> Result<QuizView, ServiceError> {
-    in_tx!(store, caller, |tx| unpublish_in(tx, id, version))
+    set_status(caller, store, id, QuizStatus::Draft, version).await
 }
 
-pub async fn unpublish_in(
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn set_status(
+    caller: &Caller,
+    store: &Store,
+    id: QuizId,
+    status: QuizStatus,
+    version: Option<i32>,
+) -> Result<QuizView, ServiceError> {
+    in_tx!(store, caller, |tx| set_status_in(tx, id, status, version))
+}
+
+/// Publishes a quiz or takes it back to draft, audited; publishing needs a question.
+pub async fn set_status_in(
     tx: &mut TenantTx,
     id: QuizId,
+    status: QuizStatus,
     version: Option<i32>,
 ) -> Result<QuizView, ServiceError> {
     let access = edit_in(tx, id).await?;
     check_version(version, access.quiz.version, "quiz")?;
+    if status == QuizStatus::Published && access.quiz.question_count == 0 {
+        return Err(ServiceError::conflict(
+            ErrorCode::QuizHasNoQuestions,
+            "Add at least one question before publishing this quiz.",
+        ));
+    }
     sqlx::query!(
-        "update quiz set status = 'draft', version = version + 1 where tenant_id = $1 and id = $2",
+        "update quiz set status = $3, version = version + 1,
+             published_at = case when $3 = 'published' then coalesce(published_at, $4) else published_at end
+         where tenant_id = $1 and id = $2",
         tx.tenant().as_uuid(),
         id.as_uuid(),
+        status.as_str(),
+        tx.now()
     )
     .execute(&mut **tx)
     .await?;
+    let action = match status {
+        QuizStatus::Published => AuditAction::QuizPublished,
+        QuizStatus::Draft => AuditAction::QuizUnpublished,
+    };
     let data = json!({ "title": access.quiz.title });
-    audit::record_on(tx, AuditAction::QuizUnpublished, "quiz", id.as_uuid(), data).await?;
+    audit::record_on(tx, action, "quiz", id.as_uuid(), data).await?;
     let row = fetch_row(tx, id.as_uuid())
         .await?
         .ok_or(ServiceError::NotFound)?;

@@ -40,8 +40,7 @@ pub async fn save(
     answers: Vec<AnswerSave>,
     submit: bool,
 ) -> Result<AttemptView, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let saved = save_in(&mut tx, quiz, id, &answers, submit, store.quiz_grace).await?;
+    let (mut tx, saved) = begin_save(caller, store, quiz, id, &answers, submit).await?;
     let reply = match saved {
         Saved::Stored { attempt, .. } => Some(view(&mut tx, *attempt).await?),
         Saved::Expired => None,
@@ -61,8 +60,7 @@ pub async fn save_receipt(
     answers: Vec<AnswerSave>,
     submit: bool,
 ) -> Result<SaveReceipt, ServiceError> {
-    let mut tx = TenantTx::begin(store, caller).await?;
-    let saved = save_in(&mut tx, quiz, id, &answers, submit, store.quiz_grace).await?;
+    let (tx, saved) = begin_save(caller, store, quiz, id, &answers, submit).await?;
     let now = tx.now();
     tx.commit().await?;
     let Saved::Stored { attempt, answers } = saved else {
@@ -75,6 +73,20 @@ pub async fn save_receipt(
         remaining_ms: remaining_ms(status, attempt.deadline_at, now),
         answers,
     })
+}
+
+/// The save in its own transaction, left open for the reply to be read in it.
+async fn begin_save(
+    caller: &Caller,
+    store: &Store,
+    quiz: QuizId,
+    id: AttemptId,
+    answers: &[AnswerSave],
+    submit: bool,
+) -> Result<(TenantTx, Saved), ServiceError> {
+    let mut tx = TenantTx::begin(store, caller).await?;
+    let saved = save_in(&mut tx, quiz, id, answers, submit, store.quiz_grace).await?;
+    Ok((tx, saved))
 }
 
 fn timer_expired() -> ServiceError {
