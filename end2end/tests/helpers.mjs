@@ -31,8 +31,23 @@ export async function open(browser, path) {
   return page;
 }
 
+// A panic in the browser's wasm (a hydration mismatch, say) leaves a page that looks right but no
+// longer answers clicks; every page the tests open is watched for one.
+const panics = new WeakMap();
+
+function watchForPanics(page) {
+  if (panics.has(page)) return;
+  const seen = [];
+  panics.set(page, seen);
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/panicked at|hydration error/i.test(text)) seen.push(`${page.url()}: ${text.slice(0, 300)}`);
+  });
+}
+
 /** Navigates and waits until the page has hydrated, so clicks reach the app rather than bare HTML. */
 export async function goto(page, path) {
+  watchForPanics(page);
   await page.goto(path);
   await page.locator('body[data-hydrated="true"]').waitFor();
 }
@@ -81,6 +96,7 @@ export async function expectAccessible(page) {
     .analyze();
   const violations = results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
   assert.deepEqual(violations, [], `accessibility violations on ${page.url()}`);
+  assert.deepEqual(panics.get(page) ?? [], [], 'the page panicked');
 }
 
 export async function navLinks(page) {

@@ -20,23 +20,6 @@ use domain::FieldError;
 #[cfg(feature = "ssr")]
 use service::quizzes::{self, grading, questions, QuizForm, QuizInput};
 
-/// More quizzes than a course holds in practice: the editor lists them on one page.
-pub const QUIZZES_PER_COURSE: u32 = 100;
-
-#[server(endpoint = "quizzes/for-course")]
-pub async fn quizzes_of_course(course_id: CourseId) -> Result<Page<QuizView>, AppError> {
-    let (caller, ctx) = caller().await?;
-    quizzes::list(
-        &caller,
-        &ctx.store,
-        Some(course_id),
-        None,
-        Some(QUIZZES_PER_COURSE),
-    )
-    .await
-    .map_err(service_error)
-}
-
 #[server(endpoint = "quizzes/create")]
 pub async fn create_quiz(course_id: CourseId, title: String) -> Result<QuizView, AppError> {
     let (caller, ctx) = caller().await?;

@@ -56,13 +56,22 @@ pub async fn save_answers(
         .map_err(service_error)
 }
 
+/// More quizzes than a course holds in practice: its pages list them on one page.
+pub const QUIZZES_PER_COURSE: u32 = 100;
+
 /// The quizzes of a course the caller sees (published ones, unless they edit the course).
 #[server(endpoint = "quiz/of-course")]
 pub async fn quizzes_of_course(
     course_id: domain::CourseId,
 ) -> Result<domain::dto::Page<domain::quiz::QuizView>, AppError> {
     let (caller, ctx) = caller().await?;
-    service::quizzes::list(&caller, &ctx.store, Some(course_id), Some(1), Some(100))
-        .await
-        .map_err(service_error)
+    service::quizzes::list(
+        &caller,
+        &ctx.store,
+        Some(course_id),
+        Some(1),
+        Some(QUIZZES_PER_COURSE),
+    )
+    .await
+    .map_err(service_error)
 }

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::course_outline::{Outline, OutlineActions};
-use super::course_quizzes::{editor_quizzes, CourseQuizzes};
+use super::course_quiz_list::course_quizzes;
+use super::course_quizzes::CourseQuizzes;
 use super::course_staff::Staff;
 use super::teach::status_label;
 use crate::api::courses::{get_course, DeleteCourse, SetCourseStatus, UpdateCourse};
@@ -45,7 +46,7 @@ fn CourseEditor() -> impl IntoView {
         delete: ServerAction::new(),
     };
     let outline = OutlineActions::new();
-    let quizzes = editor_quizzes(id);
+    let quizzes = course_quizzes(id);
     let course = Resource::new(
         move || {
             (

@@ -9,8 +9,9 @@ use crate::api::quizzes::quizzes_of_course;
 use crate::components::course::{not_found, LINK_CLASS};
 use crate::error::AppError;
 
-/// The course's quizzes, for the page to create beside its other resources: one created inside
-/// the course's own `Suspend` hydrated against markup the server had not streamed, and panicked.
+/// A course's quizzes, for the course page and its editor to create beside their other resources:
+/// created inside the page's own `Suspend`, it hydrated against markup the server had not
+/// streamed, and panicked.
 pub fn course_quizzes(id: Memo<Option<CourseId>>) -> QuizzesResource {
     Resource::new(
         move || id.get(),

@@ -7,31 +7,15 @@ use domain::CourseId;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use super::course_quiz_list::QuizzesResource;
 use super::quiz_editor::quiz_status_label;
-use crate::api::quiz_authoring::{quizzes_of_course, CreateQuiz};
-use crate::components::course::{not_found, LINK_CLASS};
+use crate::api::quiz_authoring::CreateQuiz;
+use crate::components::course::LINK_CLASS;
 use crate::components::form::{action_error, FormError, BUTTON_CLASS, INPUT_CLASS};
 use crate::components::table::DataTable;
-use crate::error::AppError;
-
-/// The course's quizzes, created by the editor beside its other resources: created inside the
-/// editor's `Suspend`, a resource hydrates against markup the server may not have streamed.
-pub fn editor_quizzes(id: Memo<Option<CourseId>>) -> EditorQuizzes {
-    Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => quizzes_of_course(id).await,
-                None => Err(not_found()),
-            }
-        },
-    )
-}
-
-pub type EditorQuizzes = Resource<Result<Page<QuizView>, AppError>>;
 
 #[component]
-pub fn CourseQuizzes(course_id: CourseId, quizzes: EditorQuizzes) -> impl IntoView {
+pub fn CourseQuizzes(course_id: CourseId, quizzes: QuizzesResource) -> impl IntoView {
     view! {
         <section class="mt-8" aria-labelledby="editor-quizzes-heading">
             <h2 id="editor-quizzes-heading" class="text-lg font-semibold">"Quizzes"</h2>
