@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -64,7 +66,7 @@ async fn crash(pool: PgPool) {
     let addr = free_address();
     let log = std::env::temp_dir().join(format!("lectern-crash-{}.log", std::process::id()));
     let _ = std::fs::remove_file(&log);
-    let database_url = database_url(&pool);
+    let database_url = support::database_url(&pool);
     let client = Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -625,18 +627,6 @@ impl Drop for Server {
 fn free_address() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()
-}
-
-/// The URL of the test database, for the binary.
-fn database_url(pool: &PgPool) -> String {
-    let options = pool.connect_options();
-    format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap()
-    )
 }
 
 fn tail(log: &Path) -> String {

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::process::Command;
 
 #[test]
@@ -56,23 +58,11 @@ fn an_unreachable_database_stops_the_start_with_a_clear_error() {
     );
 }
 
-/// The URL of a test database, for the binary.
-fn database_url(pool: &sqlx::PgPool) -> String {
-    let options = pool.connect_options();
-    format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap()
-    )
-}
-
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn the_operator_issues_a_first_key_and_sets_a_tenants_limits(pool: sqlx::PgPool) {
     let store = service::Store::new(pool.clone(), service::Clock::system());
     let tenant = service::fixtures::tenant(&store, "acme").await.unwrap();
-    let url = database_url(&pool);
+    let url = support::database_url(&pool);
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_server"))
             .env_clear()
@@ -168,7 +158,7 @@ async fn bench_sessions_prints_signed_in_cookies_the_server_accepts(pool: sqlx::
     )
     .await
     .unwrap();
-    let url = database_url(&pool);
+    let url = support::database_url(&pool);
     let key = "k".repeat(64);
     let bench_sessions = |key: Option<&str>| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_server"));

@@ -5,6 +5,10 @@
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::components::course::{DANGER_BUTTON, SMALL_BUTTON};
+use crate::components::form::FormError;
+use crate::error::AppError;
+
 /// The confirming button: solid red, unlike the outlined button that asks.
 pub const CONFIRM_BUTTON: &str = "rounded bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800 focus:outline-none focus:ring-2 focus:ring-red-700 focus:ring-offset-2";
 
@@ -54,5 +58,41 @@ impl Confirmation {
 impl Default for Confirmation {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// An editor's "Delete" section: what deleting removes, the button that asks, and once asked the
+/// question with the confirming form (`children`: an `ActionForm` whose submit button takes
+/// `confirm.confirm_button` and `CONFIRM_BUTTON`) beside Cancel.
+#[component]
+pub fn DeleteSection(
+    confirm: Confirmation,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    /// What deleting removes, shown before asking.
+    consequence: &'static str,
+    /// The asking button's text.
+    ask: &'static str,
+    /// The question shown with the confirming form.
+    question: String,
+    children: ChildrenFn,
+) -> impl IntoView {
+    view! {
+        <section class="rounded-lg border border-red-200 bg-white p-6" aria-labelledby="delete-heading">
+            <h2 id="delete-heading" class="text-lg font-semibold">"Delete"</h2>
+            <FormError error />
+            <Show
+                when=move || confirm.confirming.get()
+                fallback=move || view! {
+                    <p class="mb-3 text-sm text-slate-700">{consequence}</p>
+                    <button type="button" node_ref=confirm.ask_button class=DANGER_BUTTON on:click=move |_| confirm.ask()>{ask}</button>
+                }
+            >
+                <p class="mb-3 font-medium text-red-900">{question.clone()}</p>
+                <div class="flex flex-wrap gap-2">
+                    {children()}
+                    <button type="button" class=SMALL_BUTTON on:click=move |_| confirm.cancel()>"Cancel"</button>
+                </div>
+            </Show>
+        </section>
     }
 }

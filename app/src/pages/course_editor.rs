@@ -14,8 +14,8 @@ use super::course_staff::Staff;
 use super::teach::status_label;
 use crate::api::courses::{get_course, DeleteCourse, SetCourseStatus, UpdateCourse};
 use crate::components::auth::RequireRole;
-use crate::components::confirm::{Confirmation, CONFIRM_BUTTON};
-use crate::components::course::{not_found, route_id, DANGER_BUTTON, LINK_CLASS, SMALL_BUTTON};
+use crate::components::confirm::{Confirmation, DeleteSection, CONFIRM_BUTTON};
+use crate::components::course::{not_found, route_id, LINK_CLASS, SMALL_BUTTON};
 use crate::components::form::{
     action_error, Field, FormError, TextArea, BUTTON_CLASS, INPUT_CLASS,
 };
@@ -192,32 +192,17 @@ fn Status(course: CourseView, action: ServerAction<SetCourseStatus>) -> impl Int
 #[component]
 fn Delete(course: CourseView, action: ServerAction<DeleteCourse>) -> impl IntoView {
     let confirm = Confirmation::new();
-    let title = course.title.clone();
+    let question = format!("Delete “{}” for good? This cannot be undone.", course.title);
     view! {
-        <section class="rounded-lg border border-red-200 bg-white p-6" aria-labelledby="delete-heading">
-            <h2 id="delete-heading" class="text-lg font-semibold">"Delete"</h2>
-            <FormError error=action_error(action.value()) />
-            <Show
-                when=move || confirm.confirming.get()
-                fallback=move || view! {
-                    <p class="mb-3 text-sm text-slate-700">"Deleting removes the course, its modules and lessons."</p>
-                    <button type="button" node_ref=confirm.ask_button class=DANGER_BUTTON on:click=move |_| confirm.ask()>
-                        "Delete course…"
-                    </button>
-                }
-            >
-                <p class="mb-3 font-medium text-red-900">{format!("Delete “{title}” for good? This cannot be undone.")}</p>
-                <div class="flex flex-wrap gap-2">
-                    <ActionForm action>
-                        <input type="hidden" name="id" value=course.id.to_string() />
-                        <input type="hidden" name="version" value=course.version />
-                        <button type="submit" node_ref=confirm.confirm_button class=CONFIRM_BUTTON>
-                            "Yes, delete the course"
-                        </button>
-                    </ActionForm>
-                    <button type="button" class=SMALL_BUTTON on:click=move |_| confirm.cancel()>"Cancel"</button>
-                </div>
-            </Show>
-        </section>
+        <DeleteSection confirm error=action_error(action.value()) question
+            consequence="Deleting removes the course, its modules and lessons." ask="Delete course…">
+            <ActionForm action>
+                <input type="hidden" name="id" value=course.id.to_string() />
+                <input type="hidden" name="version" value=course.version />
+                <button type="submit" node_ref=confirm.confirm_button class=CONFIRM_BUTTON>
+                    "Yes, delete the course"
+                </button>
+            </ActionForm>
+        </DeleteSection>
     }
 }

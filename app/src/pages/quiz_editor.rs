@@ -12,8 +12,8 @@ use super::quiz_questions::{bump_on_success, QuestionActions, Questions};
 use crate::api::quiz_authoring::{get_quiz, DeleteQuiz, SetQuizStatus, UpdateQuiz};
 use crate::api::quizzes::StartAttempt;
 use crate::components::auth::RequireRole;
-use crate::components::confirm::{Confirmation, CONFIRM_BUTTON};
-use crate::components::course::{not_found, route_id, DANGER_BUTTON, LINK_CLASS, SMALL_BUTTON};
+use crate::components::confirm::{Confirmation, DeleteSection, CONFIRM_BUTTON};
+use crate::components::course::{not_found, route_id, LINK_CLASS, SMALL_BUTTON};
 use crate::components::form::{
     action_error, Field, FormError, TextArea, BUTTON_CLASS, INPUT_CLASS,
 };
@@ -320,31 +320,18 @@ fn Publishing(quiz: QuizView, action: ServerAction<SetQuizStatus>) -> impl IntoV
 #[component]
 fn Delete(quiz: QuizView, action: ServerAction<DeleteQuiz>) -> impl IntoView {
     let confirm = Confirmation::new();
-    let title = quiz.title.clone();
+    let question = format!("Delete “{}” and its attempts for good?", quiz.title);
     view! {
-        <section class="rounded-lg border border-red-200 bg-white p-6" aria-labelledby="delete-heading">
-            <h2 id="delete-heading" class="text-lg font-semibold">"Delete"</h2>
-            <FormError error=action_error(action.value()) />
-            <Show
-                when=move || confirm.confirming.get()
-                fallback=move || view! {
-                    <p class="mb-3 text-sm text-slate-700">"Deleting removes the quiz, its questions and every attempt."</p>
-                    <button type="button" node_ref=confirm.ask_button class=DANGER_BUTTON on:click=move |_| confirm.ask()>"Delete quiz…"</button>
-                }
-            >
-                <p class="mb-3 font-medium text-red-900">{format!("Delete “{title}” and its attempts for good?")}</p>
-                <div class="flex flex-wrap gap-2">
-                    <ActionForm action>
-                        <input type="hidden" name="id" value=quiz.id.to_string() />
-                        <input type="hidden" name="course_id" value=quiz.course_id.to_string() />
-                        <input type="hidden" name="version" value=quiz.version />
-                        <button type="submit" node_ref=confirm.confirm_button class=CONFIRM_BUTTON>
-                            "Yes, delete the quiz"
-                        </button>
-                    </ActionForm>
-                    <button type="button" class=SMALL_BUTTON on:click=move |_| confirm.cancel()>"Cancel"</button>
-                </div>
-            </Show>
-        </section>
+        <DeleteSection confirm error=action_error(action.value()) question
+            consequence="Deleting removes the quiz, its questions and every attempt." ask="Delete quiz…">
+            <ActionForm action>
+                <input type="hidden" name="id" value=quiz.id.to_string() />
+                <input type="hidden" name="course_id" value=quiz.course_id.to_string() />
+                <input type="hidden" name="version" value=quiz.version />
+                <button type="submit" node_ref=confirm.confirm_button class=CONFIRM_BUTTON>
+                    "Yes, delete the quiz"
+                </button>
+            </ActionForm>
+        </DeleteSection>
     }
 }
