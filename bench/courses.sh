@@ -4,7 +4,8 @@
 # them), with a release server and wrk on loopback. Prints requests per second and p99 per path.
 #
 #   bench/courses.sh     (BENCH_DATABASE_URL, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_TENANTS and
-#                         BENCH_COURSES override; BENCH_SKIP_BUILD=1 uses the release binary as built)
+#                         BENCH_COURSES override; BENCH_SKIP_BUILD=1 uses the release binary as built,
+#                         BENCH_SERVER another binary, such as an earlier commit's, for a before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 admin_url=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -19,7 +20,7 @@ command -v wrk >/dev/null || { echo "bench: installing wrk"; timeout 600 apt-get
 [ "${BENCH_SKIP_BUILD:-0}" = 1 ] || cargo xtask build --release
 psql "$admin_url" -q -c "drop database if exists lectern_bench_courses with (force)" -c "create database lectern_bench_courses"
 LECTERN_BIND=127.0.0.1:$port DATABASE_URL="$db_url" LECTERN_SEED_DEMO=true LECTERN_LOG=warn \
-  target/release/server > target/bench-courses-server.log 2>&1 &
+  "${BENCH_SERVER:-target/release/server}" > target/bench-courses-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 1 150); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
@@ -46,7 +47,7 @@ vacuum analyze course;
 SQL
 echo "seeded in $(( $(date +%s) - start )) s: $(psql "$db_url" -Atc 'select count(*) from course') courses"
 
-issued=$(DATABASE_URL="$db_url" target/release/server issue-key --tenant demo --role student --name bench)
+issued=$(DATABASE_URL="$db_url" "${BENCH_SERVER:-target/release/server}" issue-key --tenant demo --role student --name bench)
 tenant=$(sed -n 's/^tenant_id=//p' <<<"$issued")
 secret=$(sed -n 's/^secret=//p' <<<"$issued")
 psql "$db_url" -q -c "update tenant set requests_per_minute = 1000000000, requests_per_hour = 1000000000"

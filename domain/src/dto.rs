@@ -37,6 +37,10 @@ pub struct Page<T> {
     pub page: u32,
     pub per_page: u32,
     pub total: u64,
+    /// True when `total` is an estimate: past a list's counting threshold, counting exactly would
+    /// cost more than finding the page.
+    #[serde(default)]
+    pub total_is_estimate: bool,
 }
 
 impl<T> Page<T> {

@@ -101,6 +101,6 @@ pub async fn set_limits(database_url: &str, args: &[String]) -> anyhow::Result<(
     };
     let (per_minute, per_hour) = (number("--per-minute")?, number("--per-hour")?);
     let (store, tenant) = open(database_url, &options).await?;
-    tenants::set_rate_limits(&store.pool, tenant.id, per_minute, per_hour).await?;
+    tenants::set_rate_limits(&store, tenant.id, per_minute, per_hour).await?;
     Ok(())
 }

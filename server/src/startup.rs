@@ -106,6 +106,7 @@ fn print_welcome(config: &Config) {
 
 /// The whole application, as the tests drive it too.
 pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Router> {
+    tokio::spawn(service::credentials::follow_announcements(store.clone()));
     let session_store = PostgresStore::new(store.pool.clone());
     session_store
         .migrate()

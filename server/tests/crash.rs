@@ -11,8 +11,6 @@
 mod support;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,7 +45,7 @@ async fn crash(pool: PgPool) {
     let store = service::Store::new(pool.clone(), service::Clock::system());
     let tenant = service::fixtures::tenant(&store, "acme").await.unwrap();
     // Fifty learners through one key are far beyond an integration's usual rate.
-    service::tenants::set_rate_limits(&pool, tenant, 1_000_000, 100_000_000)
+    service::tenants::set_rate_limits(&store, tenant, 1_000_000, 100_000_000)
         .await
         .unwrap();
     let (_, key) = service::fixtures::api_key(&store, tenant, Role::Admin)
@@ -63,7 +61,7 @@ async fn crash(pool: PgPool) {
         );
     }
 
-    let addr = free_address();
+    let addr = support::free_address();
     let log = std::env::temp_dir().join(format!("lectern-crash-{}.log", std::process::id()));
     let _ = std::fs::remove_file(&log);
     let database_url = support::database_url(&pool);
@@ -77,7 +75,7 @@ async fn crash(pool: PgPool) {
         key,
         tenant: tenant.to_string(),
     };
-    let mut server = Server::start(&database_url, &addr, &log);
+    let mut server = support::Server::start(&database_url, &addr, &log);
     server.wait_until_healthy(&client, &api.base).await;
 
     let quiz = seed_quiz(&api, &learners).await;
@@ -105,7 +103,7 @@ async fn crash(pool: PgPool) {
         assert!(
             Instant::now() < deadline,
             "the learners did not get going:\n{}",
-            tail(&log)
+            support::tail(&log)
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -130,7 +128,7 @@ async fn crash(pool: PgPool) {
     .unwrap();
     assert_eq!(moved.rows_affected(), overdue.len() as u64);
 
-    server = Server::start(&database_url, &addr, &log);
+    server = support::Server::start(&database_url, &addr, &log);
     server.wait_until_healthy(&client, &api.base).await;
     let downtime = killed_at.elapsed();
     restarted_tx.send(true).unwrap();
@@ -196,7 +194,7 @@ async fn crash(pool: PgPool) {
                 Instant::now() < deadline,
                 "the sweeper did not submit learner {}'s overdue attempt:\n{}",
                 outcome.index,
-                tail(&log)
+                support::tail(&log)
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
@@ -554,83 +552,4 @@ impl Api {
         assert!(status.is_success(), "{method} {path}: {status} {body}");
         body["data"].clone()
     }
-}
-
-/// The server binary, killed when dropped (a failing test leaves no server behind).
-struct Server {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(database_url: &str, addr: &str, log: &Path) -> Server {
-        let output = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .env_clear()
-            .env("DATABASE_URL", database_url)
-            .env("LECTERN_BIND", addr)
-            .env("LECTERN_LOG", "warn")
-            .env("LECTERN_QUIZ_GRACE_SECONDS", "0")
-            .stdin(Stdio::null())
-            .stdout(output.try_clone().unwrap())
-            .stderr(output)
-            .spawn()
-            .unwrap();
-        Server {
-            child,
-            log: log.to_path_buf(),
-        }
-    }
-
-    async fn wait_until_healthy(&mut self, client: &Client, base: &str) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let health = client
-                .get(format!("{base}/"))
-                .header("accept", "application/json")
-                .send()
-                .await;
-            if health.is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the server exited with {status}:\n{}", tail(&self.log));
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not become healthy within {WAIT:?}:\n{}",
-                tail(&self.log)
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// SIGKILL: no shutdown, no flush, no goodbye.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A loopback address no one listens on now.
-fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
-}
-
-fn tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
 }

@@ -2,6 +2,9 @@
 //! optional overlap during which the old secret still works) and revoked. `authenticate` turns a
 //! presented key into the caller it acts as.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
 use domain::dto::{ApiKeyView, IssuedApiKey};
 use domain::{
     ApiKeyId, ApiKeyStatus, AuditAction, ErrorCode, FieldError, Role, TenantId, TenantStatus,
@@ -14,6 +17,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::RequestMeta;
+use crate::credentials::KeyRecord;
 use crate::db::{in_tx, new_id, TenantTx};
 use crate::users::rfc3339;
 use crate::{Caller, ServiceError, Store};
@@ -322,7 +326,11 @@ pub async fn rotate(
     id: ApiKeyId,
     overlap: Duration,
 ) -> Result<IssuedApiKey, ServiceError> {
-    in_tx!(store, caller, |tx| rotate_in(tx, id, overlap))
+    let rotated: Result<IssuedApiKey, ServiceError> =
+        in_tx!(store, caller, |tx| rotate_in(tx, id, overlap));
+    // Other processes hear of it from the database; this one forgets at once.
+    store.credentials.clear();
+    rotated
 }
 
 pub async fn rotate_in(
@@ -380,7 +388,10 @@ pub async fn revoke(
     store: &Store,
     id: ApiKeyId,
 ) -> Result<ApiKeyView, ServiceError> {
-    in_tx!(store, caller, |tx| revoke_in(tx, id))
+    let revoked: Result<ApiKeyView, ServiceError> = in_tx!(store, caller, |tx| revoke_in(tx, id));
+    // Other processes hear of it from the database; this one forgets at once.
+    store.credentials.clear();
+    revoked
 }
 
 pub async fn revoke_in(tx: &mut TenantTx, id: ApiKeyId) -> Result<ApiKeyView, ServiceError> {
@@ -416,13 +427,14 @@ pub struct Authenticated {
     pub requests_per_hour: i32,
 }
 
-/// Resolves a presented key. `tenant` is the request's `X-Tenant-Id` (None where the protocol has
-/// no such header, as SCIM). Each refusal has its own code: unknown, another tenant's, revoked or
-/// expired, suspended tenant.
+/// Resolves a presented key. `tenant` is the request's `X-Tenant-Id` (None where the request
+/// names no tenant: the key names its own). Each refusal has its own code: unknown, another
+/// tenant's, revoked or expired, suspended tenant.
 ///
 /// Platform-level: the key's tenant is not known before the look-up, so this reads as the tables'
 /// owner. The look-up is by the secret's SHA-256; comparing hashes in the index leaks nothing useful
-/// about the secret, since nobody can choose a secret for a wanted hash.
+/// about the secret, since nobody can choose a secret for a wanted hash. What it finds is kept in the
+/// process's [`crate::credentials::CredentialCache`], which every change to keys and tenants empties.
 pub async fn authenticate(
     store: &Store,
     presented: &str,
@@ -433,59 +445,102 @@ pub async fn authenticate(
         return Err(ServiceError::InvalidToken);
     }
     let now = store.clock.now();
+    let secret_hash = hash(presented);
+    let record = match store.credentials.get(&secret_hash) {
+        Some(record) => record,
+        None => look_up(store, secret_hash).await?,
+    };
+    let key_tenant = TenantId::from_uuid(record.tenant_id);
+    if tenant.is_some_and(|t| t != key_tenant) {
+        return Err(ServiceError::TenantMismatch);
+    }
+    if record.revoked_at.is_some() {
+        return Err(ServiceError::TokenRevoked("this API key was revoked"));
+    }
+    if record.expires_at.is_some_and(|at| at <= now) {
+        return Err(ServiceError::TokenRevoked("this API key has expired"));
+    }
+    if record.retired_at.is_some_and(|at| at <= now) {
+        return Err(ServiceError::TokenRevoked(
+            "this API key's secret was rotated; use the new one",
+        ));
+    }
+    if TenantStatus::parse("status", &record.tenant_status)? != TenantStatus::Active {
+        return Err(ServiceError::TenantSuspended);
+    }
+    note_use(store, &record, now).await?;
+    Ok(Authenticated {
+        caller: Caller {
+            tenant_id: key_tenant,
+            user_id: None,
+            api_key_id: Some(ApiKeyId::from_uuid(record.key_id)),
+            role: Role::parse("role", &record.role)?,
+            request_id: meta.request_id.clone(),
+            ip: meta.ip,
+            on_behalf_of: None,
+        },
+        requests_per_minute: record.requests_per_minute,
+        requests_per_hour: record.requests_per_hour,
+    })
+}
+
+async fn look_up(store: &Store, secret_hash: Vec<u8>) -> Result<KeyRecord, ServiceError> {
+    let generation = store.credentials.generation();
     let row = sqlx::query!(
-        "select k.id, k.tenant_id, k.role, k.expires_at, k.revoked_at, s.retired_at,
+        "select k.id, k.tenant_id, k.role, k.expires_at, k.revoked_at, k.last_used_at, s.retired_at,
                 t.status as tenant_status, t.requests_per_minute, t.requests_per_hour
          from api_key_secret s
          join api_key k on k.tenant_id = s.tenant_id and k.id = s.key_id
          join tenant t on t.id = k.tenant_id
          where s.secret_hash = $1",
-        hash(presented)
+        &secret_hash
     )
     .fetch_optional(&store.pool)
     .await?
     .ok_or(ServiceError::InvalidToken)?;
-    let key_tenant = TenantId::from_uuid(row.tenant_id);
-    if tenant.is_some_and(|t| t != key_tenant) {
-        return Err(ServiceError::TenantMismatch);
-    }
-    if row.revoked_at.is_some() {
-        return Err(ServiceError::TokenRevoked("this API key was revoked"));
-    }
-    if row.expires_at.is_some_and(|at| at <= now) {
-        return Err(ServiceError::TokenRevoked("this API key has expired"));
-    }
-    if row.retired_at.is_some_and(|at| at <= now) {
-        return Err(ServiceError::TokenRevoked(
-            "this API key's secret was rotated; use the new one",
-        ));
-    }
-    if TenantStatus::parse("status", &row.tenant_status)? != TenantStatus::Active {
-        return Err(ServiceError::TenantSuspended);
-    }
-    sqlx::query!(
-        "update api_key set last_used_at = $1
-         where tenant_id = $2 and id = $3 and (last_used_at is null or last_used_at < $4)",
-        now,
-        row.tenant_id,
-        row.id,
-        now - LAST_USED_GRANULARITY
-    )
-    .execute(&store.pool)
-    .await?;
-    Ok(Authenticated {
-        caller: Caller {
-            tenant_id: key_tenant,
-            user_id: None,
-            api_key_id: Some(ApiKeyId::from_uuid(row.id)),
-            role: Role::parse("role", &row.role)?,
-            request_id: meta.request_id.clone(),
-            ip: meta.ip,
-            on_behalf_of: None,
-        },
+    let record = KeyRecord {
+        key_id: row.id,
+        tenant_id: row.tenant_id,
+        role: row.role,
+        expires_at: row.expires_at,
+        revoked_at: row.revoked_at,
+        retired_at: row.retired_at,
+        tenant_status: row.tenant_status,
         requests_per_minute: row.requests_per_minute,
         requests_per_hour: row.requests_per_hour,
-    })
+        last_used: Arc::new(AtomicI64::new(
+            row.last_used_at.map_or(0, OffsetDateTime::unix_timestamp),
+        )),
+    };
+    store
+        .credentials
+        .insert(secret_hash, record.clone(), generation);
+    Ok(record)
+}
+
+/// Writes `last_used_at` when the one this process knows is a minute old: one request of the
+/// minute writes it, the others only read the shared instant.
+async fn note_use(store: &Store, record: &KeyRecord, now: OffsetDateTime) -> Result<(), ServiceError> {
+    let known = record.last_used.load(Ordering::Acquire);
+    let stale = now.unix_timestamp() - known >= LAST_USED_GRANULARITY.whole_seconds();
+    let claimed = stale
+        && record
+            .last_used
+            .compare_exchange(known, now.unix_timestamp(), Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+    if claimed {
+        sqlx::query!(
+            "update api_key set last_used_at = $1
+             where tenant_id = $2 and id = $3 and (last_used_at is null or last_used_at < $4)",
+            now,
+            record.tenant_id,
+            record.key_id,
+            now - LAST_USED_GRANULARITY
+        )
+        .execute(&store.pool)
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

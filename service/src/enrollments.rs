@@ -376,6 +376,7 @@ pub async fn roster_in(
         page,
         per_page,
         total: u64::try_from(total).unwrap_or(0),
+        total_is_estimate: false,
     })
 }
 

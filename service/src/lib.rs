@@ -11,6 +11,7 @@ pub mod caller;
 pub mod clock;
 pub mod completion;
 pub mod courses;
+pub mod credentials;
 pub mod db;
 pub mod enrollments;
 pub mod error;
@@ -44,6 +45,10 @@ pub struct Store {
     pub quiz_grace: time::Duration,
     /// The questions of attempts, as they showed them: immutable, so read once per process.
     pub snapshots: quizzes::snapshots::SnapshotCache,
+    /// What presented API keys authenticate as (see `credentials`).
+    pub credentials: credentials::CredentialCache,
+    /// The tenants' rate-limit tokens this process holds (see `rate_limit::leases`).
+    pub leases: rate_limit::Leases,
 }
 
 impl Store {
@@ -53,6 +58,8 @@ impl Store {
             clock,
             quiz_grace: quizzes::attempts::DEFAULT_GRACE,
             snapshots: Default::default(),
+            credentials: Default::default(),
+            leases: Default::default(),
         }
     }
 

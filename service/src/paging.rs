@@ -52,6 +52,7 @@ impl Window {
             page: self.page,
             per_page: self.per_page,
             total,
+            total_is_estimate: false,
         }
     }
 }

@@ -60,7 +60,7 @@ pub async fn create(
 
 /// Suspends or reactivates a tenant: platform work.
 pub async fn set_status(
-    pool: &PgPool,
+    store: &Store,
     tenant: TenantId,
     status: TenantStatus,
 ) -> Result<(), ServiceError> {
@@ -69,14 +69,16 @@ pub async fn set_status(
         status.as_str(),
         tenant.as_uuid()
     )
-    .execute(pool)
+    .execute(&store.pool)
     .await?;
+    // Other processes hear of it from the database; this one forgets at once.
+    store.credentials.clear();
     Ok(())
 }
 
 /// Sets a tenant's API rate limits (requests a minute and an hour): platform work.
 pub async fn set_rate_limits(
-    pool: &PgPool,
+    store: &Store,
     tenant: TenantId,
     per_minute: i32,
     per_hour: i32,
@@ -93,8 +95,10 @@ pub async fn set_rate_limits(
         per_hour,
         tenant.as_uuid()
     )
-    .execute(pool)
+    .execute(&store.pool)
     .await?;
+    // Other processes hear of it from the database; this one forgets at once.
+    store.credentials.clear();
     Ok(())
 }
 

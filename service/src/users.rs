@@ -92,6 +92,7 @@ pub async fn list_in(tx: &mut TenantTx, query: UserQuery) -> Result<Page<UserVie
         page,
         per_page,
         total,
+        total_is_estimate: false,
     })
 }
 

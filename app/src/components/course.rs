@@ -168,7 +168,8 @@ pub fn RenderedBlocks(blocks: Vec<RenderedBlock>) -> impl IntoView {
         .into_any()
 }
 
-/// Previous / Next links with "Page x of y · n things"; `base` is the query without `page`.
+/// Previous / Next links with "Page x of y · n things"; `base` is the query without `page`. An
+/// estimated total reads "about n things" and "of about y" pages.
 #[component]
 pub fn Pagination(
     page: u32,
@@ -176,9 +177,11 @@ pub fn Pagination(
     total: u64,
     #[prop(into)] noun: String,
     #[prop(into)] base: String,
+    #[prop(optional)] estimate: bool,
 ) -> impl IntoView {
+    let about = if estimate { "about " } else { "" };
     let summary = format!(
-        "Page {} of {} · {} {}",
+        "Page {} of {about}{} · {about}{} {}",
         page,
         total_pages.max(1),
         total,

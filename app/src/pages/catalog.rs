@@ -130,11 +130,12 @@ fn Results(page: Page<CourseView>, q: Option<String>) -> impl IntoView {
         .map(|q| format!("q={}", urlencode(&q)))
         .unwrap_or_default();
     let (current, total_pages, total) = (page.page, page.total_pages(), page.total);
+    let estimate = page.total_is_estimate;
     view! {
         <ul class="mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
             {page.items.into_iter().map(|course| view! { <CourseCard course /> }).collect_view()}
         </ul>
-        <Pagination page=current total_pages total noun="courses" base />
+        <Pagination page=current total_pages total noun="courses" base estimate />
     }
     .into_any()
 }

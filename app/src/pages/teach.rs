@@ -108,6 +108,7 @@ fn CourseTable(page: Page<CourseView>, base: String) -> impl IntoView {
         .into_any();
     }
     let (current, total_pages, total) = (page.page, page.total_pages(), page.total);
+    let estimate = page.total_is_estimate;
     view! {
         <DataTable caption="Courses of this organisation" columns=vec!["Title", "Status", "Modules", "Lessons", "Updated"]>
             {page.items.into_iter().map(|course| view! {
@@ -122,7 +123,7 @@ fn CourseTable(page: Page<CourseView>, base: String) -> impl IntoView {
                 </tr>
             }).collect_view()}
         </DataTable>
-        <Pagination page=current total_pages total noun="courses" base />
+        <Pagination page=current total_pages total noun="courses" base estimate />
     }
     .into_any()
 }

@@ -11,7 +11,7 @@ use service::rate_limit::{self, Decision};
 use service::{Caller, ServiceError};
 
 use super::envelope::{ApiError, Meta};
-use super::extract::{malformed, ApiCaller};
+use super::extract::ApiCaller;
 use crate::state::AppState;
 
 pub const TENANT_HEADER: &str = "x-tenant-id";
@@ -27,15 +27,17 @@ pub async fn authenticate(
         return ApiError::new(
             &meta,
             ErrorCode::Unauthenticated,
-            "Send an API key as Authorization: Bearer ck_live_…, with X-Tenant-Id.",
+            "Send an API key as Authorization: Bearer ck_live_….",
         )
         .into_response();
     };
     let tenant = match tenant_header(request.headers()) {
         Ok(tenant) => tenant,
-        Err(message) => return malformed(&meta, message).into_response(),
+        Err(message) => {
+            return ApiError::new(&meta, ErrorCode::TenantMismatch, message).into_response()
+        }
     };
-    match check_key(&state, &token, Some(tenant), &meta, ip).await {
+    match check_key(&state, &token, tenant, &meta, ip).await {
         Ok((caller, decision)) => {
             request.extensions_mut().insert(ApiCaller(caller));
             let mut response = next.run(request).await;
@@ -74,8 +76,9 @@ pub async fn check_key(
             Ok(authenticated) => authenticated,
             Err(error) => return Err(throttle_failed_auth(state, ip, error).await),
         };
-    let decision = rate_limit::take(
+    let decision = rate_limit::leases::take(
         &store.pool,
+        &store.leases,
         &rate_limit::tenant_bucket(authenticated.caller.tenant_id),
         authenticated.requests_per_minute,
         authenticated.requests_per_hour,
@@ -123,15 +126,18 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-fn tenant_header(headers: &HeaderMap) -> Result<TenantId, &'static str> {
-    let value = headers.get(TENANT_HEADER).ok_or(
-        "Send X-Tenant-Id with your tenant's id (ten_…), as the admin's API page shows it.",
-    )?;
+/// The tenant the request names, if any: a key names its own, so the header is optional, and when
+/// sent it must be the key's.
+fn tenant_header(headers: &HeaderMap) -> Result<Option<TenantId>, &'static str> {
+    let Some(value) = headers.get(TENANT_HEADER) else {
+        return Ok(None);
+    };
     value
         .to_str()
         .ok()
         .and_then(|v| v.trim().parse::<TenantId>().ok())
-        .ok_or("X-Tenant-Id is not a tenant id (ten_ and 26 characters).")
+        .map(Some)
+        .ok_or("X-Tenant-Id is not a tenant id (ten_ and 26 characters); send your key's tenant, or leave the header out.")
 }
 
 pub fn rate_limit_headers(headers: &mut HeaderMap, decision: &Decision) {

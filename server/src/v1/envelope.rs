@@ -95,6 +95,7 @@ impl<T: Serialize> ApiOk<Vec<T>> {
             .with_meta("per_page", page.per_page)
             .with_meta("total", page.total)
             .with_meta("total_pages", total_pages)
+            .with_meta("total_is_estimate", page.total_is_estimate)
     }
 
     /// A page read by cursor: the items as `data`, `next_cursor` in `meta` (null at the end).

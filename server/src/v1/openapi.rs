@@ -5,8 +5,9 @@ use domain::dto::{ApiKeyView, AuditEventView, UserView};
 use domain::{ErrorCode, FieldError};
 use serde_json::json;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::Required;
+use utoipa::openapi::link::{Link, LinkBuilder};
 use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
@@ -114,7 +115,7 @@ pub struct IssuedKeyDoc {
 #[openapi(
     info(
         title = "Lectern API",
-        description = "The REST API of Lectern. Authenticate with `Authorization: Bearer ck_live_…` and `X-Tenant-Id: ten_…`. Every JSON body is an envelope `{data, meta, error}`; errors carry a stable `code`. Mutating routes accept `Idempotency-Key`. Every answer carries `X-Request-Id` and `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`; a 429 carries `Retry-After`.",
+        description = "The REST API of Lectern. Authenticate with `Authorization: Bearer ck_live_…` (optionally with `X-Tenant-Id: ten_…`, which must then be the key's tenant). Every JSON body is an envelope `{data, meta, error}`; errors carry a stable `code`. Mutating routes accept `Idempotency-Key`. Every answer carries `X-Request-Id` and `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`; a 429 carries `Retry-After`.",
         license(name = "AGPL-3.0-or-later")
     ),
     servers((url = "/", description = "This server")),
@@ -139,7 +140,7 @@ pub struct IssuedKeyDoc {
         attempts::submission,
     ),
     components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block)),
-    modifiers(&Security, &ErrorResponses, &IdempotencyKey, &AssessmentNames),
+    modifiers(&Security, &ErrorResponses, &IdempotencyKey, &Links, &AssessmentNames),
     tags(
         (name = "users", description = "The organisation's users and their roles."),
         (name = "api-keys", description = "Keys for programs: made, rotated and revoked by admins, or by a key itself."),
@@ -169,25 +170,46 @@ impl Modify for Security {
                     .build(),
             ),
         );
-        components.add_security_scheme(
-            "tenant",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "X-Tenant-Id",
-                "The tenant the key belongs to (ten_…).",
-            ))),
-        );
-        let both =
-            utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())
-                .add("tenant", Vec::<String>::new());
-        openapi.security = Some(vec![both]);
+        openapi.security = Some(vec![
+            utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new()),
+        ]);
+        // A key names its tenant; the header is a guard a client may add.
+        for (operation, _) in operations(openapi) {
+            let parameter = ParameterBuilder::new()
+                .name("X-Tenant-Id")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "The key's tenant (ten_…). Optional; when sent, another tenant or a malformed id is 403 `auth.tenant_mismatch`.",
+                ))
+                .schema(Some(pattern_string(TENANT_ID_PATTERN, 30, 30)))
+                .build();
+            operation
+                .parameters
+                .get_or_insert_with(Vec::new)
+                .push(parameter);
+        }
     }
+}
+
+const TENANT_ID_PATTERN: &str = "^ten_[0-7][0-9abcdefghjkmnpqrstvwxyz]{25}$";
+/// 1 to 255 printable ASCII characters, no space.
+const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
+fn pattern_string(pattern: &str, min: usize, max: usize) -> utoipa::openapi::schema::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(pattern))
+        .min_length(Some(min))
+        .max_length(Some(max))
+        .build()
 }
 
 /// The refusals every authenticated route can answer, with an example of each.
 struct ErrorResponses;
 
 const ERRORS: &[(&str, &str, ErrorCode)] = &[
-    ("400", "The request could not be read: bad JSON, a bad id, a missing `X-Tenant-Id`.", ErrorCode::MalformedRequest),
+    ("400", "The request could not be read: bad JSON, a bad id, a bad `Idempotency-Key`.", ErrorCode::MalformedRequest),
     ("401", "No key, or a key that is unknown (`auth.invalid_token`), revoked or expired (`auth.token_revoked`).", ErrorCode::InvalidToken),
     ("403", "The key's role may not do this (`auth.forbidden`), it belongs to another tenant (`auth.tenant_mismatch`), or the tenant is suspended.", ErrorCode::Forbidden),
     ("404", "No such resource in this tenant (ids of other tenants are not found either).", ErrorCode::NotFound),
@@ -236,14 +258,85 @@ impl Modify for IdempotencyKey {
                 .parameter_in(ParameterIn::Header)
                 .required(Required::False)
                 .description(Some(
-                    "Makes a retry safe: the first answer is replayed for 24 hours.",
+                    "Makes a retry safe: the first answer is replayed for 24 hours. 1 to 255 printable ASCII characters, such as a UUID.",
                 ))
-                .schema(Some(String::schema()))
+                .schema(Some(pattern_string(IDEMPOTENCY_KEY_PATTERN, 1, 255)))
                 .build();
             operation
                 .parameters
                 .get_or_insert_with(Vec::new)
                 .push(parameter);
+        }
+    }
+}
+
+/// Links from each operation that makes something to the operations on what it made, so a client
+/// (and schemathesis's stateful phase) can follow an id from a create into reads and writes.
+pub struct Links;
+
+/// The creating operation, the path of the operations on what it made (and of those under it), and
+/// where each of their path parameters comes from.
+const LINKS: &[(&str, &str, &[(&str, &str)])] = &[
+    ("createCourse", "/v1/courses/{id}", &[("id", CREATED_ID)]),
+    ("createModule", "/v1/modules/{id}", &[("id", CREATED_ID)]),
+    ("createLesson", "/v1/lessons/{id}", &[("id", CREATED_ID)]),
+    ("createQuiz", "/v1/quizzes/{id}", &[("id", CREATED_ID)]),
+    ("createQuestion", "/v1/questions/{id}", &[("id", CREATED_ID)]),
+    ("createUser", "/v1/users/{id}", &[("id", CREATED_ID)]),
+    ("createApiKey", "/v1/api-keys/{id}", &[("id", CREATED_ID)]),
+    (
+        "startAttempt",
+        "/v1/quizzes/{id}/attempts/{attempt_id}",
+        &[("id", "$request.path.id"), ("attempt_id", CREATED_ID)],
+    ),
+];
+const CREATED_ID: &str = "$response.body#/data/id";
+
+impl Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut targets = Vec::new();
+        for (path, item) in &openapi.paths.paths {
+            for operation in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(id) = &operation.operation_id {
+                    targets.push((path.clone(), id.clone()));
+                }
+            }
+        }
+        for (creator, prefix, parameters) in LINKS {
+            let under = format!("{prefix}/");
+            let links: Vec<(String, Link)> = targets
+                .iter()
+                .filter(|(path, _)| path == prefix || path.starts_with(&under))
+                .map(|(_, id)| {
+                    let link = parameters
+                        .iter()
+                        .fold(LinkBuilder::new().operation_id(id), |link, (name, from)| {
+                            link.parameter(*name, *from)
+                        });
+                    (id.clone(), link.build())
+                })
+                .collect();
+            let creating = operations(openapi)
+                .map(|(operation, _)| operation)
+                .find(|operation| operation.operation_id.as_deref() == Some(creator));
+            let Some(operation) = creating else {
+                continue;
+            };
+            let created = operation
+                .responses
+                .responses
+                .iter_mut()
+                .find(|(status, _)| status.starts_with('2'));
+            if let Some((_, RefOr::T(response))) = created {
+                response.links.extend(
+                    links
+                        .into_iter()
+                        .map(|(name, link)| (name, RefOr::T(link))),
+                );
+            }
         }
     }
 }

@@ -39,13 +39,21 @@ async fn every_refusal_has_its_own_code_in_the_envelope(pool: PgPool) {
     );
 
     let (status, _, body) = send(client.get(app.url("/v1/users")).bearer_auth(&secret)).await;
+    assert_eq!(status, StatusCode::OK, "a key names its tenant: {body}");
+    let (status, _, body) = send(
+        client
+            .get(app.url("/v1/users"))
+            .bearer_auth(&secret)
+            .header("x-tenant-id", "acme"),
+    )
+    .await;
     assert_eq!(
         (status, code(&body)),
-        (StatusCode::BAD_REQUEST, "request.malformed"),
-        "no X-Tenant-Id"
+        (StatusCode::FORBIDDEN, "auth.tenant_mismatch"),
+        "a malformed X-Tenant-Id is a credential problem, not a malformed request"
     );
 
-    service::tenants::set_status(&app.store.pool, a, TenantStatus::Suspended)
+    service::tenants::set_status(&app.store, a, TenantStatus::Suspended)
         .await
         .unwrap();
     let (status, _, body) = send(app.v1(Method::GET, "/v1/users", &secret, a)).await;
@@ -53,7 +61,7 @@ async fn every_refusal_has_its_own_code_in_the_envelope(pool: PgPool) {
         (status, code(&body)),
         (StatusCode::FORBIDDEN, "tenant.suspended")
     );
-    service::tenants::set_status(&app.store.pool, a, TenantStatus::Active)
+    service::tenants::set_status(&app.store, a, TenantStatus::Active)
         .await
         .unwrap();
 

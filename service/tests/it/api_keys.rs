@@ -61,14 +61,14 @@ async fn each_refusal_has_its_own_code(pool: PgPool) {
         "auth.tenant_mismatch"
     );
 
-    service::tenants::set_status(&store.pool, a, TenantStatus::Suspended)
+    service::tenants::set_status(&store, a, TenantStatus::Suspended)
         .await
         .unwrap();
     assert_eq!(
         refusal(api_keys::authenticate(&store, &secret, Some(a), &meta()).await),
         "tenant.suspended"
     );
-    service::tenants::set_status(&store.pool, a, TenantStatus::Active)
+    service::tenants::set_status(&store, a, TenantStatus::Active)
         .await
         .unwrap();
 

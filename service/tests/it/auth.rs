@@ -184,7 +184,7 @@ async fn a_suspended_tenant_refuses_sign_in_and_ends_sessions(pool: PgPool) {
         .unwrap()
         .session_id;
 
-    tenants::set_status(&store.pool, tenant, TenantStatus::Suspended)
+    tenants::set_status(&store, tenant, TenantStatus::Suspended)
         .await
         .unwrap();
 

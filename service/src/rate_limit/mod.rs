@@ -4,6 +4,10 @@
 
 use time::OffsetDateTime;
 
+pub mod leases;
+
+pub use leases::Leases;
+
 use crate::ServiceError;
 
 /// Public endpoints (sign-in, password reset) per client address.
