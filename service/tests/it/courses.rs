@@ -646,3 +646,46 @@ async fn the_editor_moves_deletes_and_reorders_modules_and_lessons_through_one_s
         .unwrap();
     assert_eq!(outline_of().await, ["A:1"]);
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn past_a_thousand_matches_the_total_is_an_estimate_and_says_so(pool: PgPool) {
+    let w = world(pool).await;
+    let tenant = w.student.tenant_id.as_uuid();
+    // Straight into the table: 1,200 courses through the service would only slow the test down.
+    sqlx::query(
+        "insert into course (id, tenant_id, slug, title, summary, status, published_at)
+         select gen_random_uuid(), $1, 'bulk-' || i, 'Bulk physics ' || i,
+                case when i <= 900 then 'Optics.' else 'Waves.' end, 'published', now()
+         from generate_series(1, 1200) i",
+    )
+    .bind(tenant)
+    .execute(&w.store.pool)
+    .await
+    .unwrap();
+    sqlx::query("analyze course")
+        .execute(&w.store.pool)
+        .await
+        .unwrap();
+    let list = |q: Option<&str>| CourseQuery {
+        q: q.map(str::to_string),
+        ..CourseQuery::default()
+    };
+
+    let all = courses::list(&w.student, &w.store, list(None)).await.unwrap();
+    assert!(all.total_is_estimate, "1,200 courses is past the threshold");
+    assert!(all.total > 1_000, "{}", all.total);
+    assert_eq!(all.items.len(), 20);
+    let many = courses::list(&w.student, &w.store, list(Some("physics")))
+        .await
+        .unwrap();
+    assert!(many.total_is_estimate && many.total > 1_000, "{many:?}");
+
+    let some = courses::list(&w.student, &w.store, list(Some("optics")))
+        .await
+        .unwrap();
+    assert_eq!((some.total, some.total_is_estimate), (900, false));
+    let none = courses::list(&w.student, &w.store, list(Some("chemistry")))
+        .await
+        .unwrap();
+    assert_eq!((none.total, none.total_is_estimate), (0, false));
+}

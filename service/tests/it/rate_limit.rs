@@ -89,3 +89,90 @@ async fn concurrent_requests_never_take_more_than_the_bucket_holds(pool: PgPool)
     }
     assert_eq!(allowed, 50);
 }
+
+mod leases {
+    use super::*;
+    use service::rate_limit::leases::{self, lease_size, LEASE_LIFETIME};
+    use service::rate_limit::Leases;
+
+    const PER_MINUTE: i32 = 6_000;
+    const PER_HOUR: i32 = 1_000_000;
+
+    /// Two processes' leases on one bucket: together never more than the bucket holds, and every
+    /// token of it spent once the leases are spent.
+    #[sqlx::test(migrator = "service::MIGRATOR")]
+    async fn processes_never_spend_more_than_the_shared_bucket_holds(pool: PgPool) {
+        let store = store(pool);
+        let now = store.clock.now();
+        let processes = [Leases::default(), Leases::default()];
+        let mut allowed = 0;
+        for i in 0..(PER_MINUTE as usize + 50) {
+            let decision = leases::take(
+                &store.pool,
+                &processes[i % 2],
+                "tenant:a",
+                PER_MINUTE,
+                PER_HOUR,
+                now,
+            )
+            .await
+            .unwrap();
+            allowed += usize::from(decision.allowed);
+        }
+        assert_eq!(
+            allowed, PER_MINUTE as usize,
+            "with the clock stopped, exactly the bucket"
+        );
+    }
+
+    /// A lease's unspent tokens go back to the bucket when it lapses, so another process gets them.
+    #[sqlx::test(migrator = "service::MIGRATOR")]
+    async fn unspent_tokens_go_back_when_a_lease_lapses(pool: PgPool) {
+        let store = store(pool);
+        let now = store.clock.now();
+        let (one, two) = (Leases::default(), Leases::default());
+        let lease = lease_size(PER_MINUTE, PER_HOUR);
+        assert_eq!(lease, 10);
+        let first = leases::take(&store.pool, &one, "tenant:a", PER_MINUTE, PER_HOUR, now)
+            .await
+            .unwrap();
+        assert!(first.allowed);
+        assert_eq!(
+            first.remaining,
+            PER_MINUTE - 1,
+            "the process counts its own lease as remaining"
+        );
+        let seen_by_two = leases::take(&store.pool, &two, "tenant:a", PER_MINUTE, PER_HOUR, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            seen_by_two.remaining,
+            PER_MINUTE - lease - 1,
+            "the other process's nine unspent tokens are the documented slack"
+        );
+        // Others spend most of the bucket, so what comes back is not capped by a full window.
+        sqlx::query("update rate_limit_bucket set minute_tokens = minute_tokens - 3000")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        // The first process's lease lapses; its next lease gives back the nine it kept.
+        let later = now + LEASE_LIFETIME;
+        leases::take(&store.pool, &one, "tenant:a", PER_MINUTE, PER_HOUR, later)
+            .await
+            .unwrap();
+        let bucket: f64 = sqlx::query_scalar(
+            "select minute_tokens from rate_limit_bucket where bucket = 'tenant:a'",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        let refilled = f64::from(PER_MINUTE) / 60.0;
+        let expected = f64::from(PER_MINUTE - 2 * lease - 3000) + refilled + f64::from(lease - 1)
+            - f64::from(lease);
+        assert!(
+            (bucket - expected).abs() < 1e-6,
+            "bucket {bucket}, expected {expected}: 20 leased, 3,000 spent elsewhere, 100 refilled, \
+             9 given back, 10 leased again"
+        );
+    }
+}
