@@ -116,7 +116,8 @@ async fn shared_limit(deployment: &Arc<Deployment>, key: &str) {
             let (sent, allowed, refused) = (sent.clone(), allowed.clone(), refused.clone());
             tokio::spawn(async move {
                 // Until the limit has been hit plenty, or for 20 s on a machine too slow to hit it.
-                while refused.load(Ordering::Relaxed) < 300 && start.elapsed() < Duration::from_secs(20)
+                while refused.load(Ordering::Relaxed) < 300
+                    && start.elapsed() < Duration::from_secs(20)
                 {
                     let n = sent.fetch_add(1, Ordering::Relaxed);
                     let process = (n + worker) % 2;
@@ -204,13 +205,18 @@ async fn suspension(
     admin: &str,
 ) {
     for process in [0, 1] {
-        assert_eq!(deployment.get(process, "/v1/whoami", admin).await, StatusCode::OK);
+        assert_eq!(
+            deployment.get(process, "/v1/whoami", admin).await,
+            StatusCode::OK
+        );
     }
     service::tenants::set_status(store, tenant, TenantStatus::Suspended)
         .await
         .unwrap();
     for process in [0, 1] {
-        let took = deployment.until(process, admin, StatusCode::FORBIDDEN).await;
+        let took = deployment
+            .until(process, admin, StatusCode::FORBIDDEN)
+            .await;
         println!("suspension reached process {process} in {took:?}");
     }
     service::tenants::set_status(store, tenant, TenantStatus::Active)

@@ -520,13 +520,22 @@ async fn look_up(store: &Store, secret_hash: Vec<u8>) -> Result<KeyRecord, Servi
 
 /// Writes `last_used_at` when the one this process knows is a minute old: one request of the
 /// minute writes it, the others only read the shared instant.
-async fn note_use(store: &Store, record: &KeyRecord, now: OffsetDateTime) -> Result<(), ServiceError> {
+async fn note_use(
+    store: &Store,
+    record: &KeyRecord,
+    now: OffsetDateTime,
+) -> Result<(), ServiceError> {
     let known = record.last_used.load(Ordering::Acquire);
     let stale = now.unix_timestamp() - known >= LAST_USED_GRANULARITY.whole_seconds();
     let claimed = stale
         && record
             .last_used
-            .compare_exchange(known, now.unix_timestamp(), Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(
+                known,
+                now.unix_timestamp(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
             .is_ok();
     if claimed {
         sqlx::query!(

@@ -119,13 +119,10 @@ pub async fn follow_announcements(store: Store) {
             }
         };
         cache.set_listening(true);
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(_)) => cache.clear(),
-                // The connection is gone, and what was announced meanwhile with it.
-                Ok(None) | Err(_) => break,
-            }
+        while let Ok(Some(_)) = listener.try_recv().await {
+            cache.clear();
         }
+        // The connection is gone, and what was announced meanwhile with it.
         cache.set_listening(false);
         tracing::warn!("lost the credential announcements; reconnecting");
     }

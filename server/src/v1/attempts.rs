@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// with `enrollment.required`, `quiz.closed` or `quiz.attempt.limit_reached`. An admin or teacher
 /// key names the learner with `X-On-Behalf-Of`.
 #[utoipa::path(post, path = "/v1/quizzes/{id}/attempts", operation_id = "startAttempt", tag = "attempts",
-    params(("id" = QuizId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner an admin or teacher key acts for (required for keys).")),
+    params(("id" = QuizId, Path), ("X-On-Behalf-Of" = UserId, Header, description = "usr_…: the learner the key acts for.")),
     responses((status = 201, description = "The new attempt, with `server_now`, `deadline_at` and `remaining_ms`.", body = Envelope<AttemptView>),
               (status = 200, description = "The attempt already in progress.", body = Envelope<AttemptView>)))]
 pub async fn start(
@@ -35,7 +35,7 @@ pub async fn start(
 
 /// A throwaway attempt for the course's editors: it never counts and is not limited.
 #[utoipa::path(post, path = "/v1/quizzes/{id}/preview", operation_id = "previewQuiz", tag = "attempts",
-    params(("id" = QuizId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the teacher a key previews as (required for keys).")),
+    params(("id" = QuizId, Path), ("X-On-Behalf-Of" = UserId, Header, description = "usr_…: the teacher the key previews as.")),
     responses((status = 201, description = "The preview attempt.", body = Envelope<AttemptView>)))]
 pub async fn preview(
     State(state): State<AppState>,
@@ -48,7 +48,7 @@ pub async fn preview(
 }
 
 #[utoipa::path(get, path = "/v1/quizzes/{id}/attempts/{attempt_id}", operation_id = "getAttempt", tag = "attempts",
-    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner a key reads for.")),
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<UserId>, Header, description = "usr_…: the learner a key reads for.")),
     responses((status = 200, description = "The attempt as its learner sees it, with the server's clock.", body = Envelope<AttemptView>)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -77,7 +77,7 @@ pub struct AttemptPatch {
 /// attempt is submitted with the answers saved in time and `409 quiz.attempt.timer_expired`
 /// answers.
 #[utoipa::path(patch, path = "/v1/quizzes/{id}/attempts/{attempt_id}", operation_id = "updateAttempt", tag = "attempts",
-    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner a key acts for (required for keys).")),
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = UserId, Header, description = "usr_…: the learner the key acts for.")),
     request_body = AttemptPatch,
     responses((status = 200, description = "The attempt with the stored answers and their revisions.", body = Envelope<AttemptView>)))]
 pub async fn update(
@@ -105,7 +105,7 @@ pub struct AttemptScore {
 }
 
 #[utoipa::path(get, path = "/v1/quizzes/{id}/attempts/{attempt_id}/score", operation_id = "getAttemptScore", tag = "attempts",
-    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner a key reads for.")),
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<UserId>, Header, description = "usr_…: the learner a key reads for.")),
     responses((status = 200, description = "The score; null while essays wait for a teacher.", body = Envelope<AttemptScore>)))]
 pub async fn score(
     State(state): State<AppState>,
@@ -227,7 +227,7 @@ pub struct SubmissionBody {
 
 /// The one-shot form: starts an attempt, saves the answers and submits it in one call.
 #[utoipa::path(post, path = "/v1/quizzes/{id}/submissions", operation_id = "createSubmission", tag = "attempts",
-    params(("id" = QuizId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner an admin or teacher key acts for (required for keys).")),
+    params(("id" = QuizId, Path), ("X-On-Behalf-Of" = UserId, Header, description = "usr_…: the learner the key acts for.")),
     request_body = SubmissionBody,
     responses((status = 201, description = "The graded submission (an attempt: its id is the attempt's).", body = Envelope<Submission>)))]
 pub async fn submit(
@@ -242,7 +242,7 @@ pub async fn submit(
 }
 
 #[utoipa::path(get, path = "/v1/quizzes/{id}/submissions/{attempt_id}", operation_id = "getSubmission", tag = "attempts",
-    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<String>, Header, description = "usr_…: the learner a key reads for.")),
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path), ("X-On-Behalf-Of" = Option<UserId>, Header, description = "usr_…: the learner a key reads for.")),
     responses((status = 200, description = "The submission.", body = Envelope<Submission>)))]
 pub async fn submission(
     State(state): State<AppState>,

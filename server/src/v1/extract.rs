@@ -150,6 +150,8 @@ pub fn optional_json<T: DeserializeOwned + Default>(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body)
+    // The document calls these bodies optional, and JSON's `null` is how some clients send none.
+    serde_json::from_slice::<Option<T>>(body)
+        .map(Option::unwrap_or_default)
         .map_err(|e| malformed(meta, &format!("The JSON body could not be read: {e}")))
 }

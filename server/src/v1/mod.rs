@@ -203,11 +203,7 @@ async fn describe(meta: Meta) -> Result<ApiOk<serde_json::Value>, ApiError> {
 }
 
 /// Built once: the document does not change while the server runs.
-static OPENAPI_JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    openapi::document()
-        .to_json()
-        .unwrap_or_else(|_| "{}".to_string())
-});
+static OPENAPI_JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(openapi::document_json);
 
 async fn openapi_json() -> impl axum::response::IntoResponse {
     (

@@ -4,10 +4,10 @@
 use domain::dto::{ApiKeyView, AuditEventView, UserView};
 use domain::{ErrorCode, FieldError};
 use serde_json::json;
+use utoipa::openapi::link::{Link, LinkBuilder};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::Required;
-use utoipa::openapi::link::{Link, LinkBuilder};
 use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
@@ -170,9 +170,10 @@ impl Modify for Security {
                     .build(),
             ),
         );
-        openapi.security = Some(vec![
-            utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new()),
-        ]);
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
         // A key names its tenant; the header is a guard a client may add.
         for (operation, _) in operations(openapi) {
             let parameter = ParameterBuilder::new()
@@ -276,12 +277,16 @@ pub struct Links;
 
 /// The creating operation, the path of the operations on what it made (and of those under it), and
 /// where each of their path parameters comes from.
-const LINKS: &[(&str, &str, &[(&str, &str)])] = &[
+const LINKS: &[(&str, &str, LinkParameters)] = &[
     ("createCourse", "/v1/courses/{id}", &[("id", CREATED_ID)]),
     ("createModule", "/v1/modules/{id}", &[("id", CREATED_ID)]),
     ("createLesson", "/v1/lessons/{id}", &[("id", CREATED_ID)]),
     ("createQuiz", "/v1/quizzes/{id}", &[("id", CREATED_ID)]),
-    ("createQuestion", "/v1/questions/{id}", &[("id", CREATED_ID)]),
+    (
+        "createQuestion",
+        "/v1/questions/{id}",
+        &[("id", CREATED_ID)],
+    ),
     ("createUser", "/v1/users/{id}", &[("id", CREATED_ID)]),
     ("createApiKey", "/v1/api-keys/{id}", &[("id", CREATED_ID)]),
     (
@@ -291,6 +296,8 @@ const LINKS: &[(&str, &str, &[(&str, &str)])] = &[
     ),
 ];
 const CREATED_ID: &str = "$response.body#/data/id";
+/// Each path parameter of a linked operation, with the runtime expression that gives it.
+type LinkParameters = &'static [(&'static str, &'static str)];
 
 impl Modify for Links {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -331,11 +338,9 @@ impl Modify for Links {
                 .iter_mut()
                 .find(|(status, _)| status.starts_with('2'));
             if let Some((_, RefOr::T(response))) = created {
-                response.links.extend(
-                    links
-                        .into_iter()
-                        .map(|(name, link)| (name, RefOr::T(link))),
-                );
+                response
+                    .links
+                    .extend(links.into_iter().map(|(name, link)| (name, RefOr::T(link))));
             }
         }
     }
@@ -413,7 +418,41 @@ fn add_errors(operation: &mut Operation) {
     }
 }
 
-/// The document, as served.
+/// The document, as built.
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// The document as served. utoipa 5 writes a link's `operationId` as `operation_id` (its `Link`
+/// lacks the camelCase rename), which no client understands; the JSON is put right here.
+pub fn document_json() -> String {
+    let Ok(mut value) = serde_json::to_value(document()) else {
+        return "{}".to_string();
+    };
+    rename_link_fields(&mut value);
+    value.to_string()
+}
+
+fn rename_link_fields(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut() {
+                    if let serde_json::Value::Object(link) = link {
+                        for (from, to) in [
+                            ("operation_id", "operationId"),
+                            ("operation_ref", "operationRef"),
+                        ] {
+                            if let Some(field) = link.remove(from) {
+                                link.insert(to.to_string(), field);
+                            }
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(rename_link_fields);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(rename_link_fields),
+        _ => {}
+    }
 }

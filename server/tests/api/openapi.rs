@@ -141,6 +141,7 @@ async fn the_document_names_every_error_code_and_the_security_schemes(pool: PgPo
         .expect("every authenticated operation documents X-Tenant-Id");
     assert_eq!(tenant_header["required"], false);
     let create_course = &doc["paths"]["/v1/courses"]["post"]["responses"]["201"]["links"];
+    assert_eq!(create_course["getCourse"]["operationId"], "getCourse");
     assert_eq!(
         create_course["getCourse"]["parameters"]["id"], "$response.body#/data/id",
         "creates link to the reads of what they made: {create_course}"

@@ -62,7 +62,10 @@ pub async fn list_in(
     } else {
         vec![CourseStatus::Published.as_str()]
     };
-    let window = (i64::from(per_page), i64::from(page - 1) * i64::from(per_page));
+    let window = (
+        i64::from(per_page),
+        i64::from(page - 1) * i64::from(per_page),
+    );
     let tsquery = query.q.as_deref().and_then(prefix_query);
     // Two statements rather than one with `$3 is null or …`: a generic plan of that form could use
     // neither the tenant's search index nor its date order.
@@ -177,14 +180,15 @@ async fn estimate(
     let sql = "explain (format json) select 1 from course c
                where c.tenant_id = $1 and c.status = any($2)
                  and ($3::text is null or c.search @@ to_tsquery('english', $3))";
-    let sqlx::types::Json(plan) = sqlx::query_scalar::<_, sqlx::types::Json<serde_json::Value>>(sql)
-        .bind(tx.tenant().as_uuid())
-        .bind(statuses)
-        .bind(tsquery)
-        // Unnamed, so planned with these values rather than a generic plan's guesses.
-        .persistent(false)
-        .fetch_one(&mut **tx)
-        .await?;
+    let sqlx::types::Json(plan) =
+        sqlx::query_scalar::<_, sqlx::types::Json<serde_json::Value>>(sql)
+            .bind(tx.tenant().as_uuid())
+            .bind(statuses)
+            .bind(tsquery)
+            // Unnamed, so planned with these values rather than a generic plan's guesses.
+            .persistent(false)
+            .fetch_one(&mut **tx)
+            .await?;
     Ok(plan[0]["Plan"]["Plan Rows"]
         .as_f64()
         .map_or(0, |rows| rows.round() as i64))

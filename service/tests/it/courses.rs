@@ -671,7 +671,9 @@ async fn past_a_thousand_matches_the_total_is_an_estimate_and_says_so(pool: PgPo
         ..CourseQuery::default()
     };
 
-    let all = courses::list(&w.student, &w.store, list(None)).await.unwrap();
+    let all = courses::list(&w.student, &w.store, list(None))
+        .await
+        .unwrap();
     assert!(all.total_is_estimate, "1,200 courses is past the threshold");
     assert!(all.total > 1_000, "{}", all.total);
     assert_eq!(all.items.len(), 20);
