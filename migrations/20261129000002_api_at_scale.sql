@@ -41,6 +41,18 @@ end $$;
 revoke execute on function lectern_lease_tokens(text, integer, integer, timestamptz, integer, integer) from public;
 grant execute on function lectern_lease_tokens(text, integer, integer, timestamptz, integer, integer) to lectern_app;
 
+-- One token at a time (public endpoints) is a lease of one that gives nothing back: the bucket's
+-- arithmetic lives in `lectern_lease_tokens` only.
+create or replace function lectern_take_token(p_bucket text, p_per_minute integer, p_per_hour integer, p_now timestamptz)
+    returns table (allowed boolean, minute_tokens double precision, hour_tokens double precision)
+    language sql
+    security definer
+    set search_path = pg_catalog, public, pg_temp
+as $$
+    select l.granted > 0, l.minute_tokens, l.hour_tokens
+      from lectern_lease_tokens(p_bucket, p_per_minute, p_per_hour, p_now, 1, 0) l
+$$;
+
 -- Every change that can make a cached credential wrong is announced on `lectern_credentials` as it
 -- commits (NOTIFY is transactional), whichever path made it: the service, the operator's commands,
 -- or psql. Each server process empties its credential cache when it hears one. `last_used_at` and
