@@ -119,7 +119,8 @@ pub fn https_url(field: &str, raw: &str) -> Result<String, FieldError> {
     let url = raw.trim();
     let rest = url.strip_prefix("https://").unwrap_or("");
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let valid = url.len() <= 2000
+    // Counted as sent, in characters, as the document's `maxLength` counts.
+    let valid = raw.chars().count() <= 2000
         && !host.is_empty()
         && host.contains('.')
         && !url

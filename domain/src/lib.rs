@@ -15,6 +15,7 @@ pub mod form;
 pub mod id;
 pub mod image_hosts;
 pub mod outline;
+pub mod pattern;
 pub mod quiz;
 pub mod quiz_input;
 pub mod user_input;

@@ -42,7 +42,12 @@ pub struct Config {
     pub dev_mailbox: bool,
     /// How late after a quiz attempt's deadline a save or submit still counts, in seconds.
     pub quiz_grace_seconds: u32,
+    /// How many `/v1` requests with a bad key one client address may make a minute before the
+    /// next is a 429 (ten times as many an hour): keys cannot be guessed at full speed.
+    pub failed_auth_per_minute: i32,
 }
+
+pub const DEFAULT_FAILED_AUTH_PER_MINUTE: i32 = 60;
 
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -192,6 +197,19 @@ impl Config {
                 }
             },
         };
+        let failed_auth_per_minute = match get("LECTERN_FAILED_AUTH_PER_MINUTE") {
+            None => DEFAULT_FAILED_AUTH_PER_MINUTE,
+            Some(raw) => match raw.parse::<i32>() {
+                Ok(count) if (1..=100_000).contains(&count) => count,
+                _ => {
+                    problem(
+                        "LECTERN_FAILED_AUTH_PER_MINUTE",
+                        "must be a number from 1 to 100000".into(),
+                    );
+                    DEFAULT_FAILED_AUTH_PER_MINUTE
+                }
+            },
+        };
         let dev_mailbox = match get("LECTERN_DEV_MAILBOX").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
@@ -253,6 +271,7 @@ impl Config {
             proxy_hops,
             dev_mailbox,
             quiz_grace_seconds,
+            failed_auth_per_minute,
         })
     }
 
@@ -316,6 +335,10 @@ mod tests {
         );
         assert_eq!(config.proxy_hops, 0);
         assert_eq!(config.quiz_grace_seconds, 5);
+        assert_eq!(
+            config.failed_auth_per_minute,
+            DEFAULT_FAILED_AUTH_PER_MINUTE
+        );
     }
 
     #[test]

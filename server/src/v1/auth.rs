@@ -103,8 +103,8 @@ async fn throttle_failed_auth(
     let taken = rate_limit::take(
         &state.store.pool,
         &rate_limit::api_auth_bucket(ip),
-        rate_limit::PUBLIC_PER_MINUTE,
-        rate_limit::PUBLIC_PER_HOUR,
+        state.config.failed_auth_per_minute,
+        state.config.failed_auth_per_minute.saturating_mul(10),
         state.store.clock.now(),
     )
     .await;

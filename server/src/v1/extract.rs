@@ -3,9 +3,11 @@
 
 use std::str::FromStr;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
 use domain::id::PublicId;
 use domain::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -46,7 +48,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ActingCaller {
         if let Some(value) = parts.headers.get(ON_BEHALF_OF) {
             let meta = Meta::from_extensions(&parts.extensions);
             let raw = value.to_str().unwrap_or_default().trim();
-            caller.on_behalf_of = Some(parse_id(&meta, raw)?);
+            // An empty header is how some clients leave an optional one out.
+            if !raw.is_empty() {
+                caller.on_behalf_of = Some(parse_id(&meta, raw)?);
+            }
         }
         Ok(ActingCaller(caller))
     }
@@ -60,19 +65,84 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let meta = Meta::from_extensions(request.extensions());
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(malformed(&meta, &json_problem(&rejection))),
+        if !is_json(request.headers()) {
+            return Err(malformed(
+                &meta,
+                "Send the body as JSON with Content-Type: application/json.",
+            ));
         }
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| malformed(&meta, &rejection.body_text()))?;
+        read_json(&body).map(ApiJson).map_err(|problem| {
+            malformed(
+                &meta,
+                &format!("The JSON body could not be read: {problem}"),
+            )
+        })
     }
 }
 
-fn json_problem(rejection: &JsonRejection) -> String {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            "Send the body as JSON with Content-Type: application/json.".to_string()
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || (essence.len() > 5
+            && essence.is_char_boundary(essence.len() - 5)
+            && essence[essence.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+/// Reads `body` as a `T`, naming the field at fault when it cannot. JSON does not tell `72` from
+/// `72.0`, and neither does the document's `integer` (JSON Schema counts any number without a
+/// fraction as one), so a body refused only for such a number is read again with it as an integer.
+/// The second reading costs nothing to the clients that send plain integers.
+pub fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let first = match read_exactly(body) {
+        Ok(value) => return Ok(value),
+        Err(problem) => problem,
+    };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Err(first);
+    };
+    if !integral_numbers_as_integers(&mut value) {
+        return Err(first);
+    }
+    serde_json::from_value(value).map_err(|_| first)
+}
+
+fn read_exactly<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| e.to_string())?;
+    deserializer.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
+/// Rewrites `3.0` as `3` throughout; true when it changed anything.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(number) => {
+            let Some(float) = number.as_f64().filter(|_| number.is_f64()) else {
+                return false;
+            };
+            // Within ±2^53 every integral f64 is exactly an integer of that value.
+            if float.fract() != 0.0 || float.abs() > 9_007_199_254_740_992.0 {
+                return false;
+            }
+            *number = serde_json::Number::from(float as i64);
+            true
         }
-        other => format!("The JSON body could not be read: {}", other.body_text()),
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+            integral_numbers_as_integers(item) | changed
+        }),
+        serde_json::Value::Object(fields) => fields.values_mut().fold(false, |changed, item| {
+            integral_numbers_as_integers(item) | changed
+        }),
+        _ => false,
     }
 }
 
@@ -151,7 +221,7 @@ pub fn optional_json<T: DeserializeOwned + Default>(
         return Ok(T::default());
     }
     // The document calls these bodies optional, and JSON's `null` is how some clients send none.
-    serde_json::from_slice::<Option<T>>(body)
+    read_json::<Option<T>>(body)
         .map(Option::unwrap_or_default)
         .map_err(|e| malformed(meta, &format!("The JSON body could not be read: {e}")))
 }

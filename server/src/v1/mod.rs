@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod openapi;
+mod openapi_rules;
 pub mod outline;
 pub mod quizzes;
 pub mod settings;

@@ -430,6 +430,7 @@ pub fn document_json() -> String {
         return "{}".to_string();
     };
     rename_link_fields(&mut value);
+    super::openapi_rules::apply(&mut value);
     value.to_string()
 }
 

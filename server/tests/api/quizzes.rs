@@ -734,3 +734,41 @@ async fn the_assessments_names_answer_the_same_bodies_and_take_one_shot_submissi
         (StatusCode::OK, json!("graded"))
     );
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_whole_number_written_with_a_fraction_is_an_integer_and_a_fraction_is_not(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let t = app.tenant("acme").await;
+    let teacher = app.key(t, Role::Teacher).await;
+    let course = app
+        .create(&teacher, t, "/v1/courses", json!({"title": "Statistics"}))
+        .await;
+    let quiz = |body: Value| send(app.v1(Method::POST, "/v1/quizzes", &teacher, t).json(&body));
+
+    // JSON Schema's `integer`, which the document uses, counts 72.0 as one.
+    let (status, _, body) = quiz(
+        json!({"course_id": course, "title": "Week 1", "passing_score": 72.0, "max_attempts": 3.0}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (
+            &body["data"]["passing_score"],
+            &body["data"]["max_attempts"]
+        ),
+        (&json!(72), &json!(3))
+    );
+
+    let (status, _, body) =
+        quiz(json!({"course_id": course, "title": "Week 2", "passing_score": 72.5})).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "request.malformed")
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("passing_score")),
+        "the message names the field: {body}"
+    );
+}
