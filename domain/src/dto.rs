@@ -136,6 +136,7 @@ pub struct AuditEventView {
 /// Filters and cursor for the audit log; newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// An exact action (`user.role_changed`) or a family ending in a dot (`api_key.`).
     pub action: Option<String>,

@@ -19,6 +19,13 @@ impl ImageHosts {
     /// Reads a list as an admin typed it, reporting every bad entry as `field[i]`.
     pub fn parse(field: &str, raw: &[String]) -> Result<ImageHosts, Vec<FieldError>> {
         let mut errors = Vec::new();
+        // Counted as sent, blanks and repeats included, as the document's `maxItems` counts.
+        if raw.len() > MAX_HOSTS {
+            errors.push(FieldError::new(
+                field,
+                format!("Name at most {MAX_HOSTS} hosts."),
+            ));
+        }
         let mut hosts: Vec<String> = Vec::new();
         for (i, entry) in raw.iter().enumerate() {
             let host = entry.trim().to_ascii_lowercase();
@@ -35,12 +42,6 @@ impl ImageHosts {
                     "Enter a host name such as images.example.org, or *.example.org for a domain and its subdomains (no https://, no path).",
                 ));
             }
-        }
-        if hosts.len() > MAX_HOSTS {
-            errors.push(FieldError::new(
-                field,
-                format!("Name at most {MAX_HOSTS} hosts."),
-            ));
         }
         if errors.is_empty() {
             Ok(ImageHosts(hosts))

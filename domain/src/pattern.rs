@@ -70,6 +70,11 @@ pub fn public_id_or_blank(prefixes: &[&str]) -> String {
     )
 }
 
+/// Nothing but white space: how a filter is left out.
+pub fn blank() -> String {
+    format!("^{SPACE}*$")
+}
+
 /// The start of a date or time the audit filters take: years 1970 to 9000.
 pub const AUDIT_YEAR: &str = r"^(?:19[7-9][0-9]|[2-8][0-9]{3}|9000)-";
 

@@ -336,14 +336,8 @@ pub async fn roster_in(
     per_page: Option<u32>,
 ) -> Result<Page<EnrollmentView>, ServiceError> {
     tx.caller().require_teacher()?;
-    let per_page = per_page.unwrap_or(50);
-    if !(1..=100).contains(&per_page) {
-        return Err(ServiceError::invalid(
-            "per_page",
-            "Choose between 1 and 100 per page.",
-        ));
-    }
-    let page = page.unwrap_or(1).clamp(1, 100_000);
+    let crate::paging::Window { page, per_page } =
+        crate::paging::Window::parse(page, per_page, 50)?;
     access::load(tx, course, false).await?.require_edit()?;
     let rows = sqlx::query_as!(
         EnrollmentRow,

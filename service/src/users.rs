@@ -16,7 +16,6 @@ use crate::{auth, outbox, password, reset, Caller, ServiceError, Store};
 pub use domain::user_input::{NewUser, NewUserForm};
 
 pub const DEFAULT_PER_PAGE: u32 = 25;
-pub const MAX_PER_PAGE: u32 = 100;
 
 /// Lists the tenant's users; teachers need it to find learners, admins to manage them.
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
@@ -30,14 +29,8 @@ pub async fn list(
 
 pub async fn list_in(tx: &mut TenantTx, query: UserQuery) -> Result<Page<UserView>, ServiceError> {
     tx.caller().require_teacher()?;
-    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(ServiceError::invalid(
-            "per_page",
-            "Choose between 1 and 100 per page.",
-        ));
-    }
-    let page = query.page.unwrap_or(1).max(1);
+    let crate::paging::Window { page, per_page } =
+        crate::paging::Window::parse(query.page, query.per_page, DEFAULT_PER_PAGE)?;
     let pattern = query
         .q
         .as_deref()

@@ -92,6 +92,7 @@ fn SearchForm(initial: String) -> impl IntoView {
                     id="catalog-search"
                     type="search"
                     name="q"
+                    maxlength="200"
                     value=initial
                     list="catalog-suggestions"
                     autocomplete="off"

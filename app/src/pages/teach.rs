@@ -65,7 +65,7 @@ fn Teach() -> impl IntoView {
         <Form method="GET" action="" attr:class="mt-4 flex flex-wrap items-end gap-3" attr:role="search" attr:aria-label="Filter courses">
             <div>
                 <label for="teach-search" class="block text-sm font-medium">"Title or summary"</label>
-                <input id="teach-search" type="search" name="q" value=initial_q class=INPUT_CLASS />
+                <input id="teach-search" type="search" name="q" maxlength="200" value=initial_q class=INPUT_CLASS />
             </div>
             <div>
                 <label for="teach-status" class="block text-sm font-medium">"Status"</label>

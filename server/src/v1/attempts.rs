@@ -127,6 +127,7 @@ pub async fn score(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// One learner's attempts (the course's editors); a learner always gets their own.
     #[param(value_type = Option<UserId>)]

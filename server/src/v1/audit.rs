@@ -43,6 +43,8 @@ pub async fn export(
     ApiCaller(caller): ApiCaller,
     ApiQuery(mut query): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
+    // Refused as the list refuses it (a `limit` out of range included), though it reads in batches.
+    AuditFilter::parse(&query)?;
     query.limit = Some(EXPORT_BATCH);
     let filter = AuditFilter::parse(&query)?;
     // The first batch is read before answering, so a refusal is still a proper error response.

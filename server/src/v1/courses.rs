@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Words of a title or summary; the last may be the start of a word. Best matches first.
     #[param(max_length = 200)]

@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RosterParams {
     #[param(value_type = Option<EnrollmentStatus>)]
     pub status: Option<String>,

@@ -116,6 +116,10 @@ pub fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 }
 
 fn read_exactly<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    // serde reads a struct from an array of its fields in order too; every body here is an object.
+    if body.trim_ascii_start().first() == Some(&b'[') {
+        return Err("the body must be a JSON object, not an array".into());
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| e.to_string())?;
     deserializer.end().map_err(|e| e.to_string())?;

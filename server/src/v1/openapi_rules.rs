@@ -226,6 +226,7 @@ fn audit_filters(operation: &mut Value) {
             Some("since" | "until") => json!({"type": "string", "anyOf": [
                 {"format": "date", "pattern": pattern::AUDIT_YEAR},
                 {"format": "date-time", "pattern": pattern::AUDIT_YEAR},
+                {"pattern": pattern::blank()},
             ]}),
             _ => continue,
         };

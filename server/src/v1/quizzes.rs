@@ -18,6 +18,7 @@ use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// One course's quizzes; without it, those of every course the caller teaches or learns in.
     #[param(value_type = Option<CourseId>)]

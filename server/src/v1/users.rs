@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Part of a name or email.
     pub q: Option<String>,
@@ -22,7 +23,7 @@ pub struct ListParams {
     pub role: Option<String>,
     #[param(value_type = Option<UserStatus>)]
     pub status: Option<String>,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,

@@ -36,6 +36,9 @@ pub async fn list(
     in_tx!(store, caller, |tx| list_in(tx, query))
 }
 
+/// The longest search the catalog takes, as the document's `maxLength` says.
+const MAX_QUERY_CHARS: usize = 200;
+
 pub async fn list_in(
     tx: &mut TenantTx,
     query: CourseQuery,
@@ -52,6 +55,16 @@ pub async fn list_in(
         return Err(ServiceError::invalid(
             "page",
             "Pages are numbered from 1 to 100000.",
+        ));
+    }
+    if query
+        .q
+        .as_deref()
+        .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+    {
+        return Err(ServiceError::invalid(
+            "q",
+            "Search with at most 200 characters.",
         ));
     }
     let statuses: Vec<&str> = if tx.caller().role.can_teach() {
