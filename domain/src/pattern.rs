@@ -125,6 +125,12 @@ mod tests {
         regex::Regex::new(pattern).unwrap().is_match(text)
     }
 
+    fn assert_verdicts(pattern: &str, cases: &[(&str, bool)]) {
+        for (text, ok) in cases {
+            assert_eq!(accepts(pattern, text), *ok, "{text:?} {pattern}");
+        }
+    }
+
     #[test]
     fn trimmed_text_patterns_agree_with_bounded_text() {
         for (min, max) in [(0, 10), (1, 10), (3, 10), (1, 1)] {
@@ -153,15 +159,15 @@ mod tests {
 
     #[test]
     fn any_inner_patterns_count_only_trimmed_length() {
-        let pattern = trimmed(1, 3, Inner::Any);
-        for (text, ok) in [
-            (" a\u{1}b ", true),
-            ("   ", false),
-            ("abcd", false),
-            ("\u{1}", true),
-        ] {
-            assert_eq!(accepts(&pattern, text), ok, "{text:?}");
-        }
+        assert_verdicts(
+            &trimmed(1, 3, Inner::Any),
+            &[
+                (" a\u{1}b ", true),
+                ("   ", false),
+                ("abcd", false),
+                ("\u{1}", true),
+            ],
+        );
     }
 
     #[test]
@@ -191,16 +197,16 @@ mod tests {
 
     #[test]
     fn id_patterns_take_the_prefixes_named() {
-        let pattern = public_id_or_blank(&["usr", "key"]);
-        for (text, ok) in [
-            ("usr_01kbt2n3r5x8yq0c4e6g8j9m2p", true),
-            (" key_01kbt2n3r5x8yq0c4e6g8j9m2p ", true),
-            ("", true),
-            ("crs_01kbt2n3r5x8yq0c4e6g8j9m2p", false),
-            ("usr_81kbt2n3r5x8yq0c4e6g8j9m2p", false),
-        ] {
-            assert_eq!(accepts(&pattern, text), ok, "{text:?}");
-        }
+        assert_verdicts(
+            &public_id_or_blank(&["usr", "key"]),
+            &[
+                ("usr_01kbt2n3r5x8yq0c4e6g8j9m2p", true),
+                (" key_01kbt2n3r5x8yq0c4e6g8j9m2p ", true),
+                ("", true),
+                ("crs_01kbt2n3r5x8yq0c4e6g8j9m2p", false),
+                ("usr_81kbt2n3r5x8yq0c4e6g8j9m2p", false),
+            ],
+        );
     }
 
     #[test]
