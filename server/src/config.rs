@@ -43,7 +43,8 @@ pub struct Config {
     /// How late after a quiz attempt's deadline a save or submit still counts, in seconds.
     pub quiz_grace_seconds: u32,
     /// How many `/v1` requests with a bad key one client address may make a minute before the
-    /// next is a 429 (ten times as many an hour): keys cannot be guessed at full speed.
+    /// next is a 429 (and 1,000 an hour at the default 60, in proportion otherwise): keys cannot
+    /// be guessed at full speed.
     pub failed_auth_per_minute: i32,
 }
 

@@ -104,7 +104,12 @@ async fn throttle_failed_auth(
         &state.store.pool,
         &rate_limit::api_auth_bucket(ip),
         state.config.failed_auth_per_minute,
-        state.config.failed_auth_per_minute.saturating_mul(10),
+        // In the proportion of the public limits: 1,000 an hour at the default 60 a minute.
+        state
+            .config
+            .failed_auth_per_minute
+            .saturating_mul(rate_limit::PUBLIC_PER_HOUR)
+            / rate_limit::PUBLIC_PER_MINUTE,
         state.store.clock.now(),
     )
     .await;

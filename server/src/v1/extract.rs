@@ -90,11 +90,14 @@ fn is_json(headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("application/json")
-        || (essence.len() > 5
-            && essence.is_char_boundary(essence.len() - 5)
-            && essence[essence.len() - 5..].eq_ignore_ascii_case("+json"))
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Reads `body` as a `T`, naming the field at fault when it cannot. JSON does not tell `72` from
@@ -102,6 +105,10 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// fraction as one), so a body refused only for such a number is read again with it as an integer.
 /// The second reading costs nothing to the clients that send plain integers.
 pub fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    // serde reads a struct from an array of its fields in order too; every body here is an object.
+    if body.trim_ascii_start().first() == Some(&b'[') {
+        return Err("the body must be a JSON object, not an array".into());
+    }
     let first = match read_exactly(body) {
         Ok(value) => return Ok(value),
         Err(problem) => problem,
@@ -116,10 +123,6 @@ pub fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 }
 
 fn read_exactly<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    // serde reads a struct from an array of its fields in order too; every body here is an object.
-    if body.trim_ascii_start().first() == Some(&b'[') {
-        return Err("the body must be a JSON object, not an array".into());
-    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| e.to_string())?;
     deserializer.end().map_err(|e| e.to_string())?;
@@ -228,4 +231,29 @@ pub fn optional_json<T: DeserializeOwned + Default>(
     read_json::<Option<T>>(body)
         .map(Option::unwrap_or_default)
         .map_err(|e| malformed(meta, &format!("The JSON body could not be read: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_json;
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        a: i32,
+        b: Option<i32>,
+    }
+
+    #[test]
+    fn integral_numbers_are_integers_and_nothing_else_changes() {
+        assert_eq!(
+            read_json::<Body>(br#"{"a": 3.0}"#),
+            Ok(Body { a: 3, b: None })
+        );
+        assert!(read_json::<Body>(br#"{"a": 3.5}"#).is_err_and(|e| e.contains('a')));
+        assert!(read_json::<Body>(br#"{"a": 1} x"#).is_err());
+        // An array reads as a struct in serde, plainly or through the second reading.
+        assert!(read_json::<Body>(b"[1, 2]").is_err());
+        assert!(read_json::<Body>(b" [1.0, 2.0]").is_err());
+    }
 }

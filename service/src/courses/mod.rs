@@ -28,7 +28,6 @@ pub use access::CourseAccess;
 pub use domain::course_input::{CoursePatch, CoursePatchForm, NewCourse, NewCourseForm};
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
-pub const MAX_PER_PAGE: u32 = 100;
 
 /// A course's row as every read selects it; see [`course_view`].
 pub(crate) struct CourseRow {

@@ -5,8 +5,9 @@ use domain::course::{CourseQuery, CourseView};
 use domain::dto::Page;
 use domain::CourseStatus;
 
-use super::{course_view, CourseRow, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use super::{course_view, CourseRow, DEFAULT_PER_PAGE};
 use crate::db::{in_tx, TenantTx};
+use crate::paging::Window;
 use crate::{Caller, ServiceError, Store};
 
 /// A `to_tsquery` text built from the words of `q`: letters and digits only, so nothing the user
@@ -43,20 +44,7 @@ pub async fn list_in(
     tx: &mut TenantTx,
     query: CourseQuery,
 ) -> Result<Page<CourseView>, ServiceError> {
-    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(ServiceError::invalid(
-            "per_page",
-            "Choose between 1 and 100 per page.",
-        ));
-    }
-    let page = query.page.unwrap_or(1);
-    if page == 0 || page > 100_000 {
-        return Err(ServiceError::invalid(
-            "page",
-            "Pages are numbered from 1 to 100000.",
-        ));
-    }
+    let Window { page, per_page } = Window::parse(query.page, query.per_page, DEFAULT_PER_PAGE)?;
     if query
         .q
         .as_deref()
@@ -64,7 +52,7 @@ pub async fn list_in(
     {
         return Err(ServiceError::invalid(
             "q",
-            "Search with at most 200 characters.",
+            &format!("Search with at most {MAX_QUERY_CHARS} characters."),
         ));
     }
     let statuses: Vec<&str> = if tx.caller().role.can_teach() {
