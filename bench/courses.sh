@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The course catalog under load: `GET /v1/courses` and the server-rendered catalog page, browsing
-# and searching, against 100 tenants of 10,000 published courses each (the demo tenant is one of
-# them), with a release server and wrk on loopback. Prints requests per second and p99 per path.
+# and searching (a common word, a prefix, a word one course has, a deep page), against 100 tenants
+# of 10,000 published courses each (the demo tenant is one of them), with a release server and wrk
+# on loopback. Prints requests per second and p99 per path.
 #
 #   bench/courses.sh     (BENCH_DATABASE_URL, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_TENANTS and
 #                         BENCH_COURSES override; BENCH_SKIP_BUILD=1 uses the release binary as built,
@@ -72,5 +73,7 @@ run "GET /v1/courses (page 1)" "/v1/courses" "${api[@]}"
 run "GET /v1/courses?page=400" "/v1/courses?page=400" "${api[@]}"
 run "GET /v1/courses?q=physics" "/v1/courses?q=physics" "${api[@]}"
 run "GET /v1/courses?q=quan (prefix)" "/v1/courses?q=quan" "${api[@]}"
+run "GET /v1/courses?q=4321 (rare)" "/v1/courses?q=4321" "${api[@]}"
+run "GET /v1/courses?q=physics&page=40" "/v1/courses?q=physics&page=40" "${api[@]}"
 run "GET /courses (catalog page)" "/courses" -H "Cookie: $cookie" -H "Accept: text/html"
 run "GET /courses?q=physics" "/courses?q=physics" -H "Cookie: $cookie" -H "Accept: text/html"

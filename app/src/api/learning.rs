@@ -11,7 +11,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::ssr::{caller, service_error};
 
-/// Published courses, best match first when `q` is given.
+/// Published courses, newest first, narrowed by `q` when it is given.
 #[server(endpoint = "catalog/search")]
 pub async fn catalog(q: Option<String>, page: Option<u32>) -> Result<Page<CourseView>, AppError> {
     let (caller, ctx) = caller().await?;

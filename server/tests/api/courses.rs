@@ -453,7 +453,7 @@ async fn invalid_input_names_each_field(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
-async fn lists_page_with_totals_and_search_ranks(pool: PgPool) {
+async fn lists_page_with_totals_and_searches(pool: PgPool) {
     let app = spawn_app(pool).await;
     let t = app.tenant("acme").await;
     let key = app.key(t, Role::Teacher).await;

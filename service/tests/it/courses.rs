@@ -396,15 +396,15 @@ async fn students_see_only_published_courses(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
-async fn search_ranks_title_matches_first_and_matches_word_prefixes(pool: PgPool) {
+async fn search_keeps_the_catalog_order_and_matches_word_prefixes(pool: PgPool) {
     let w = world(pool).await;
+    let in_title = published(&w, "Borrowing and ownership", "Rust's memory model.").await;
     let in_summary = published(
         &w,
         "Cooking basics",
         "We also cover borrowing kitchen tools.",
     )
     .await;
-    let in_title = published(&w, "Borrowing and ownership", "Rust's memory model.").await;
     published(&w, "Gardening", "Soil and seeds.").await;
     let search = |q: &str| CourseQuery {
         q: Some(q.into()),
@@ -415,7 +415,8 @@ async fn search_ranks_title_matches_first_and_matches_word_prefixes(pool: PgPool
         .unwrap();
     assert_eq!(
         page.items.iter().map(|c| c.id).collect::<Vec<_>>(),
-        [in_title, in_summary]
+        [in_summary, in_title],
+        "newest first, as the catalog lists them"
     );
     assert_eq!(page.total, 2);
     let page = courses::list(&w.student, &w.store, search("borr"))
@@ -436,7 +437,11 @@ async fn search_ranks_title_matches_first_and_matches_word_prefixes(pool: PgPool
     let titles = courses::search::suggest(&w.student, &w.store, "bor")
         .await
         .unwrap();
-    assert_eq!(titles, ["Borrowing and ownership", "Cooking basics"]);
+    assert_eq!(
+        titles,
+        ["Borrowing and ownership", "Cooking basics"],
+        "suggestions rank title matches first"
+    );
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
@@ -650,15 +655,27 @@ async fn the_editor_moves_deletes_and_reorders_modules_and_lessons_through_one_s
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn past_a_thousand_matches_the_total_is_an_estimate_and_says_so(pool: PgPool) {
     let w = world(pool).await;
-    let tenant = w.student.tenant_id.as_uuid();
+    let acme = w.student.tenant_id.as_uuid();
     // Straight into the table: 1,200 courses through the service would only slow the test down.
+    // Course 1 is the newest; optics and waves are spread evenly, zymurgy is the three oldest.
     sqlx::query(
-        "insert into course (id, tenant_id, slug, title, summary, status, published_at)
+        "insert into course (id, tenant_id, slug, title, summary, status, published_at, created_at)
          select gen_random_uuid(), $1, 'bulk-' || i, 'Bulk physics ' || i,
-                case when i <= 900 then 'Optics.' else 'Waves.' end, 'published', now()
+                case when i > 1197 then 'Zymurgy.' when i % 4 = 0 then 'Waves.' else 'Optics.' end,
+                'published', now(), now() - make_interval(secs => i)
          from generate_series(1, 1200) i",
     )
-    .bind(tenant)
+    .bind(acme)
+    .execute(&w.store.pool)
+    .await
+    .unwrap();
+    // Another tenant's zymurgy course, which no search of this tenant may count.
+    let other = tenant(&w.store, "other").await.as_uuid();
+    sqlx::query(
+        "insert into course (id, tenant_id, slug, title, summary, status, published_at)
+         values (gen_random_uuid(), $1, 'brewing', 'Brewing', 'Zymurgy.', 'published', now())",
+    )
+    .bind(other)
     .execute(&w.store.pool)
     .await
     .unwrap();
@@ -666,28 +683,70 @@ async fn past_a_thousand_matches_the_total_is_an_estimate_and_says_so(pool: PgPo
         .execute(&w.store.pool)
         .await
         .unwrap();
-    let list = |q: Option<&str>| CourseQuery {
+    let list = |q: Option<&str>, page: u32| CourseQuery {
         q: q.map(str::to_string),
+        page: Some(page),
         ..CourseQuery::default()
     };
+    let titles = |page: &domain::dto::Page<domain::course::CourseView>| {
+        page.items
+            .iter()
+            .map(|c| c.title.clone())
+            .collect::<Vec<_>>()
+    };
+    let numbered = |numbers: std::ops::RangeInclusive<u32>| {
+        numbers
+            .map(|i| format!("Bulk physics {i}"))
+            .collect::<Vec<_>>()
+    };
 
-    let all = courses::list(&w.student, &w.store, list(None))
+    let all = courses::list(&w.student, &w.store, list(None, 1))
         .await
         .unwrap();
     assert!(all.total_is_estimate, "1,200 courses is past the threshold");
     assert!(all.total > 1_000, "{}", all.total);
-    assert_eq!(all.items.len(), 20);
-    let many = courses::list(&w.student, &w.store, list(Some("physics")))
-        .await
-        .unwrap();
-    assert!(many.total_is_estimate && many.total > 1_000, "{many:?}");
+    assert_eq!(titles(&all), numbered(1..=20));
 
-    let some = courses::list(&w.student, &w.store, list(Some("optics")))
+    // Every course matches: the newest page fills at once, and the share that matched (all of
+    // them) applied to the catalog is the estimate.
+    let many = courses::list(&w.student, &w.store, list(Some("physics"), 1))
         .await
         .unwrap();
-    assert_eq!((some.total, some.total_is_estimate), (900, false));
-    let none = courses::list(&w.student, &w.store, list(Some("chemistry")))
+    assert!(many.total_is_estimate, "{many:?}");
+    assert!((1_001..=1_300).contains(&many.total), "{}", many.total);
+    assert_eq!(titles(&many), numbered(1..=20), "newest first");
+
+    // Fewer than a thousand: counted exactly, whichever way the page was found.
+    for (word, matches) in [("optics", 898), ("waves", 299), ("chemistry", 0)] {
+        let page = courses::list(&w.student, &w.store, list(Some(word), 1))
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.total, page.total_is_estimate),
+            (matches, false),
+            "{word}"
+        );
+    }
+    let oldest = courses::list(&w.student, &w.store, list(Some("zymurgy"), 1))
         .await
         .unwrap();
-    assert_eq!((none.total, none.total_is_estimate), (0, false));
+    assert_eq!((oldest.total, oldest.total_is_estimate), (3, false));
+    assert_eq!(titles(&oldest), numbered(1198..=1200));
+
+    let last = courses::list(&w.student, &w.store, list(Some("physics"), 60))
+        .await
+        .unwrap();
+    assert!(last.total_is_estimate, "{last:?}");
+    assert_eq!(titles(&last), numbered(1181..=1200));
+    // Past the last page nothing is shown to estimate from, so the index counts.
+    let beyond = courses::list(&w.student, &w.store, list(Some("physics"), 61))
+        .await
+        .unwrap();
+    assert!(beyond.items.is_empty());
+    assert_eq!((beyond.total, beyond.total_is_estimate), (1_200, false));
+    let past = courses::list(&w.student, &w.store, list(Some("waves"), 100))
+        .await
+        .unwrap();
+    assert!(past.items.is_empty());
+    assert_eq!((past.total, past.total_is_estimate), (299, false));
 }
