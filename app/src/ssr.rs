@@ -60,8 +60,20 @@ pub async fn session() -> Result<Session, AppError> {
         .map_err(|_| AppError::new(ErrorCode::Internal, "The session is unavailable."))
 }
 
+/// The request's signed-in user, resolved once: a page asks for it in the shell (who is signed in)
+/// and again in each server function it renders with (the caller), and each asking was a query.
+#[derive(Clone, Default)]
+pub struct SessionMemo(std::sync::Arc<tokio::sync::OnceCell<Option<(SessionUser, AuthCookie)>>>);
+
 /// The signed-in user, or None.
 pub async fn session_user() -> Result<Option<(SessionUser, AuthCookie)>, AppError> {
+    match use_context::<SessionMemo>() {
+        Some(memo) => memo.0.get_or_try_init(resolve_session_user).await.cloned(),
+        None => resolve_session_user().await,
+    }
+}
+
+async fn resolve_session_user() -> Result<Option<(SessionUser, AuthCookie)>, AppError> {
     let session = session().await?;
     let auth = match session.get::<AuthCookie>(AUTH_KEY).await {
         Ok(auth) => auth,

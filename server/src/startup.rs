@@ -146,6 +146,7 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
     };
     let context = move || {
         provide_context(server_context.clone());
+        provide_context(app::ssr::SessionMemo::default());
         security_headers::provide_nonce();
     };
     let routes = generate_route_list(app::App);
