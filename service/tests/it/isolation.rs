@@ -170,3 +170,58 @@ async fn the_token_taker_searches_no_temporary_schema_first_and_only_the_applica
     assert!(!may("lectern_probe").await, "PUBLIC may not call it");
     assert!(may("lectern_app").await);
 }
+
+/// The catalog's search functions run as the table's owner, past the policy: they must confine
+/// themselves, even to a query the service never writes, such as a negation that holds for every
+/// other tenant's courses.
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_search_functions_see_only_the_transactions_tenant(pool: PgPool) {
+    let store = store(pool);
+    let a = tenant(&store, "acme").await;
+    let b = tenant(&store, "globex").await;
+    for (tenant, courses) in [(a, 2), (b, 3)] {
+        sqlx::query(
+            "insert into course (id, tenant_id, slug, title, summary, status, published_at)
+             select gen_random_uuid(), $1, 'optics-' || i, 'Optics ' || i, 'Light.', 'published', now()
+             from generate_series(1, $2) i",
+        )
+        .bind(tenant.as_uuid())
+        .bind(courses)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    }
+    let mut tx = tenant_tx(&store.pool, a).await.unwrap();
+    for query in ["optics", "!zymurgy", "optics | !zymurgy"] {
+        let found: i64 = sqlx::query_scalar(
+            "select count(*) from lectern_course_search('{published,draft,archived}', to_tsquery('english', $1), 100, 0)",
+        )
+        .bind(query)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        let suggested: i64 = sqlx::query_scalar(
+            "select count(*) from lectern_course_suggest(to_tsquery('english', $1), 100)",
+        )
+        .bind(query)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!((found, suggested), (2, 2), "{query}");
+    }
+    tx.rollback().await.unwrap();
+
+    // Without a tenant, nothing.
+    let mut tx = store.pool.begin().await.unwrap();
+    sqlx::query("set local role lectern_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let found: i64 = sqlx::query_scalar(
+        "select count(*) from lectern_course_search('{published}', to_tsquery('english', '!zymurgy'), 100, 0)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(found, 0);
+}
