@@ -4,14 +4,16 @@
 -- (tenant_id, search) still read a word's entries for every tenant and the tenant's for every word
 -- (1.2 ms for a word at 100 tenants of 10,000 courses); this reads the tenant's entries for the
 -- word alone (0.1 ms). The tag is the whole tenant id, so a tagged lexeme matches in that tenant
--- and no other.
+-- and no other. A lexeme the tag would take past PostgreSQL's 2,047 bytes (a "word" of a thousand
+-- accented letters) is left out rather than making the course impossible to save.
 create function lectern_tenant_lexemes(p_tenant uuid, p_search tsvector) returns tsvector
     language sql
     immutable
     parallel safe
     return pg_catalog.array_to_tsvector(array(
         select pg_catalog.replace(p_tenant::text, '-', '') || '.' || lexeme
-        from pg_catalog.unnest(pg_catalog.tsvector_to_array(p_search)) lexeme));
+        from pg_catalog.unnest(pg_catalog.tsvector_to_array(p_search)) lexeme
+        where pg_catalog.octet_length(lexeme) <= 2047 - 33));
 
 -- A query for those lexemes: each of the query's lexemes (quoted in its text form, with any quote
 -- inside doubled) gains the same tag; operators and prefix marks are left as they are.
@@ -45,6 +47,8 @@ as $$
       -- Written as a filter, not an index condition: ANDing the tenant's entries of another index
       -- cost more than the whole tagged lookup.
       and (c.tenant_id = lectern_current_tenant()) is true
+      -- A query with no word to look up (a bare negation) would read every course there is.
+      and pg_catalog.querytree(p_query) <> 'T'
       and c.status = any(p_statuses)
     order by c.created_at desc, c.id desc
     limit p_limit offset p_offset
@@ -72,6 +76,7 @@ as $$
     from course c
     where lectern_tenant_lexemes(c.tenant_id, c.search) @@ lectern_tenant_query(lectern_current_tenant(), p_query)
       and (c.tenant_id = lectern_current_tenant()) is true
+      and pg_catalog.querytree(p_query) <> 'T'
       and c.status = 'published'
     order by ts_rank_cd(c.search, p_query) desc, c.title
     limit p_limit

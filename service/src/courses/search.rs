@@ -129,7 +129,8 @@ async fn search_page(
                 // At or below the threshold the total must be exact, which the index gives.
                 if total > EXACT_TOTAL_UP_TO {
                     let rows = rows.into_iter().map(|row| row.course).collect();
-                    return Ok((rows, total, true));
+                    // A stale catalog estimate must not put the end before a page that is full.
+                    return Ok((rows, total.max(shown + 1), true));
                 }
             }
         }
