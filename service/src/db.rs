@@ -11,6 +11,7 @@ use domain::TenantId;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
+use crate::courses::estimates::CatalogEstimates;
 use crate::quizzes::snapshots::SnapshotCache;
 use crate::{Caller, ServiceError, Store};
 
@@ -23,6 +24,7 @@ pub struct TenantTx {
     caller: Caller,
     now: OffsetDateTime,
     snapshots: SnapshotCache,
+    estimates: CatalogEstimates,
 }
 
 impl TenantTx {
@@ -36,6 +38,7 @@ impl TenantTx {
             caller: caller.clone(),
             now: store.clock.fixed().unwrap_or(database_now),
             snapshots: store.snapshots.clone(),
+            estimates: store.estimates.clone(),
         })
     }
 
@@ -59,6 +62,11 @@ impl TenantTx {
     /// The connection and the caller at once, for a query that binds the caller's fields.
     pub fn split(&mut self) -> (&mut PgConnection, &Caller) {
         (&mut self.tx, &self.caller)
+    }
+
+    /// The process's catalog size estimates (see `courses::estimates`).
+    pub(crate) fn estimates(&self) -> &CatalogEstimates {
+        &self.estimates
     }
 
     pub async fn commit(self) -> Result<(), ServiceError> {

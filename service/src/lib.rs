@@ -49,6 +49,8 @@ pub struct Store {
     pub credentials: credentials::CredentialCache,
     /// The tenants' rate-limit tokens this process holds (see `rate_limit::leases`).
     pub leases: rate_limit::Leases,
+    /// Large tenants' catalog sizes as the planner estimates them (see `courses::estimates`).
+    pub estimates: courses::estimates::CatalogEstimates,
 }
 
 impl Store {
@@ -60,6 +62,7 @@ impl Store {
             snapshots: Default::default(),
             credentials: Default::default(),
             leases: Default::default(),
+            estimates: Default::default(),
         }
     }
 

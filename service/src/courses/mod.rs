@@ -5,6 +5,7 @@
 //! ones they are enrolled in. Editing is for admins, teacher keys, the owner and the course staff.
 
 pub mod access;
+pub mod estimates;
 pub mod items;
 pub mod outline;
 pub mod render;

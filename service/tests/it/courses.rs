@@ -771,4 +771,40 @@ async fn past_a_thousand_matches_the_total_is_an_estimate_and_says_so(pool: PgPo
         .unwrap();
     assert!(past.items.is_empty());
     assert_eq!((past.total, past.total_is_estimate), (299, false));
+
+    // Browsing past the last page still says how large the catalog is.
+    let beyond = courses::list(&w.student, &w.store, list(None, 100))
+        .await
+        .unwrap();
+    assert!(beyond.items.is_empty());
+    assert!(
+        beyond.total_is_estimate && beyond.total > 1_000,
+        "{beyond:?}"
+    );
+
+    // Down to a few hundred: counted exactly at once, though the process still holds the
+    // planner's estimate of 1,200 and the statistics still say so.
+    sqlx::query(
+        "delete from course
+         where tenant_id = $1 and slug like 'bulk-%' and split_part(slug, '-', 2)::int > 300",
+    )
+    .bind(acme)
+    .execute(&w.store.pool)
+    .await
+    .unwrap();
+    let published: i64 = sqlx::query_scalar(
+        "select count(*) from course where tenant_id = $1 and status = 'published'",
+    )
+    .bind(acme)
+    .fetch_one(&w.store.pool)
+    .await
+    .unwrap();
+    let shrunk = courses::list(&w.student, &w.store, list(None, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (shrunk.total, shrunk.total_is_estimate),
+        (published as u64, false)
+    );
+    assert_eq!(titles(&shrunk), numbered(1..=20));
 }
