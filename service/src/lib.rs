@@ -30,6 +30,7 @@ pub mod reset;
 pub mod seed;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 
 pub use caller::Caller;
 pub use clock::Clock;
