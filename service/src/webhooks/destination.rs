@@ -1,8 +1,9 @@
 //! Where a webhook may be sent. An endpoint's address is a tenant's input that makes Lectern's own
 //! network send requests: unchecked, it would reach the cloud's metadata service, the database, or
 //! anything else inside. So an address is checked when an endpoint is saved and again at every
-//! delivery, after its host is resolved once; the delivery then connects to the addresses that
-//! were checked, so a DNS answer that changes in between (rebinding) gains nothing.
+//! delivery, after its host is resolved once. The delivery must then connect to the addresses that
+//! were checked (so a DNS answer that changes in between gains nothing), follow no redirect and go
+//! through no proxy, since a proxy would resolve the name again on its own.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -50,6 +51,10 @@ pub fn check_url(text: &str, loopback: Loopback) -> Result<Url, Refusal> {
         return Err(Refusal::TooLong);
     }
     let url = Url::parse(text).map_err(|_| Refusal::NotAUrl)?;
+    // Parsing can lengthen it (international names, percent-encoding), and the parsed form is kept.
+    if url.as_str().chars().count() > MAX_URL_CHARS {
+        return Err(Refusal::TooLong);
+    }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Refusal::Credentials);
     }
@@ -138,7 +143,7 @@ fn forbidden_v4(ip: Ipv4Addr, loopback: Loopback) -> Option<&'static str> {
         (172, 16..=31, _) => "a private address",
         (100, 64..=127, _) => "a carrier-grade NAT address",
         (169, 254, _) => "a link-local address (where cloud metadata services answer)",
-        (192, 0, 0) => "an address reserved for protocols",
+        (192, 0, 0) | (192, 88, 99) => "an address reserved for protocols",
         (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => "a documentation address",
         (198, 18..=19, _) => "a benchmarking address",
         (224..=239, _, _) => "a multicast address",
@@ -157,14 +162,16 @@ fn forbidden_v6(ip: Ipv6Addr, loopback: Loopback) -> Option<&'static str> {
         _ if ip.is_loopback() && loopback == Loopback::Allowed => return None,
         _ if ip.is_loopback() => "a loopback address",
         _ if ip.is_unspecified() => "an unspecified address",
-        [0, 0, 0, 0, 0, 0, _, _] => "a reserved address",
-        [0x0100, 0, 0, 0, ..] => "a discard address",
-        [0x2001, 0x0db8, ..] => "a documentation address",
-        [0x2001, 0, ..] => "a tunnel address",
         [s, ..] if s & 0xfe00 == 0xfc00 => "a private address",
         [s, ..] if s & 0xffc0 == 0xfe80 => "a link-local address",
-        [s, ..] if s & 0xffc0 == 0xfec0 => "a site-local address",
         [s, ..] if s & 0xff00 == 0xff00 => "a multicast address",
+        // Only global unicast (2000::/3) is sent to; everything else (translation prefixes, the
+        // IPv4-compatible and -translated forms, segment routing) is reserved or local.
+        [s, ..] if s & 0xe000 != 0x2000 => "a reserved address",
+        [0x2001, 0x0db8, ..] => "a documentation address",
+        [s, ..] if s & 0xfff0 == 0x3ff0 => "a documentation address",
+        // 2001::/23: Teredo tunnels, benchmarking and other protocol assignments.
+        [0x2001, s, ..] if s < 0x0200 => "an address reserved for protocols",
         _ => return None,
     })
 }
@@ -215,6 +222,15 @@ mod tests {
             ("https://[2002:a00:1::]/", "private"),
             ("https://[fd00:ec2::254]/", "private"),
             ("https://[fe80::1]/", "link-local"),
+            ("https://[64:ff9b:1::a9fe:a9fe]/", "reserved"),
+            ("https://[::ffff:0:a9fe:a9fe]/", "reserved"),
+            ("https://[::a9fe:a9fe]/", "reserved"),
+            ("https://[5f00::1]/", "reserved"),
+            ("https://[2001::1]/", "protocols"),
+            ("https://[2001:2::1]/", "protocols"),
+            ("https://[2001:db8::1]/", "documentation"),
+            ("https://[3fff::1]/", "documentation"),
+            ("https://192.88.99.1/", "protocols"),
             ("https://[ff02::1]/", "multicast"),
             ("https://224.0.0.1/", "multicast"),
             ("https://255.255.255.255/", "reserved"),
@@ -256,6 +272,9 @@ mod tests {
         );
         let long = format!("https://example.com/{}", "a".repeat(MAX_URL_CHARS));
         assert_eq!(refused(&long), Refusal::TooLong.to_string());
+        // 420 characters as typed, 2,420 once percent-encoded.
+        let encoded = format!("https://example.com/{}", "é".repeat(400));
+        assert_eq!(refused(&encoded), Refusal::TooLong.to_string());
     }
 
     #[test]

@@ -42,9 +42,10 @@ impl SigningSecret {
     /// One signature of a delivery: `v1,` and the base64 MAC.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
         // HMAC pads a key shorter than its 64-byte block with zeros (RFC 2104), so the padded key
-        // is the same key, and taking it whole cannot fail as taking a slice nominally can.
+        // is the same key, and taking it whole cannot fail as taking a slice nominally can. A
+        // secret is at most 64 bytes (`KEY_BYTES`, enforced by the only two constructors).
         let mut block = [0u8; 64];
-        block[..self.0.len()].copy_from_slice(&self.0);
+        block.iter_mut().zip(&self.0).for_each(|(b, k)| *b = *k);
         let mut mac = <Hmac<Sha256> as KeyInit>::new(&block.into());
         mac.update(id.as_bytes());
         mac.update(b".");

@@ -808,3 +808,54 @@ async fn past_a_thousand_matches_the_total_is_an_estimate_and_says_so(pool: PgPo
     );
     assert_eq!(titles(&shrunk), numbered(1..=20));
 }
+
+/// `n` published courses for `tenant`, straight into the table, newest first by number.
+async fn insert_published(pool: &PgPool, tenant: uuid::Uuid, prefix: &str, n: i32) {
+    sqlx::query(
+        "insert into course (id, tenant_id, slug, title, status, published_at, created_at)
+         select gen_random_uuid(), $1, $2 || '-' || i, 'Course ' || i, 'published', now(),
+                now() - make_interval(secs => i)
+         from generate_series(1, $3) i",
+    )
+    .bind(tenant)
+    .bind(prefix)
+    .bind(n)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("analyze course").execute(pool).await.unwrap();
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn each_large_catalog_keeps_its_own_estimate_for_a_minute(pool: PgPool) {
+    let w = world(pool).await;
+    let acme = w.student.tenant_id;
+    let other = tenant(&w.store, "other").await;
+    let other_student = caller(
+        other,
+        user(&w.store, other, Role::Student, "stu@other.test").await,
+        Role::Student,
+    );
+    insert_published(&w.store.pool, acme.as_uuid(), "a", 1_200).await;
+    insert_published(&w.store.pool, other.as_uuid(), "o", 4_000).await;
+    let total = |caller: Caller| {
+        let store = w.store.clone();
+        async move {
+            let page = courses::list(&caller, &store, CourseQuery::default())
+                .await
+                .unwrap();
+            assert!(page.total_is_estimate, "{page:?}");
+            page.total
+        }
+    };
+
+    assert!((1_001..=1_600).contains(&total(w.student.clone()).await));
+    // Asked after acme's, so a cache that forgot the tenant would answer acme's figure.
+    assert!((3_000..=5_000).contains(&total(other_student).await));
+
+    // Within the minute, acme's figure stands, though its catalog and the statistics grew.
+    insert_published(&w.store.pool, acme.as_uuid(), "b", 3_000).await;
+    assert!((1_001..=1_600).contains(&total(w.student.clone()).await));
+    w.store.clock.advance(time::Duration::seconds(61));
+    assert!((3_500..=5_000).contains(&total(w.student.clone()).await));
+}
