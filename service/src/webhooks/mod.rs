@@ -1,6 +1,8 @@
 //! Webhooks: the outbox's events delivered to the tenants' endpoints, signed as the Standard
 //! Webhooks specification says. This holds the parts every delivery relies on: the signature a
-//! receiver verifies, and the rule for which addresses Lectern may send to at all.
+//! receiver verifies, the signing secrets sealed at rest, and the rule for which addresses Lectern
+//! may send to at all.
 
 pub mod destination;
+pub mod sealed;
 pub mod signature;
