@@ -55,6 +55,10 @@ text_enum!(
         UserReactivated = "user.reactivated",
         UserRenamed = "user.renamed",
         UserRoleChanged = "user.role_changed",
+        WebhookCreated = "webhook.created",
+        WebhookDeleted = "webhook.deleted",
+        WebhookSecretRotated = "webhook.secret_rotated",
+        WebhookUpdated = "webhook.updated",
     }
 );
 

@@ -183,6 +183,10 @@ public_id!(
     /// A row of a tenant's audit log.
     AuditEventId, "aud"
 );
+public_id!(
+    /// A webhook endpoint of one tenant: where its events are delivered.
+    WebhookEndpointId, "whk"
+);
 
 #[cfg(test)]
 mod tests {

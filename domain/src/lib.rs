@@ -19,13 +19,14 @@ pub mod pattern;
 pub mod quiz;
 pub mod quiz_input;
 pub mod user_input;
+pub mod webhook;
 
 pub use course::{CourseStatus, CoverColor, EnrollmentStatus};
 pub use error::{ErrorCode, FieldError};
 pub use event::{AuditAction, DomainEvent};
 pub use id::{
     ApiKeyId, AttemptId, AuditEventId, CourseId, EnrollmentId, LessonId, ModuleId, OptionId,
-    QuestionId, QuizId, TenantId, UserId,
+    QuestionId, QuizId, TenantId, UserId, WebhookEndpointId,
 };
 pub use image_hosts::ImageHosts;
 pub use value::{ApiKeyStatus, DisplayName, Email, Password, Role, Slug, TenantStatus, UserStatus};

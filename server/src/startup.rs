@@ -49,7 +49,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("could not apply the database migrations")?;
     let grace = time::Duration::seconds(i64::from(config.quiz_grace_seconds));
-    let store = Store::new(pool, Clock::system()).with_quiz_grace(grace);
+    let store = Store::new(pool, Clock::system())
+        .with_quiz_grace(grace)
+        .with_secret_key(&config.secret_key);
     if config.seed_demo
         && seed::demo(&store)
             .await

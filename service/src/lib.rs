@@ -52,6 +52,10 @@ pub struct Store {
     pub leases: rate_limit::Leases,
     /// Large tenants' catalog sizes as the planner estimates them (see `courses::estimates`).
     pub estimates: courses::estimates::CatalogEstimates,
+    /// Seals webhook signing secrets under the server's key (see `webhooks::sealed`).
+    pub webhook_secrets: webhooks::sealed::SecretBox,
+    /// Whether webhooks may go to this machine: a developer's or a test's setting only.
+    pub webhook_loopback: webhooks::destination::Loopback,
 }
 
 impl Store {
@@ -64,13 +68,35 @@ impl Store {
             credentials: Default::default(),
             leases: Default::default(),
             estimates: Default::default(),
+            // A key of this process alone until the server gives its own (`with_secret_key`).
+            webhook_secrets: webhooks::sealed::SecretBox::new(&random_key()),
+            webhook_loopback: webhooks::destination::Loopback::Refused,
         }
+    }
+
+    /// Seals webhook secrets under `LECTERN_SECRET_KEY`, so every process of a deployment (and the
+    /// next start) opens them.
+    pub fn with_secret_key(mut self, key: &[u8]) -> Self {
+        self.webhook_secrets = webhooks::sealed::SecretBox::new(key);
+        self
+    }
+
+    /// Lets webhooks go to this machine (development and tests).
+    pub fn with_webhook_loopback(mut self, loopback: webhooks::destination::Loopback) -> Self {
+        self.webhook_loopback = loopback;
+        self
     }
 
     pub fn with_quiz_grace(mut self, grace: time::Duration) -> Self {
         self.quiz_grace = grace;
         self
     }
+}
+
+fn random_key() -> [u8; 64] {
+    let mut key = [0u8; 64];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    key
 }
 
 /// The migrations, embedded so the server binary can apply them at start.

@@ -4,5 +4,6 @@
 //! may send to at all.
 
 pub mod destination;
+pub mod endpoints;
 pub mod sealed;
 pub mod signature;

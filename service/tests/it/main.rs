@@ -21,3 +21,4 @@ mod rate_limit;
 mod reset;
 mod transactions;
 mod users;
+mod webhooks;
