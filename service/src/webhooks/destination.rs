@@ -30,17 +30,22 @@ pub enum Refusal {
     Credentials,
     #[error("{host} is {why}, which webhooks may not reach.")]
     Forbidden { host: String, why: &'static str },
-    #[error("{host} resolves to {address}, {why}, which webhooks may not reach.")]
+    // A name is answered the same whether it does not resolve or resolves inside: saying which
+    // (or to what) would let a tenant map the names of the network Lectern runs in.
+    #[error("{host} does not resolve to a public address, which webhooks need.")]
     ResolvesForbidden {
         host: String,
         address: IpAddr,
         why: &'static str,
     },
-    #[error("{host} does not resolve to any address.")]
+    #[error("{host} does not resolve to a public address, which webhooks need.")]
     Unresolved { host: String },
 }
 
 pub const MAX_URL_CHARS: usize = 2_000;
+
+/// How long a name may take to resolve before it counts as not resolving.
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// An endpoint address that passed the checks that need no network: a URL over https (or http to
 /// this machine when loopback is allowed), without credentials, whose host, if written as an IP
@@ -95,10 +100,14 @@ pub async fn resolve(url: &Url, loopback: Loopback) -> Result<Vec<SocketAddr>, R
     let addresses: Vec<SocketAddr> = match url.host() {
         Some(Host::Ipv4(ip)) => vec![SocketAddr::new(IpAddr::V4(ip), port)],
         Some(Host::Ipv6(ip)) => vec![SocketAddr::new(IpAddr::V6(ip), port)],
-        Some(Host::Domain(name)) => tokio::net::lookup_host((name, port))
-            .await
-            .map(Iterator::collect)
-            .unwrap_or_default(),
+        Some(Host::Domain(name)) => {
+            tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host((name, port)))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .map(Iterator::collect)
+                .unwrap_or_default()
+        }
         None => return Err(Refusal::NotAUrl),
     };
     if addresses.is_empty() {
@@ -301,6 +310,7 @@ mod tests {
             matches!(refusal, Refusal::ResolvesForbidden { why, .. } if why.contains("loopback")),
             "{refusal:?}"
         );
+        assert!(!refusal.to_string().contains("127.0.0.1"), "{refusal}");
         let addresses = resolve(&url, Loopback::Allowed).await.unwrap();
         assert!(addresses
             .iter()

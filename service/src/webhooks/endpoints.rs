@@ -73,22 +73,21 @@ async fn create_in(
     secret: &SigningSecret,
 ) -> Result<WebhookEndpointView, ServiceError> {
     let (id, now, tenant) = (new_id(), tx.now(), tx.tenant().as_uuid());
-    let sealed = sealer.seal(secret, tenant, id);
     sqlx::query!(
         "insert into webhook_endpoint
-             (id, tenant_id, url, description, event_types, enabled, secret_sealed, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+             (id, tenant_id, url, description, event_types, enabled, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $7)",
         id,
         tenant,
         fields.url,
         fields.description,
         &fields.events,
         fields.enabled,
-        sealed,
         now,
     )
     .execute(&mut **tx)
     .await?;
+    insert_secret(tx, sealer, id, secret).await?;
     let endpoint = fetch(tx, WebhookEndpointId::from_uuid(id), false).await?;
     audit::record(
         tx,
@@ -96,7 +95,7 @@ async fn create_in(
             action: AuditAction::WebhookCreated,
             target_type: Some("webhook"),
             target_id: Some(id),
-            data: json!({ "url": endpoint.url, "events": endpoint.events, "enabled": endpoint.enabled }),
+            data: json!({ "url": audited_url(&endpoint.url), "events": endpoint.events, "enabled": endpoint.enabled }),
         },
     )
     .await?;
@@ -115,8 +114,10 @@ pub async fn list(
 async fn list_in(tx: &mut TenantTx) -> Result<Vec<WebhookEndpointView>, ServiceError> {
     let rows = sqlx::query_as!(
         Row,
-        "select id, url, description, event_types, enabled, previous_secret_until, created_at, updated_at
-         from webhook_endpoint where tenant_id = $1 order by created_at desc, id desc",
+        r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.created_at, e.updated_at,
+                  (select max(s.retired_at) from webhook_endpoint_secret s
+                   where s.tenant_id = e.tenant_id and s.endpoint_id = e.id) as previous_secret_until
+           from webhook_endpoint e where e.tenant_id = $1 order by e.created_at desc, e.id desc"#,
         tx.tenant().as_uuid()
     )
     .fetch_all(&mut **tx)
@@ -165,6 +166,10 @@ pub async fn update(
         return Err(ServiceError::Validation(errors));
     }
     let enabled = patch.enabled;
+    if url.is_none() && description.is_none() && events.is_none() && enabled.is_none() {
+        // Nothing to change: no write, no audit row.
+        return in_tx!(store, caller, |tx| fetch(tx, id, false));
+    }
     in_tx!(store, caller, |tx| update_in(
         tx,
         id,
@@ -239,7 +244,7 @@ async fn delete_in(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<(), Servi
             action: AuditAction::WebhookDeleted,
             target_type: Some("webhook"),
             target_id: Some(id.as_uuid()),
-            data: json!({ "url": url }),
+            data: json!({ "url": audited_url(&url) }),
         },
     )
     .await
@@ -257,8 +262,9 @@ pub fn parse_overlap(seconds: Option<i64>) -> Result<Duration, ServiceError> {
     Ok(overlap)
 }
 
-/// Gives an endpoint a new signing secret (admins only), answered once. The old one keeps
-/// signing beside it for `overlap`; a secret rotated out earlier stops at once.
+/// Gives an endpoint a new signing secret (admins only), answered once. Every secret still
+/// signing keeps signing for `overlap` at most (a secret rotated out earlier keeps what is left of
+/// its own overlap, if that is shorter).
 #[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn rotate_secret(
     caller: &Caller,
@@ -289,17 +295,32 @@ async fn rotate_in(
 ) -> Result<WebhookEndpointView, ServiceError> {
     fetch(tx, id, true).await?;
     let (tenant, now) = (tx.tenant().as_uuid(), tx.now());
-    let sealed = sealer.seal(secret, tenant, id.as_uuid());
-    let until = (overlap > Duration::ZERO).then(|| now + overlap);
+    let retire_at = now + overlap;
+    // Every secret still signing stops by the end of this overlap; none is given longer than it
+    // had, and none still in use is cut short by a second rotation.
     sqlx::query!(
-        "update webhook_endpoint
-         set previous_secret_sealed = case when $4::timestamptz is null then null else secret_sealed end,
-             previous_secret_until = $4, secret_sealed = $3, updated_at = $5
-         where tenant_id = $1 and id = $2",
+        "update webhook_endpoint_secret set retired_at = $3
+         where tenant_id = $1 and endpoint_id = $2 and (retired_at is null or retired_at > $3)",
         tenant,
         id.as_uuid(),
-        sealed,
-        until,
+        retire_at,
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "delete from webhook_endpoint_secret
+         where tenant_id = $1 and endpoint_id = $2 and retired_at <= $3",
+        tenant,
+        id.as_uuid(),
+        now,
+    )
+    .execute(&mut **tx)
+    .await?;
+    insert_secret(tx, sealer, id.as_uuid(), secret).await?;
+    sqlx::query!(
+        "update webhook_endpoint set updated_at = $3 where tenant_id = $1 and id = $2",
+        tenant,
+        id.as_uuid(),
         now,
     )
     .execute(&mut **tx)
@@ -324,23 +345,69 @@ pub async fn signing_secrets_in(
     sealer: &SecretBox,
     id: WebhookEndpointId,
 ) -> Result<Vec<SigningSecret>, ServiceError> {
-    let row = sqlx::query!(
-        "select secret_sealed, previous_secret_sealed, previous_secret_until
-         from webhook_endpoint where tenant_id = $1 and id = $2",
-        tx.tenant().as_uuid(),
-        id.as_uuid()
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(ServiceError::NotFound)?;
+    // The endpoint first, so an unknown id is not found rather than an endpoint without secrets.
+    fetch(tx, id, false).await?;
     let (tenant, now) = (tx.tenant().as_uuid(), tx.now());
-    let previous = row
-        .previous_secret_sealed
-        .filter(|_| row.previous_secret_until.is_some_and(|until| until > now));
-    Ok(std::iter::once(row.secret_sealed)
-        .chain(previous)
-        .filter_map(|sealed| sealer.open(&sealed, tenant, id.as_uuid()))
-        .collect())
+    let rows = sqlx::query!(
+        "select sealed, retired_at from webhook_endpoint_secret
+         where tenant_id = $1 and endpoint_id = $2 and (retired_at is null or retired_at > $3)
+         order by created_at desc, id desc",
+        tenant,
+        id.as_uuid(),
+        now,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut secrets = Vec::with_capacity(rows.len());
+    for row in rows {
+        match sealer.open(&row.sealed, tenant, id.as_uuid()) {
+            Some(secret) => secrets.push(secret),
+            // Signing with the old secrets alone would fail every receiver that has switched.
+            None if row.retired_at.is_none() => {
+                return Err(ServiceError::Internal(anyhow::anyhow!(
+                    "the signing secret of webhook endpoint {id} does not open: LECTERN_SECRET_KEY differs from the one that sealed it"
+                )))
+            }
+            None => tracing::warn!(%id, "a rotated-out webhook secret does not open; skipped"),
+        }
+    }
+    Ok(secrets)
+}
+
+/// Stores `secret` for the endpoint, sealed.
+async fn insert_secret(
+    tx: &mut TenantTx,
+    sealer: &SecretBox,
+    endpoint: Uuid,
+    secret: &SigningSecret,
+) -> Result<(), ServiceError> {
+    let tenant = tx.tenant().as_uuid();
+    sqlx::query!(
+        "insert into webhook_endpoint_secret (id, tenant_id, endpoint_id, sealed, created_at)
+         values ($1, $2, $3, $4, $5)",
+        new_id(),
+        tenant,
+        endpoint,
+        sealer.seal(secret, tenant, endpoint),
+        tx.now(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An address as the audit log keeps it: without its query, where a receiver's token may sit, since
+/// audit rows are never deleted.
+fn audited_url(url: &str) -> serde_json::Value {
+    match Url::parse(url) {
+        Ok(mut parsed) => {
+            let had_query = parsed.query().is_some();
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            json!({ "address": parsed.as_str(), "query_redacted": had_query })
+        }
+        Err(_) => json!({ "address": null, "query_redacted": true }),
+    }
 }
 
 /// The checked address, or its problem: a malformed address joins the other fields' problems; a
@@ -415,8 +482,10 @@ async fn fetch(
     let row = if lock {
         sqlx::query_as!(
             Row,
-            "select id, url, description, event_types, enabled, previous_secret_until, created_at, updated_at
-             from webhook_endpoint where tenant_id = $1 and id = $2 for update",
+            r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.created_at, e.updated_at,
+                      (select max(s.retired_at) from webhook_endpoint_secret s
+                       where s.tenant_id = e.tenant_id and s.endpoint_id = e.id) as previous_secret_until
+               from webhook_endpoint e where e.tenant_id = $1 and e.id = $2 for update"#,
             tx.tenant().as_uuid(),
             id.as_uuid()
         )
@@ -425,8 +494,10 @@ async fn fetch(
     } else {
         sqlx::query_as!(
             Row,
-            "select id, url, description, event_types, enabled, previous_secret_until, created_at, updated_at
-             from webhook_endpoint where tenant_id = $1 and id = $2",
+            r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.created_at, e.updated_at,
+                      (select max(s.retired_at) from webhook_endpoint_secret s
+                       where s.tenant_id = e.tenant_id and s.endpoint_id = e.id) as previous_secret_until
+               from webhook_endpoint e where e.tenant_id = $1 and e.id = $2"#,
             tx.tenant().as_uuid(),
             id.as_uuid()
         )
