@@ -88,7 +88,7 @@ async fn create_in(
     .execute(&mut **tx)
     .await?;
     insert_secret(tx, sealer, id, secret).await?;
-    let endpoint = fetch(tx, WebhookEndpointId::from_uuid(id), false).await?;
+    let endpoint = fetch(tx, WebhookEndpointId::from_uuid(id)).await?;
     audit::record(
         tx,
         AuditEntry {
@@ -133,7 +133,7 @@ pub async fn get(
     id: WebhookEndpointId,
 ) -> Result<WebhookEndpointView, ServiceError> {
     caller.require_admin()?;
-    in_tx!(store, caller, |tx| fetch(tx, id, false))
+    in_tx!(store, caller, |tx| fetch(tx, id))
 }
 
 /// Changes the fields the patch gives (admins only). A new address is checked as at creation.
@@ -168,7 +168,7 @@ pub async fn update(
     let enabled = patch.enabled;
     if url.is_none() && description.is_none() && events.is_none() && enabled.is_none() {
         // Nothing to change: no write, no audit row.
-        return in_tx!(store, caller, |tx| fetch(tx, id, false));
+        return in_tx!(store, caller, |tx| fetch(tx, id));
     }
     in_tx!(store, caller, |tx| update_in(
         tx,
@@ -188,7 +188,8 @@ async fn update_in(
     events: Option<Vec<String>>,
     enabled: Option<bool>,
 ) -> Result<WebhookEndpointView, ServiceError> {
-    let before = fetch(tx, id, true).await?;
+    lock(tx, id).await?;
+    let before = fetch(tx, id).await?;
     sqlx::query!(
         "update webhook_endpoint
          set url = coalesce($3, url), description = coalesce($4, description),
@@ -204,8 +205,8 @@ async fn update_in(
     )
     .execute(&mut **tx)
     .await?;
-    let after = fetch(tx, id, false).await?;
-    let summary = |e: &WebhookEndpointView| json!({ "url": e.url, "description": e.description, "events": e.events, "enabled": e.enabled });
+    let after = fetch(tx, id).await?;
+    let summary = |e: &WebhookEndpointView| json!({ "url": audited_url(&e.url), "description": e.description, "events": e.events, "enabled": e.enabled });
     audit::record(
         tx,
         AuditEntry {
@@ -293,7 +294,7 @@ async fn rotate_in(
     secret: &SigningSecret,
     overlap: Duration,
 ) -> Result<WebhookEndpointView, ServiceError> {
-    fetch(tx, id, true).await?;
+    lock(tx, id).await?;
     let (tenant, now) = (tx.tenant().as_uuid(), tx.now());
     let retire_at = now + overlap;
     // Every secret still signing stops by the end of this overlap; none is given longer than it
@@ -335,18 +336,19 @@ async fn rotate_in(
         },
     )
     .await?;
-    fetch(tx, id, false).await
+    fetch(tx, id).await
 }
 
-/// The secrets a delivery to the endpoint signs with now: its own, and the one rotated out while
-/// the overlap lasts. A secret that does not open (the server key changed) is left out.
+/// The secrets a delivery to the endpoint signs with now, newest first: its current one and those
+/// rotated out whose overlap lasts. A current secret that does not open (the server key changed)
+/// is an error; a rotated-out one that does not open is left out.
 pub async fn signing_secrets_in(
     tx: &mut TenantTx,
     sealer: &SecretBox,
     id: WebhookEndpointId,
 ) -> Result<Vec<SigningSecret>, ServiceError> {
     // The endpoint first, so an unknown id is not found rather than an endpoint without secrets.
-    fetch(tx, id, false).await?;
+    fetch(tx, id).await?;
     let (tenant, now) = (tx.tenant().as_uuid(), tx.now());
     let rows = sqlx::query!(
         "select sealed, retired_at from webhook_endpoint_secret
@@ -473,37 +475,35 @@ impl Row {
     }
 }
 
+/// Holds the endpoint's row until the transaction ends, so changes to it (and to its secrets)
+/// queue behind one another; another tenant's id is not found.
+async fn lock(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<(), ServiceError> {
+    sqlx::query_scalar!(
+        "select 1 as \"locked!\" from webhook_endpoint where tenant_id = $1 and id = $2 for update",
+        tx.tenant().as_uuid(),
+        id.as_uuid()
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|_| ())
+    .ok_or(ServiceError::NotFound)
+}
+
 async fn fetch(
     tx: &mut TenantTx,
     id: WebhookEndpointId,
-    lock: bool,
 ) -> Result<WebhookEndpointView, ServiceError> {
-    // Two statements: `for update` cannot be a parameter.
-    let row = if lock {
-        sqlx::query_as!(
-            Row,
-            r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.created_at, e.updated_at,
-                      (select max(s.retired_at) from webhook_endpoint_secret s
-                       where s.tenant_id = e.tenant_id and s.endpoint_id = e.id) as previous_secret_until
-               from webhook_endpoint e where e.tenant_id = $1 and e.id = $2 for update"#,
-            tx.tenant().as_uuid(),
-            id.as_uuid()
-        )
-        .fetch_optional(&mut **tx)
-        .await?
-    } else {
-        sqlx::query_as!(
-            Row,
-            r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.created_at, e.updated_at,
-                      (select max(s.retired_at) from webhook_endpoint_secret s
-                       where s.tenant_id = e.tenant_id and s.endpoint_id = e.id) as previous_secret_until
-               from webhook_endpoint e where e.tenant_id = $1 and e.id = $2"#,
-            tx.tenant().as_uuid(),
-            id.as_uuid()
-        )
-        .fetch_optional(&mut **tx)
-        .await?
-    };
+    let row = sqlx::query_as!(
+        Row,
+        r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.created_at, e.updated_at,
+                  (select max(s.retired_at) from webhook_endpoint_secret s
+                   where s.tenant_id = e.tenant_id and s.endpoint_id = e.id) as previous_secret_until
+           from webhook_endpoint e where e.tenant_id = $1 and e.id = $2"#,
+        tx.tenant().as_uuid(),
+        id.as_uuid()
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
     let now = tx.now();
     row.map(|row| row.view(now)).ok_or(ServiceError::NotFound)
 }

@@ -352,4 +352,22 @@ async fn the_audit_log_keeps_no_token_of_an_address(pool: PgPool) {
     assert!(!data.to_string().contains("s3cr3t"), "{data}");
     assert_eq!(data["url"]["address"], "http://127.0.0.1:9/in");
     assert_eq!(data["url"]["query_redacted"], true);
+
+    // An edit keeps neither the old token nor the new one.
+    let id = endpoints::list(&w.admin, &w.store).await.unwrap()[0].id;
+    let patch = WebhookEndpointPatch {
+        url: Some("http://127.0.0.1:9/in?token=n3w-receiver-token".into()),
+        ..Default::default()
+    };
+    endpoints::update(&w.admin, &w.store, id, patch)
+        .await
+        .unwrap();
+    let data: serde_json::Value =
+        sqlx::query_scalar("select data from audit_event where action = 'webhook.updated'")
+            .fetch_one(&w.store.pool)
+            .await
+            .unwrap();
+    let text = data.to_string();
+    assert!(!text.contains("s3cr3t") && !text.contains("n3w"), "{data}");
+    assert_eq!(data["after"]["url"]["query_redacted"], true);
 }
