@@ -79,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=UsersPage ssr=ssr.clone() />
                     <Route path=path!("/admin/settings") view=SettingsPage ssr=ssr.clone() />
                     <Route path=path!("/admin/api") view=ApiAccessPage ssr=ssr.clone() />
+                    <Route path=path!("/admin/webhooks") view=WebhooksPage ssr=ssr.clone() />
+                    <Route path=path!("/admin/webhooks/:id") view=WebhookPage ssr=ssr.clone() />
                     <Route path=path!("/admin/audit") view=AuditPage ssr=ssr.clone() />
                     <Route path=path!("/dev/mailbox") view=MailboxPage ssr=ssr.clone() />
                 </Routes>

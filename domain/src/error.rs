@@ -86,6 +86,7 @@ error_codes! {
     RateLimitExceeded = "rate_limit.exceeded", 429, "Too many requests; retry after the time given.";
     ApiKeyInactive = "api_key.inactive", 409, "The API key is revoked or expired and cannot be rotated.";
     WebhookUrlRefused = "webhook.url_refused", 422, "Webhooks may not be sent to this address (not https, or a private, loopback, link-local or reserved one); the message says which.";
+    WebhookDeliveryPending = "webhook.delivery_pending", 409, "The delivery is still being sent; it can be sent again once it has succeeded or failed.";
     IdempotencyKeyReused = "idempotency.key_reused", 422, "This `Idempotency-Key` was used with another request body.";
     IdempotencyInProgress = "idempotency.in_progress", 409, "A request with this `Idempotency-Key` is still running; retry shortly.";
     Unavailable = "service.unavailable", 503, "A dependency (such as the database) is unavailable.";

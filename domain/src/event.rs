@@ -57,7 +57,10 @@ text_enum!(
         UserRoleChanged = "user.role_changed",
         WebhookCreated = "webhook.created",
         WebhookDeleted = "webhook.deleted",
+        WebhookDisabled = "webhook.disabled",
+        WebhookRedelivered = "webhook.redelivered",
         WebhookSecretRotated = "webhook.secret_rotated",
+        WebhookTestSent = "webhook.test_sent",
         WebhookUpdated = "webhook.updated",
     }
 );

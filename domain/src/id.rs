@@ -187,6 +187,14 @@ public_id!(
     /// A webhook endpoint of one tenant: where its events are delivered.
     WebhookEndpointId, "whk"
 );
+public_id!(
+    /// One event of the outbox, as a webhook announces it (`webhook-id`): the same on every retry.
+    EventId, "evt"
+);
+public_id!(
+    /// The sending of one event to one webhook endpoint, with its attempts.
+    WebhookDeliveryId, "dlv"
+);
 
 #[cfg(test)]
 mod tests {

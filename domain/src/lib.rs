@@ -26,7 +26,7 @@ pub use error::{ErrorCode, FieldError};
 pub use event::{AuditAction, DomainEvent};
 pub use id::{
     ApiKeyId, AttemptId, AuditEventId, CourseId, EnrollmentId, LessonId, ModuleId, OptionId,
-    QuestionId, QuizId, TenantId, UserId, WebhookEndpointId,
+    EventId, QuestionId, QuizId, TenantId, UserId, WebhookDeliveryId, WebhookEndpointId,
 };
 pub use image_hosts::ImageHosts;
 pub use value::{ApiKeyStatus, DisplayName, Email, Password, Role, Slug, TenantStatus, UserStatus};

@@ -1,9 +1,11 @@
 //! Webhook endpoints as their tenant's admins see and edit them. The signing secret is shown once,
 //! in [`IssuedWebhookSecret`], when the endpoint is made or its secret rotated.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
-use crate::{DomainEvent, FieldError, WebhookEndpointId};
+use crate::{DomainEvent, EventId, FieldError, WebhookDeliveryId, WebhookEndpointId};
 
 /// What an endpoint subscribes to by `["*"]`: every event type, including those added later.
 pub const ALL_EVENTS: &str = "*";
@@ -18,6 +20,9 @@ pub struct WebhookEndpointView {
     /// Event types from the catalogue, or `["*"]` for all of them.
     pub events: Vec<String>,
     pub enabled: bool,
+    /// Why Lectern turned the endpoint off, when it did (it failed for days); cleared when an
+    /// admin turns it on again.
+    pub disabled_reason: Option<String>,
     /// Until when the secret replaced by the last rotation still signs, if it does.
     pub previous_secret_expires_at: Option<String>,
     pub created_at: String,
@@ -65,6 +70,41 @@ pub struct WebhookEndpointPatch {
     pub description: Option<String>,
     pub events: Option<Vec<String>>,
     pub enabled: Option<bool>,
+}
+
+text_enum!(
+    /// Where a delivery stands: waiting for its next attempt (or in one), delivered, or given up
+    /// after its last retry.
+    DeliveryStatus { Pending = "pending", Succeeded = "succeeded", Failed = "failed" }
+);
+
+/// The sending of one event to one endpoint, as the delivery log shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDeliveryView {
+    pub id: WebhookDeliveryId,
+    pub endpoint_id: WebhookEndpointId,
+    /// The event's id, sent as `webhook-id`: the same on every attempt and redelivery.
+    pub event_id: EventId,
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    /// Attempts begun so far.
+    pub attempts: i32,
+    /// When a pending delivery is tried next (RFC 3339).
+    pub next_attempt_at: Option<String>,
+    pub last_attempt_at: Option<String>,
+    /// The HTTP status of the last answer, if the receiver answered.
+    pub response_status: Option<i32>,
+    /// How long the last attempt took, in milliseconds.
+    pub latency_ms: Option<i32>,
+    /// The start of the last answer's body (at most 1,024 characters).
+    pub response_body: Option<String>,
+    /// Why the last attempt failed without an answer (a timeout, a refused address…).
+    pub error: Option<String>,
+    /// The delivery this one repeats, for a redelivery.
+    pub redelivery_of: Option<WebhookDeliveryId>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
 }
 
 /// The most event types one endpoint lists.

@@ -8,7 +8,7 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 const roles = [
-  { email: DEMO.admin, role: 'Admin', nav: ['Home', 'Catalog', 'My courses', 'Teach', 'Users', 'API', 'Audit log', 'Settings'] },
+  { email: DEMO.admin, role: 'Admin', nav: ['Home', 'Catalog', 'My courses', 'Teach', 'Users', 'API', 'Webhooks', 'Audit log', 'Settings'] },
   { email: DEMO.teacher, role: 'Teacher', nav: ['Home', 'Catalog', 'My courses', 'Teach', 'People'] },
   { email: DEMO.student, role: 'Student', nav: ['Home', 'Catalog', 'My courses'] },
 ];

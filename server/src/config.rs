@@ -46,6 +46,9 @@ pub struct Config {
     /// next is a 429 (and 1,000 an hour at the default 60, in proportion otherwise): keys cannot
     /// be guessed at full speed.
     pub failed_auth_per_minute: i32,
+    /// Webhooks may go to plain http on this machine (a receiver under development), for a
+    /// server bound to a loopback address only.
+    pub webhooks_allow_loopback: bool,
 }
 
 pub const DEFAULT_FAILED_AUTH_PER_MINUTE: i32 = 60;
@@ -240,6 +243,24 @@ impl Config {
                 );
             }
         }
+        let webhooks_allow_loopback = match get("LECTERN_WEBHOOKS_ALLOW_LOOPBACK").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => {
+                problem(
+                    "LECTERN_WEBHOOKS_ALLOW_LOOPBACK",
+                    "must be true or false".into(),
+                );
+                false
+            }
+        };
+        if webhooks_allow_loopback && !bind.ip().is_loopback() {
+            // On a reachable server it would let a tenant's admin make Lectern call its own host.
+            problem(
+                "LECTERN_WEBHOOKS_ALLOW_LOOPBACK",
+                "needs a loopback LECTERN_BIND such as 127.0.0.1:3000: it lets webhooks reach this machine".into(),
+            );
+        }
         let site_root = get("LECTERN_SITE_ROOT").unwrap_or_else(|| "target/site".into());
         let database_max_connections =
             match get("DATABASE_MAX_CONNECTIONS").map(|v| v.parse::<u32>()) {
@@ -273,6 +294,7 @@ impl Config {
             dev_mailbox,
             quiz_grace_seconds,
             failed_auth_per_minute,
+            webhooks_allow_loopback,
         })
     }
 

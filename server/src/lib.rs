@@ -13,4 +13,5 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod v1;
+pub mod webhook_worker;
 pub mod workers;

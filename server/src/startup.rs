@@ -15,6 +15,7 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use service::webhooks::destination::Loopback;
 use service::{seed, Clock, Store};
 use sqlx::postgres::PgPoolOptions;
 use tower_http::compression::CompressionLayer;
@@ -27,7 +28,9 @@ use crate::session_cache::CachedStore;
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{csrf, public_limit, request_id, scim, security_headers, v1, workers};
+use crate::{
+    csrf, public_limit, request_id, scim, security_headers, v1, webhook_worker, workers,
+};
 
 /// The browser session's cookie, and how long a session lasts unused (the `auth_session` row also
 /// ends it after `service::auth::SESSION_LIFETIME`, however active).
@@ -51,7 +54,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let grace = time::Duration::seconds(i64::from(config.quiz_grace_seconds));
     let store = Store::new(pool, Clock::system())
         .with_quiz_grace(grace)
-        .with_secret_key(&config.secret_key);
+        .with_secret_key(&config.secret_key)
+        .with_webhook_loopback(if config.webhooks_allow_loopback {
+            Loopback::Allowed
+        } else {
+            Loopback::Refused
+        });
     if config.seed_demo
         && seed::demo(&store)
             .await
@@ -60,7 +68,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::info!("seeded the demo tenant");
     }
     if config.secret_key_generated {
-        tracing::warn!("LECTERN_SECRET_KEY is unset: a random key signs cookies, so sessions end when Lectern restarts");
+        tracing::warn!("LECTERN_SECRET_KEY is unset: a random key signs cookies and seals webhook secrets, so sessions end and webhook endpoints stop signing when Lectern restarts");
     }
     let config = Arc::new(config);
     let app = build_app(config.clone(), store.clone()).await?;
@@ -68,6 +76,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {} (LECTERN_BIND)", config.bind))?;
     workers::spawn(&config, &store);
+    webhook_worker::spawn(&config, &store);
     print_welcome(&config);
     // Without TCP_NODELAY every streamed body waits for the client's delayed ACK (about 40 ms).
     let listener = listener.tap_io(|tcp| {

@@ -54,7 +54,7 @@ fn spawn_reset_requests(store: &Store, base_url: &str) {
         loop {
             // Listen before looking, so a request queued in between still wakes the next wait.
             if listener.is_none() {
-                listener = listen(&store).await;
+                listener = listen(&store, reset::REQUEST_CHANNEL).await;
             }
             handle_reset_requests(&store, &base_url).await;
             let Some(waiting) = listener.as_mut() else {
@@ -77,15 +77,16 @@ fn spawn_reset_requests(store: &Store, base_url: &str) {
     });
 }
 
-async fn listen(store: &Store) -> Option<PgListener> {
+/// A listener on `channel`, or None (the caller polls) when the database will not give one.
+pub(crate) async fn listen(store: &Store, channel: &str) -> Option<PgListener> {
     let listening = async {
         let mut listener = PgListener::connect_with(&store.pool).await?;
-        listener.listen(reset::REQUEST_CHANNEL).await?;
+        listener.listen(channel).await?;
         Ok::<_, sqlx::Error>(listener)
     };
     listening
         .await
-        .inspect_err(|error| tracing::warn!(?error, "cannot listen for reset requests; polling"))
+        .inspect_err(|error| tracing::warn!(?error, channel, "cannot listen; polling"))
         .ok()
 }
 

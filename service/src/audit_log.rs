@@ -218,6 +218,7 @@ fn public_target_id(target_type: Option<&str>, id: Uuid) -> String {
         Some("user") => UserId::from_uuid(id).to_string(),
         Some("api_key") => ApiKeyId::from_uuid(id).to_string(),
         Some("course") => CourseId::from_uuid(id).to_string(),
+        Some("webhook") => domain::WebhookEndpointId::from_uuid(id).to_string(),
         _ => id.to_string(),
     }
 }

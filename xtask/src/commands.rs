@@ -176,6 +176,8 @@ fn end_to_end(toolchain: &Toolchain, admin_url: &str) -> Result {
         .env("LECTERN_PUBLIC_URL", &base_url)
         // The contract run probes every operation with bad keys from this one address.
         .env("LECTERN_FAILED_AUTH_PER_MINUTE", "10000")
+        // The webhooks check's receiver listens on loopback.
+        .env("LECTERN_WEBHOOKS_ALLOW_LOOPBACK", "true")
         .stdout(Stdio::from(log.try_clone().map_err(|e| e.to_string())?))
         .stderr(Stdio::from(log))
         .spawn()
@@ -191,7 +193,9 @@ fn end_to_end(toolchain: &Toolchain, admin_url: &str) -> Result {
     if let Some(chromium) = toolchain::chromium_path() {
         node.env("CHROMIUM_PATH", chromium);
     }
-    let result = proc::run(&mut node).and_then(|()| api_contract(&base_url, &database_url));
+    let result = proc::run(&mut node)
+        .and_then(|()| api_contract(&base_url, &database_url))
+        .and_then(|()| webhooks_check(&base_url, &database_url));
     if result.is_err() {
         eprintln!("--- server log ---\n{}", tail(&log_path));
     }
@@ -211,31 +215,7 @@ fn api_contract(base_url: &str, database_url: &str) -> Result {
             .arg(&document),
     )?;
     proc::run(Command::new(venv.join("bin/openapi-spec-validator")).arg(&document))?;
-    let issued = Command::new(server_binary(false))
-        .env("DATABASE_URL", database_url)
-        .args([
-            "issue-key",
-            "--tenant",
-            "demo",
-            "--role",
-            "admin",
-            "--name",
-            "schemathesis",
-        ])
-        .output()
-        .map_err(|e| format!("could not run the server's issue-key: {e}"))?;
-    let printed = String::from_utf8_lossy(&issued.stdout);
-    let value = |name: &str| {
-        printed
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(str::to_string)
-            .ok_or(format!(
-                "issue-key printed no {name}: {}",
-                String::from_utf8_lossy(&issued.stderr)
-            ))
-    };
-    let (tenant, secret) = (value("tenant_id=")?, value("secret=")?);
+    let (tenant, secret) = issue_key(database_url, "schemathesis")?;
     // Thousands of requests in two minutes: the demo tenant's default 600 a minute would turn
     // most of them into 429s, which every check accepts and which would test nothing.
     proc::run(
@@ -265,6 +245,41 @@ fn api_contract(base_url: &str, database_url: &str) -> Result {
         .args(["--exclude-path-regex", "^/v1/admin/key/"])
         .args(["--max-examples", "10", "--seed", "1", "--no-color"]);
     proc::run(&mut schemathesis)
+}
+
+/// Webhooks verified by the `standardwebhooks` library, against the running server.
+fn webhooks_check(base_url: &str, database_url: &str) -> Result {
+    let venv = toolchain::ensure_python_tools()?;
+    let (_, secret) = issue_key(database_url, "webhooks check")?;
+    let mut check = with_timeout(300, &venv.join("bin/python").to_string_lossy());
+    proc::run(
+        check
+            .current_dir(root())
+            .arg("end2end/webhooks_check.py")
+            .arg(base_url)
+            .arg(&secret),
+    )
+}
+
+/// An admin key of the demo tenant, made by the server's operator command: its tenant and secret.
+fn issue_key(database_url: &str, name: &str) -> Result<(String, String)> {
+    let issued = Command::new(server_binary(false))
+        .env("DATABASE_URL", database_url)
+        .args(["issue-key", "--tenant", "demo", "--role", "admin", "--name", name])
+        .output()
+        .map_err(|e| format!("could not run the server's issue-key: {e}"))?;
+    let printed = String::from_utf8_lossy(&issued.stdout);
+    let value = |name: &str| {
+        printed
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::to_string)
+            .ok_or(format!(
+                "issue-key printed no {name}: {}",
+                String::from_utf8_lossy(&issued.stderr)
+            ))
+    };
+    Ok((value("tenant_id=")?, value("secret=")?))
 }
 
 struct KillOnDrop(Child);

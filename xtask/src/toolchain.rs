@@ -368,7 +368,11 @@ fn locked_version(krate: &str) -> Result<String> {
 }
 
 /// The Python tools that check the API's contract, pinned, in a virtual environment of the project.
-const PYTHON_TOOLS: &[&str] = &["schemathesis==4.32.5", "openapi-spec-validator==0.9.0"];
+const PYTHON_TOOLS: &[&str] = &[
+    "schemathesis==4.32.5",
+    "openapi-spec-validator==0.9.0",
+    "standardwebhooks==1.1.0",
+];
 
 /// Creates `.lectern/venv` with [`PYTHON_TOOLS`] unless it has them already; returns its path.
 pub fn ensure_python_tools() -> Result<PathBuf> {

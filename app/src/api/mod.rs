@@ -11,3 +11,4 @@ pub mod quiz_authoring;
 pub mod quizzes;
 pub mod tenant;
 pub mod users;
+pub mod webhooks;

@@ -26,6 +26,7 @@ pub fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             links.push(("/teach", "Teach"));
             links.push(("/admin/users", "Users"));
             links.push(("/admin/api", "API"));
+            links.push(("/admin/webhooks", "Webhooks"));
             links.push(("/admin/audit", "Audit log"));
             links.push(("/admin/settings", "Settings"));
         }

@@ -30,6 +30,8 @@ mod settings;
 mod sign_in;
 mod teach;
 mod users;
+mod webhook;
+mod webhooks;
 
 pub use api_access::ApiAccessPage;
 pub use audit::AuditPage;
@@ -52,3 +54,5 @@ pub use settings::SettingsPage;
 pub use sign_in::SignInPage;
 pub use teach::TeachPage;
 pub use users::UsersPage;
+pub use webhook::WebhookPage;
+pub use webhooks::WebhooksPage;

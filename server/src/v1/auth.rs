@@ -23,13 +23,19 @@ pub async fn authenticate(
 ) -> Response {
     let meta = Meta::from_extensions(request.extensions());
     let ip = request.extensions().get::<ClientIp>().map(|c| c.0);
-    let Some(token) = bearer_token(request.headers()) else {
-        return ApiError::new(
-            &meta,
-            ErrorCode::Unauthenticated,
-            "Send an API key as Authorization: Bearer ck_live_….",
-        )
-        .into_response();
+    let token = match api_key(request.headers()) {
+        Ok(Some(token)) => token,
+        Ok(None) => {
+            return ApiError::new(
+                &meta,
+                ErrorCode::Unauthenticated,
+                "Send an API key as Authorization: Bearer ck_live_… (or as X-API-Key: ck_live_…).",
+            )
+            .into_response()
+        }
+        Err(message) => {
+            return ApiError::new(&meta, ErrorCode::InvalidToken, message).into_response()
+        }
     };
     let tenant = match tenant_header(request.headers()) {
         Ok(tenant) => tenant,
@@ -119,6 +125,26 @@ async fn throttle_failed_auth(
             Ok(_) => (error, None),
         },
         Err(_) => (error, None),
+    }
+}
+
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// The key a `/v1` request presents: `Authorization: Bearer …`, or `X-API-Key: …` for clients
+/// written that way. Both at once must be the same key.
+pub fn api_key(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
+    let bearer = bearer_token(headers);
+    let named = headers
+        .get(API_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    match (bearer, named) {
+        (Some(bearer), Some(named)) if bearer != named => Err(
+            "Authorization and X-API-Key name different keys; send one of them.",
+        ),
+        (Some(key), _) | (None, Some(key)) => Ok(Some(key)),
+        (None, None) => Ok(None),
     }
 }
 

@@ -13,10 +13,12 @@ pub mod health;
 pub mod idempotency;
 pub mod openapi;
 mod openapi_rules;
+mod openapi_webhooks;
 pub mod outline;
 pub mod quizzes;
 pub mod settings;
 pub mod users;
+pub mod webhooks;
 pub mod whoami;
 
 use axum::routing::{delete, get, patch, post};
@@ -105,6 +107,32 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/v1/courses/{id}/staff/{user_id}",
             delete(enrollments::remove_staff),
+        )
+        .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/v1/webhooks/{id}",
+            get(webhooks::get)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route(
+            "/v1/webhooks/{id}/rotate-secret",
+            post(webhooks::rotate_secret),
+        )
+        .route("/v1/webhooks/{id}/test", post(webhooks::test))
+        .route(
+            "/v1/webhooks/{id}/deliveries",
+            get(webhooks::list_deliveries),
+        )
+        .route(
+            "/v1/webhooks/deliveries/{id}/redeliver",
+            post(webhooks::redeliver),
+        )
+        .route("/v1/admin/webhook/register", post(webhooks::register))
+        .route("/v1/admin/webhook/list", get(webhooks::list_via_admin))
+        .route(
+            "/v1/admin/webhook/{id}",
+            delete(webhooks::delete_via_admin),
         )
         .route(
             "/v1/questions/{id}",

@@ -12,7 +12,8 @@ use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::{
-    api_keys, attempts, audit, courses, enrollments, outline, quizzes, settings, users, whoami,
+    api_keys, attempts, audit, courses, enrollments, outline, quizzes, settings, users, webhooks,
+    whoami,
 };
 
 /// `null`: what `error` is on success and `data` on failure.
@@ -111,11 +112,22 @@ pub struct IssuedKeyDoc {
     pub already_provisioned: Option<bool>,
 }
 
+/// An endpoint with its signing secret, answered once; a replay answers `already_provisioned`.
+#[derive(serde::Serialize, ToSchema)]
+pub struct IssuedWebhookSecretDoc {
+    #[serde(flatten)]
+    pub endpoint: domain::webhook::WebhookEndpointView,
+    /// `whsec_…`: shown only in this answer.
+    pub secret: Option<String>,
+    /// True in a replay of the same `Idempotency-Key`, which never repeats the secret.
+    pub already_provisioned: Option<bool>,
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Lectern API",
-        description = "The REST API of Lectern. Authenticate with `Authorization: Bearer ck_live_…` (optionally with `X-Tenant-Id: ten_…`, which must then be the key's tenant). Every JSON body is an envelope `{data, meta, error}`; errors carry a stable `code`. Mutating routes accept `Idempotency-Key`. Every answer carries `X-Request-Id` and `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`; a 429 carries `Retry-After`.",
+        description = "The REST API of Lectern. Authenticate with `Authorization: Bearer ck_live_…` or `X-API-Key: ck_live_…` (optionally with `X-Tenant-Id: ten_…`, which must then be the key's tenant). Every JSON body is an envelope `{data, meta, error}`; errors carry a stable `code`. Mutating routes accept `Idempotency-Key`. Every answer carries `X-Request-Id` and `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`; a 429 carries `Retry-After`.",
         license(name = "AGPL-3.0-or-later")
     ),
     servers((url = "/", description = "This server")),
@@ -138,8 +150,13 @@ pub struct IssuedKeyDoc {
         attempts::list, attempts::start, attempts::preview, attempts::get, attempts::update,
         attempts::score, attempts::grade, attempts::override_score, attempts::submit,
         attempts::submission,
+        webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
+        webhooks::rotate_secret, webhooks::test, webhooks::list_deliveries, webhooks::redeliver,
+        webhooks::register, webhooks::list_via_admin, webhooks::delete_via_admin,
     ),
-    components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block)),
+    components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block,
+        domain::event::UserProvisioned, domain::event::CoursePublished, domain::event::EnrollmentCreated,
+        domain::event::EnrollmentCompleted, domain::event::AttemptSubmitted, domain::event::AttemptGraded)),
     modifiers(&Security, &ErrorResponses, &IdempotencyKey, &Links, &AssessmentNames),
     tags(
         (name = "users", description = "The organisation's users and their roles."),
@@ -152,6 +169,7 @@ pub struct IssuedKeyDoc {
         (name = "settings", description = "The organisation's own settings and limits."),
         (name = "attempts", description = "Learners' attempts, timed by the server: start, save answers under revisions, submit, scores."),
         (name = "quizzes", description = "Quizzes (assessments) of a course: settings, questions with their answer keys, publishing."),
+        (name = "webhooks", description = "Endpoints that receive the organisation's events, signed as Standard Webhooks say; their delivery logs. The events and their bodies are in `webhooks`."),
     )
 )]
 pub struct ApiDoc;
@@ -170,10 +188,20 @@ impl Modify for Security {
                     .build(),
             ),
         );
-        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
-            "bearer",
-            Vec::<String>::new(),
-        )]);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    "X-API-Key",
+                    "The same key as the bearer scheme takes (ck_live_…), for clients that send it in this header.",
+                ),
+            )),
+        );
+        // Either scheme authenticates: two requirements, one of which a request meets.
+        openapi.security = Some(vec![
+            utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new()),
+            utoipa::openapi::security::SecurityRequirement::new("api_key", Vec::<String>::new()),
+        ]);
         // A key names its tenant; the header is a guard a client may add.
         for (operation, _) in operations(openapi) {
             let parameter = ParameterBuilder::new()
@@ -289,6 +317,7 @@ const LINKS: &[(&str, &str, LinkParameters)] = &[
     ),
     ("createUser", "/v1/users/{id}", &[("id", CREATED_ID)]),
     ("createApiKey", "/v1/api-keys/{id}", &[("id", CREATED_ID)]),
+    ("createWebhook", "/v1/webhooks/{id}", &[("id", CREATED_ID)]),
     (
         "startAttempt",
         "/v1/quizzes/{id}/attempts/{attempt_id}",
@@ -431,6 +460,7 @@ pub fn document_json() -> String {
     };
     rename_link_fields(&mut value);
     super::openapi_rules::apply(&mut value);
+    super::openapi_webhooks::apply(&mut value);
     value.to_string()
 }
 

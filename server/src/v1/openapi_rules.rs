@@ -51,7 +51,12 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("CreateBody", "name", Rule::Text(1, 100, Inner::Any)),
     ("OverrideBody", "reason", Rule::Text(1, 1000, Inner::Any)),
     ("SettingsPatch", "image_hosts", Rule::ImageHosts),
+    ("WebhookEndpointInput", "url", Rule::Url),
+    ("WebhookEndpointPatch", "url", Rule::Url),
+    ("WebhookEndpointInput", "description", WEBHOOK_DESCRIPTION),
+    ("WebhookEndpointPatch", "description", WEBHOOK_DESCRIPTION),
 ];
+const WEBHOOK_DESCRIPTION: Rule = Rule::Text(0, 500, Inner::OneLine);
 
 /// The blocks of a lesson, by `kind`: their text fields and that they take no other field.
 const BLOCK_RULES: &[(&str, &str, Rule)] = &[

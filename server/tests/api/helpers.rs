@@ -25,6 +25,11 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
 
 /// The application with a clock the test moves (rate-limit windows, key expiry).
 pub async fn spawn_app_with_clock(pool: PgPool, clock: Clock) -> TestApp {
+    spawn_app_with_store(Store::new(pool, clock)).await
+}
+
+/// The application over a store the test set up (a clock, webhooks to loopback).
+pub async fn spawn_app_with_store(store: Store) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
@@ -43,7 +48,6 @@ pub async fn spawn_app_with_clock(pool: PgPool, clock: Clock) -> TestApp {
             .map(|(_, v)| v.clone())
     })
     .unwrap();
-    let store = Store::new(pool, clock);
     let config = Arc::new(config);
     let app = server::startup::build_app(config.clone(), store.clone())
         .await

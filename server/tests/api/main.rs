@@ -22,3 +22,4 @@ mod security;
 mod sessions;
 mod settings;
 mod users;
+mod webhooks;

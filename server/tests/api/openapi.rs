@@ -2,7 +2,7 @@
 //! with its method, and every error code is listed.
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::helpers::spawn_app;
@@ -128,6 +128,10 @@ async fn the_document_names_every_error_code_and_the_security_schemes(pool: PgPo
     }
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        (&schemes["api_key"]["in"], &schemes["api_key"]["name"]),
+        (&json!("header"), &json!("X-API-Key"))
+    );
     assert!(
         schemes.get("tenant").is_none(),
         "X-Tenant-Id is an optional header, not a credential"

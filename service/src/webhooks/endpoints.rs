@@ -24,6 +24,9 @@ use crate::{Caller, ServiceError, Store};
 /// receivers that deploy their new secret on a schedule.
 pub const DEFAULT_OVERLAP: Duration = Duration::days(1);
 const MAX_OVERLAP: Duration = Duration::days(7);
+/// Every event fans out to each subscribed endpoint, so their number bounds a tenant's share of
+/// the delivery worker.
+pub const MAX_ENDPOINTS: i64 = 20;
 
 /// Adds an endpoint (admins only) and answers its signing secret, which is never shown again.
 #[tracing::instrument(skip(store, input), fields(tenant_id = %caller.tenant_id))]
@@ -73,6 +76,18 @@ async fn create_in(
     secret: &SigningSecret,
 ) -> Result<WebhookEndpointView, ServiceError> {
     let (id, now, tenant) = (new_id(), tx.now(), tx.tenant().as_uuid());
+    let existing = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from webhook_endpoint where tenant_id = $1"#,
+        tenant
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if existing >= MAX_ENDPOINTS {
+        return Err(ServiceError::conflict(
+            ErrorCode::TenantLimitReached,
+            format!("An organisation has at most {MAX_ENDPOINTS} webhook endpoints; delete one first, or subscribe an existing one to more events."),
+        ));
+    }
     sqlx::query!(
         "insert into webhook_endpoint
              (id, tenant_id, url, description, event_types, enabled, created_at, updated_at)
@@ -114,7 +129,7 @@ pub async fn list(
 async fn list_in(tx: &mut TenantTx) -> Result<Vec<WebhookEndpointView>, ServiceError> {
     let rows = sqlx::query_as!(
         Row,
-        r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.created_at, e.updated_at,
+        r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.disabled_reason, e.created_at, e.updated_at,
                   (select max(s.retired_at) from webhook_endpoint_secret s
                    where s.tenant_id = e.tenant_id and s.endpoint_id = e.id) as previous_secret_until
            from webhook_endpoint e where e.tenant_id = $1 order by e.created_at desc, e.id desc"#,
@@ -193,7 +208,10 @@ async fn update_in(
     sqlx::query!(
         "update webhook_endpoint
          set url = coalesce($3, url), description = coalesce($4, description),
-             event_types = coalesce($5, event_types), enabled = coalesce($6, enabled), updated_at = $7
+             event_types = coalesce($5, event_types), enabled = coalesce($6, enabled), updated_at = $7,
+             -- Turned on again by an admin: the automatic disabling and its failures are behind it.
+             disabled_reason = case when $6 then null else disabled_reason end,
+             failing_since = case when $6 then null else failing_since end
          where tenant_id = $1 and id = $2",
         tx.tenant().as_uuid(),
         id.as_uuid(),
@@ -350,6 +368,17 @@ pub async fn signing_secrets_in(
     // The endpoint first, so an unknown id is not found rather than an endpoint without secrets.
     fetch(tx, id).await?;
     let (tenant, now) = (tx.tenant().as_uuid(), tx.now());
+    secrets_on(tx, sealer, tenant, id, now).await
+}
+
+/// [`signing_secrets_in`] on any connection, for the delivery worker (which acts across tenants).
+pub(crate) async fn secrets_on(
+    conn: &mut sqlx::PgConnection,
+    sealer: &SecretBox,
+    tenant: Uuid,
+    id: WebhookEndpointId,
+    now: OffsetDateTime,
+) -> Result<Vec<SigningSecret>, ServiceError> {
     let rows = sqlx::query!(
         "select sealed, retired_at from webhook_endpoint_secret
          where tenant_id = $1 and endpoint_id = $2 and (retired_at is null or retired_at > $3)
@@ -358,7 +387,7 @@ pub async fn signing_secrets_in(
         id.as_uuid(),
         now,
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(conn)
     .await?;
     let mut secrets = Vec::with_capacity(rows.len());
     for row in rows {
@@ -372,6 +401,11 @@ pub async fn signing_secrets_in(
             }
             None => tracing::warn!(%id, "a rotated-out webhook secret does not open; skipped"),
         }
+    }
+    if secrets.is_empty() {
+        return Err(ServiceError::Internal(anyhow::anyhow!(
+            "webhook endpoint {id} has no signing secret"
+        )));
     }
     Ok(secrets)
 }
@@ -400,7 +434,7 @@ async fn insert_secret(
 
 /// An address as the audit log keeps it: without its query, where a receiver's token may sit, since
 /// audit rows are never deleted.
-fn audited_url(url: &str) -> serde_json::Value {
+pub(crate) fn audited_url(url: &str) -> serde_json::Value {
     match Url::parse(url) {
         Ok(mut parsed) => {
             let had_query = parsed.query().is_some();
@@ -452,6 +486,7 @@ struct Row {
     description: String,
     event_types: Vec<String>,
     enabled: bool,
+    disabled_reason: Option<String>,
     previous_secret_until: Option<OffsetDateTime>,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
@@ -465,6 +500,7 @@ impl Row {
             description: self.description,
             events: self.event_types,
             enabled: self.enabled,
+            disabled_reason: self.disabled_reason,
             previous_secret_expires_at: self
                 .previous_secret_until
                 .filter(|until| *until > now)
@@ -489,13 +525,21 @@ async fn lock(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<(), ServiceErr
     .ok_or(ServiceError::NotFound)
 }
 
+/// One endpoint of the transaction's tenant, for the steps of other webhook functions.
+pub(crate) async fn get_in(
+    tx: &mut TenantTx,
+    id: WebhookEndpointId,
+) -> Result<WebhookEndpointView, ServiceError> {
+    fetch(tx, id).await
+}
+
 async fn fetch(
     tx: &mut TenantTx,
     id: WebhookEndpointId,
 ) -> Result<WebhookEndpointView, ServiceError> {
     let row = sqlx::query_as!(
         Row,
-        r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.created_at, e.updated_at,
+        r#"select e.id, e.url, e.description, e.event_types, e.enabled, e.disabled_reason, e.created_at, e.updated_at,
                   (select max(s.retired_at) from webhook_endpoint_secret s
                    where s.tenant_id = e.tenant_id and s.endpoint_id = e.id) as previous_secret_until
            from webhook_endpoint e where e.tenant_id = $1 and e.id = $2"#,

@@ -1,0 +1,102 @@
+//! The webhook delivery worker. Every server process runs one; they share the work through the
+//! claims of `service::webhooks::dispatch`. A commit to the outbox wakes it (the outbox trigger's
+//! notification); retries come due by time, so it also looks every second.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use service::webhooks::dispatch::{self, DispatchSettings, Dispatcher};
+use service::Store;
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::workers::listen;
+
+/// Deliveries in flight at once in one process. Each holds a place for up to the 10 s timeout,
+/// and one endpoint takes at most `DispatchSettings::per_endpoint` of them.
+const IN_FLIGHT: usize = 128;
+const POLL: Duration = Duration::from_secs(1);
+const FAN_OUT_BATCH: i64 = 500;
+
+pub fn spawn(config: &Config, store: &Store) {
+    let settings = DispatchSettings {
+        base_url: config.public_url.clone(),
+        ..DispatchSettings::default()
+    };
+    tokio::spawn(run(Dispatcher::new(store.clone(), settings)));
+}
+
+pub async fn run(dispatcher: Dispatcher) {
+    let places = Arc::new(Semaphore::new(IN_FLIGHT));
+    let mut listener = None;
+    loop {
+        // Listen before looking, so an event committed in between still wakes the next wait.
+        if listener.is_none() {
+            listener = listen(&dispatcher.store, dispatch::OUTBOX_CHANNEL).await;
+        }
+        if pass(&dispatcher, &places).await {
+            // Every place was filled: more may be due. Go on as soon as one is free.
+            if let Ok(place) = places.acquire().await {
+                drop(place);
+            }
+            continue;
+        }
+        let Some(waiting) = listener.as_mut() else {
+            tokio::time::sleep(POLL).await;
+            continue;
+        };
+        match tokio::time::timeout(POLL, waiting.recv()).await {
+            Ok(Ok(_)) => {
+                // One pass serves every notification already here.
+                while waiting.next_buffered().is_some() {}
+            }
+            Err(_) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(?error, "listening for outbox events failed; polling until reconnected");
+                listener = None;
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    }
+}
+
+/// Fans out what the outbox holds, then claims as many due deliveries as there are free places
+/// and starts each. True when it filled every place.
+async fn pass(dispatcher: &Dispatcher, places: &Arc<Semaphore>) -> bool {
+    loop {
+        match dispatch::fan_out(&dispatcher.store, dispatcher.now(), FAN_OUT_BATCH).await {
+            Ok(count) if count as i64 >= FAN_OUT_BATCH => continue,
+            Ok(_) => break,
+            Err(error) => {
+                tracing::warn!(?error, "fanning out outbox events failed; retrying");
+                break;
+            }
+        }
+    }
+    let free = places.available_permits();
+    if free == 0 {
+        return true;
+    }
+    let claimed = match dispatcher.claim(free as i64).await {
+        Ok(claimed) => claimed,
+        Err(error) => {
+            tracing::warn!(?error, "claiming webhook deliveries failed; retrying");
+            return false;
+        }
+    };
+    let filled = claimed.len() >= free;
+    for delivery in claimed {
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            // Claimed beyond the places: its lease runs out and it is claimed again.
+            break;
+        };
+        let dispatcher = dispatcher.clone();
+        tokio::spawn(async move {
+            let _place = place;
+            if let Err(error) = dispatcher.deliver(delivery).await {
+                tracing::warn!(?error, "a webhook delivery could not be recorded; it is retried when its claim ends");
+            }
+        });
+    }
+    filled
+}
