@@ -25,8 +25,8 @@ pub use course::{CourseStatus, CoverColor, EnrollmentStatus};
 pub use error::{ErrorCode, FieldError};
 pub use event::{AuditAction, DomainEvent};
 pub use id::{
-    ApiKeyId, AttemptId, AuditEventId, CourseId, EnrollmentId, LessonId, ModuleId, OptionId,
-    EventId, QuestionId, QuizId, TenantId, UserId, WebhookDeliveryId, WebhookEndpointId,
+    ApiKeyId, AttemptId, AuditEventId, CourseId, EnrollmentId, EventId, LessonId, ModuleId,
+    OptionId, QuestionId, QuizId, TenantId, UserId, WebhookDeliveryId, WebhookEndpointId,
 };
 pub use image_hosts::ImageHosts;
 pub use value::{ApiKeyStatus, DisplayName, Email, Password, Role, Slug, TenantStatus, UserStatus};

@@ -28,9 +28,7 @@ use crate::session_cache::CachedStore;
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{
-    csrf, public_limit, request_id, scim, security_headers, v1, webhook_worker, workers,
-};
+use crate::{csrf, public_limit, request_id, scim, security_headers, v1, webhook_worker, workers};
 
 /// The browser session's cookie, and how long a session lasts unused (the `auth_session` row also
 /// ends it after `service::auth::SESSION_LIFETIME`, however active).

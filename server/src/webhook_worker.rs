@@ -52,7 +52,10 @@ pub async fn run(dispatcher: Dispatcher) {
             }
             Err(_) => {}
             Ok(Err(error)) => {
-                tracing::warn!(?error, "listening for outbox events failed; polling until reconnected");
+                tracing::warn!(
+                    ?error,
+                    "listening for outbox events failed; polling until reconnected"
+                );
                 listener = None;
                 tokio::time::sleep(POLL).await;
             }
@@ -94,7 +97,10 @@ async fn pass(dispatcher: &Dispatcher, places: &Arc<Semaphore>) -> bool {
         tokio::spawn(async move {
             let _place = place;
             if let Err(error) = dispatcher.deliver(delivery).await {
-                tracing::warn!(?error, "a webhook delivery could not be recorded; it is retried when its claim ends");
+                tracing::warn!(
+                    ?error,
+                    "a webhook delivery could not be recorded; it is retried when its claim ends"
+                );
             }
         });
     }

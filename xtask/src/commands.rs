@@ -265,7 +265,15 @@ fn webhooks_check(base_url: &str, database_url: &str) -> Result {
 fn issue_key(database_url: &str, name: &str) -> Result<(String, String)> {
     let issued = Command::new(server_binary(false))
         .env("DATABASE_URL", database_url)
-        .args(["issue-key", "--tenant", "demo", "--role", "admin", "--name", name])
+        .args([
+            "issue-key",
+            "--tenant",
+            "demo",
+            "--role",
+            "admin",
+            "--name",
+            name,
+        ])
         .output()
         .map_err(|e| format!("could not run the server's issue-key: {e}"))?;
     let printed = String::from_utf8_lossy(&issued.stdout);

@@ -201,7 +201,11 @@ fn DeliveryRow(delivery: WebhookDeliveryView, redeliver: ServerAction<Redeliver>
     };
     let id = delivery.id;
     let finished = delivery.status != DeliveryStatus::Pending;
-    let label = format!("Redeliver the {} event queued {}", delivery.event_type, moment(&delivery.created_at));
+    let label = format!(
+        "Redeliver the {} event queued {}",
+        delivery.event_type,
+        moment(&delivery.created_at)
+    );
     view! {
         <tr class="border-t border-slate-200 align-top" data-testid="delivery-row">
             <td class="px-4 py-2 whitespace-nowrap">{moment(&delivery.created_at)}</td>

@@ -8,8 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::webhooks::{
-    list_webhooks, CreateWebhook, DeleteWebhook, RotateWebhookSecret, SendTestEvent,
-    UpdateWebhook,
+    list_webhooks, CreateWebhook, DeleteWebhook, RotateWebhookSecret, SendTestEvent, UpdateWebhook,
 };
 use crate::components::auth::RequireRole;
 use crate::components::copy::CopyButton;

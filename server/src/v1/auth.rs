@@ -23,20 +23,19 @@ pub async fn authenticate(
 ) -> Response {
     let meta = Meta::from_extensions(request.extensions());
     let ip = request.extensions().get::<ClientIp>().map(|c| c.0);
-    let token = match api_key(request.headers()) {
-        Ok(Some(token)) => token,
-        Ok(None) => {
-            return ApiError::new(
+    let token =
+        match api_key(request.headers()) {
+            Ok(Some(token)) => token,
+            Ok(None) => return ApiError::new(
                 &meta,
                 ErrorCode::Unauthenticated,
                 "Send an API key as Authorization: Bearer ck_live_… (or as X-API-Key: ck_live_…).",
             )
-            .into_response()
-        }
-        Err(message) => {
-            return ApiError::new(&meta, ErrorCode::InvalidToken, message).into_response()
-        }
-    };
+            .into_response(),
+            Err(message) => {
+                return ApiError::new(&meta, ErrorCode::InvalidToken, message).into_response()
+            }
+        };
     let tenant = match tenant_header(request.headers()) {
         Ok(tenant) => tenant,
         Err(message) => {
@@ -140,9 +139,9 @@ pub fn api_key(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty());
     match (bearer, named) {
-        (Some(bearer), Some(named)) if bearer != named => Err(
-            "Authorization and X-API-Key name different keys; send one of them.",
-        ),
+        (Some(bearer), Some(named)) if bearer != named => {
+            Err("Authorization and X-API-Key name different keys; send one of them.")
+        }
         (Some(key), _) | (None, Some(key)) => Ok(Some(key)),
         (None, None) => Ok(None),
     }

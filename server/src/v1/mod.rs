@@ -130,10 +130,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/v1/admin/webhook/register", post(webhooks::register))
         .route("/v1/admin/webhook/list", get(webhooks::list_via_admin))
-        .route(
-            "/v1/admin/webhook/{id}",
-            delete(webhooks::delete_via_admin),
-        )
+        .route("/v1/admin/webhook/{id}", delete(webhooks::delete_via_admin))
         .route(
             "/v1/questions/{id}",
             patch(quizzes::update_question).delete(quizzes::delete_question),

@@ -41,7 +41,10 @@ pub fn apply(document: &mut Value) {
     );
     document["webhooks"] = Value::Object(webhooks);
     let events = events_schema();
-    for (schema, required) in [("WebhookEndpointInput", true), ("WebhookEndpointPatch", false)] {
+    for (schema, required) in [
+        ("WebhookEndpointInput", true),
+        ("WebhookEndpointPatch", false),
+    ] {
         if let Some(properties) = document
             .pointer_mut(&format!("/components/schemas/{schema}/properties"))
             .and_then(Value::as_object_mut)
@@ -74,9 +77,7 @@ fn events_schema() -> Value {
 }
 
 fn operation(event: &str, about: &str, payload: Value) -> Value {
-    let header = |name: &str, description: &str| {
-        json!({ "name": name, "in": "header", "required": true, "description": description, "schema": { "type": "string" } })
-    };
+    let header = |name: &str, description: &str| json!({ "name": name, "in": "header", "required": true, "description": description, "schema": { "type": "string" } });
     json!({
         "post": {
             "operationId": format!("on_{}", event.replace('.', "_")),
@@ -131,6 +132,10 @@ mod tests {
                 "{schema} is not among the document's schemas"
             );
         }
-        assert!(document["components"]["schemas"]["WebhookEndpointInput"]["properties"]["events"]["oneOf"].is_array());
+        assert!(
+            document["components"]["schemas"]["WebhookEndpointInput"]["properties"]["events"]
+                ["oneOf"]
+                .is_array()
+        );
     }
 }

@@ -147,10 +147,16 @@ async fn an_admin_key_manages_webhooks_and_reads_their_deliveries(pool: PgPool) 
         &stranger,
     ))
     .await;
-    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "resource.not_found"));
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::NOT_FOUND, "resource.not_found")
+    );
     let teacher = app.key(acme, Role::Teacher).await;
     let (status, _, body) = send(with_key(Method::GET, app.url("/v1/webhooks"), &teacher)).await;
-    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "auth.forbidden"));
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "auth.forbidden")
+    );
 
     let (status, _, _) = send(with_key(
         Method::DELETE,
@@ -165,7 +171,10 @@ async fn an_admin_key_manages_webhooks_and_reads_their_deliveries(pool: PgPool) 
         &key,
     ))
     .await;
-    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "resource.not_found"));
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::NOT_FOUND, "resource.not_found")
+    );
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
@@ -185,14 +194,23 @@ async fn x_api_key_authenticates_every_route_and_must_agree_with_a_bearer_token(
         with_key(Method::GET, app.url("/v1/users"), &key).header("x-tenant-id", globex.to_string()),
     )
     .await;
-    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "auth.tenant_mismatch"));
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "auth.tenant_mismatch")
+    );
     let (status, _, body) =
         send(with_key(Method::GET, app.url("/v1/users"), &key).bearer_auth(&other)).await;
-    assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "auth.invalid_token"));
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "auth.invalid_token")
+    );
     let (status, _, _) =
         send(with_key(Method::GET, app.url("/v1/users"), &key).bearer_auth(&key)).await;
     assert_eq!(status, StatusCode::OK);
     let unknown = format!("ck_live_{}", "1".repeat(26));
     let (status, _, body) = send(with_key(Method::GET, app.url("/v1/users"), &unknown)).await;
-    assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "auth.invalid_token"));
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "auth.invalid_token")
+    );
 }

@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::destination::{self, Refusal};
 use super::endpoints::secrets_on;
-use super::signature::signature_header;
 use super::retry;
+use super::signature::signature_header;
 use crate::users::rfc3339;
 use crate::{ServiceError, Store};
 
@@ -225,7 +225,7 @@ impl Dispatcher {
             .map_err(|e| SendError::Failed(e.into()))?;
         let endpoint = WebhookEndpointId::from_uuid(claimed.endpoint);
         let secrets = secrets_on(
-            &mut *conn,
+            &mut conn,
             &store.webhook_secrets,
             claimed.tenant,
             endpoint,
@@ -376,11 +376,7 @@ pub fn body(event_type: &str, created_at: OffsetDateTime, payload: Value) -> Vec
 
 /// Turns waiting outbox events into deliveries, a batch at a time, and marks them handed over.
 /// Events of a tenant with no endpoint for them are marked too: they were announced to no one.
-pub async fn fan_out(
-    store: &Store,
-    now: OffsetDateTime,
-    limit: i64,
-) -> Result<u64, ServiceError> {
+pub async fn fan_out(store: &Store, now: OffsetDateTime, limit: i64) -> Result<u64, ServiceError> {
     let done = sqlx::query!(
         "with events as (
              select id, tenant_id, event_type, created_at from event_outbox

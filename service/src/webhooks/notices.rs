@@ -81,7 +81,9 @@ pub(crate) async fn disable_failing(
     )
     .fetch_all(&mut *tx)
     .await?;
-    let shown = address["address"].as_str().unwrap_or("(an address that could not be read)");
+    let shown = address["address"]
+        .as_str()
+        .unwrap_or("(an address that could not be read)");
     let link = format!(
         "{}/admin/webhooks",
         dispatcher.settings.base_url.trim_end_matches('/')

@@ -143,7 +143,10 @@ mod tests {
     fn the_backoff_follows_the_schedule_within_its_spread() {
         for (attempt, base) in (1..).zip(BACKOFF) {
             let wait = backoff(attempt).unwrap();
-            assert!(wait >= base * 0.9 && wait <= base * 1.1, "{attempt}: {wait}");
+            assert!(
+                wait >= base * 0.9 && wait <= base * 1.1,
+                "{attempt}: {wait}"
+            );
         }
         assert_eq!(backoff(MAX_ATTEMPTS), None);
         assert_eq!(backoff(0), None);

@@ -63,7 +63,10 @@ impl Receiver {
             otherwise,
         }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hooks?token=s3cret", listener.local_addr().unwrap());
+        let url = format!(
+            "http://{}/hooks?token=s3cret",
+            listener.local_addr().unwrap()
+        );
         let receiver = Receiver { url, inner };
         let app = Router::new()
             .route("/hooks", post(handle))

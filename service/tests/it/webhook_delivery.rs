@@ -270,15 +270,9 @@ async fn a_receiver_failing_three_times_gets_the_event_on_the_fourth_try_after_t
 }
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
-async fn a_429_with_retry_after_sets_the_wait_and_the_last_failure_ends_the_delivery(
-    pool: PgPool,
-) {
+async fn a_429_with_retry_after_sets_the_wait_and_the_last_failure_ends_the_delivery(pool: PgPool) {
     let t = acme(pool).await;
-    let receiver = Receiver::start(
-        vec![Reply::RetryAfter(429, "120")],
-        Reply::Status(410),
-    )
-    .await;
+    let receiver = Receiver::start(vec![Reply::RetryAfter(429, "120")], Reply::Status(410)).await;
     let (endpoint, _) = subscribe(&t.admin, &t.store, &receiver, &["*"]).await;
     event(&t.store, t.id, "course.published").await;
     let dispatcher = dispatcher(&t.store);
@@ -433,9 +427,16 @@ async fn an_endpoint_failing_for_days_is_turned_off_and_its_admins_told(pool: Pg
     t.store.clock.advance(Duration::days(4));
     event(&t.store, t.id, "course.published").await;
     dispatcher.run_once(10).await.unwrap();
-    assert!(endpoints::get(&t.admin, &t.store, endpoint).await.unwrap().enabled);
+    assert!(
+        endpoints::get(&t.admin, &t.store, endpoint)
+            .await
+            .unwrap()
+            .enabled
+    );
 
-    t.store.clock.advance(Duration::days(1) + Duration::minutes(1));
+    t.store
+        .clock
+        .advance(Duration::days(1) + Duration::minutes(1));
     event(&t.store, t.id, "course.published").await;
     dispatcher.run_once(10).await.unwrap();
     let view = endpoints::get(&t.admin, &t.store, endpoint).await.unwrap();
@@ -445,15 +446,19 @@ async fn an_endpoint_failing_for_days_is_turned_off_and_its_admins_told(pool: Pg
         .as_deref()
         .unwrap()
         .contains("every delivery has failed since"));
-    let mails: Vec<(String, String)> =
-        sqlx::query_as("select to_address, body_text from mail_outbox where subject like '%webhook%'")
-            .fetch_all(&t.store.pool)
-            .await
-            .unwrap();
+    let mails: Vec<(String, String)> = sqlx::query_as(
+        "select to_address, body_text from mail_outbox where subject like '%webhook%'",
+    )
+    .fetch_all(&t.store.pool)
+    .await
+    .unwrap();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].0, "adm@acme.test");
     assert!(mails[0].1.contains("/admin/webhooks"), "{}", mails[0].1);
-    assert!(!mails[0].1.contains("s3cret"), "the address's token stays out");
+    assert!(
+        !mails[0].1.contains("s3cret"),
+        "the address's token stays out"
+    );
     assert_eq!(
         count(
             &t.store.pool,
@@ -509,8 +514,7 @@ async fn the_address_is_checked_again_at_every_delivery(pool: PgPool) {
 async fn admins_send_a_test_event_read_the_log_and_redeliver(pool: PgPool) {
     let t = acme(pool).await;
     let receiver = Receiver::start(vec![Reply::Status(503)], Reply::Status(200)).await;
-    let (endpoint, secret) =
-        subscribe(&t.admin, &t.store, &receiver, &["course.published"]).await;
+    let (endpoint, secret) = subscribe(&t.admin, &t.store, &receiver, &["course.published"]).await;
     let queued = deliveries::send_test(&t.admin, &t.store, endpoint)
         .await
         .unwrap();
@@ -580,7 +584,10 @@ async fn admins_send_a_test_event_read_the_log_and_redeliver(pool: PgPool) {
             .await
             .map(|_| ()),
     ] {
-        assert!(matches!(refused, Err(ServiceError::NotFound)), "{refused:?}");
+        assert!(
+            matches!(refused, Err(ServiceError::NotFound)),
+            "{refused:?}"
+        );
     }
     let teacher = caller(
         t.id,
