@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::helpers::{code, send, spawn_app};
+use crate::helpers::{code, send, spawn_app_with_store};
 
 /// Writes a student key may make itself: they act on the calling key only.
 const SELF_SERVICE: &[&str] = &["/v1/admin/key/rotate", "/v1/admin/key/revoke"];
@@ -23,6 +23,12 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         (_, p) if *method == Method::DELETE || p.ends_with("/publish") => return None,
         (_, p) if p.ends_with("/unpublish") || p.ends_with("/archive") => return None,
         (_, p) if p.ends_with("/rotate") || p.ends_with("/revoke") => json!({}),
+        (_, p) if p.ends_with("/rotate-secret") => json!({}),
+        (_, p) if p.ends_with("/test") || p.ends_with("/redeliver") => return None,
+        ("POST", "/v1/webhooks" | "/v1/admin/webhook/register") => {
+            json!({"url": "http://127.0.0.1:9/hooks", "events": ["*"]})
+        }
+        ("PATCH", "/v1/webhooks/{id}") => json!({"description": "Mine"}),
         ("POST", "/v1/users") => json!({"email": "new@acme.test", "name": "New", "role": "admin"}),
         ("PATCH", "/v1/users/{id}") => json!({"name": "Renamed"}),
         ("PATCH", "/v1/users/{id}/role") => json!({"role": "admin"}),
@@ -74,7 +80,10 @@ struct Targets {
 
 #[sqlx::test(migrator = "service::MIGRATOR")]
 async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPool) {
-    let app = spawn_app(pool).await;
+    // Webhooks to loopback, so that each tenant can have an endpoint without DNS.
+    let store = service::Store::new(pool, service::Clock::system())
+        .with_webhook_loopback(service::webhooks::destination::Loopback::Allowed);
+    let app = spawn_app_with_store(store).await;
     let t = app.tenant("acme").await;
     let other = app.tenant("globex").await;
     let admin = app.key(t, Role::Admin).await;
@@ -121,6 +130,12 @@ async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPo
                 json!({"kind": "essay", "prompt": "Why?"}),
             )
             .await;
+            let webhook = post(
+                "/v1/webhooks".into(),
+                json!({"url": "http://127.0.0.1:9/hooks", "events": ["*"]}),
+            )
+            .await;
+            let delivery = post(format!("/v1/webhooks/{webhook}/test"), json!({})).await;
             [
                 ("courses", course),
                 ("modules", module),
@@ -129,13 +144,16 @@ async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPo
                 ("api-keys", key),
                 ("quizzes", quiz),
                 ("questions", question),
+                ("webhooks", webhook.clone()),
+                ("webhook", webhook),
+                ("deliveries", delivery),
             ]
         }
     };
     let ours = make(admin.clone(), t).await;
     let theirs = make(foreign_admin, other).await;
     let kinds = |collection: &str| -> Targets {
-        let find = |set: &[(&str, String); 7]| {
+        let find = |set: &[(&str, String); 10]| {
             Value::String(
                 set.iter()
                     .find(|(c, _)| *c == collection)
