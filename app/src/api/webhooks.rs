@@ -2,8 +2,7 @@
 
 use domain::dto::CursorPage;
 use domain::webhook::{
-    IssuedWebhookSecret, WebhookDeliveryView, WebhookEndpointInput, WebhookEndpointPatch,
-    WebhookEndpointView,
+    IssuedWebhookSecret, WebhookDeliveryView, WebhookEndpointPatch, WebhookEndpointView,
 };
 use domain::{WebhookDeliveryId, WebhookEndpointId};
 use leptos::prelude::*;
@@ -34,7 +33,7 @@ pub async fn create_webhook(
     events: Vec<String>,
 ) -> Result<IssuedWebhookSecret, AppError> {
     let (caller, ctx) = crate::ssr::caller().await?;
-    let input = WebhookEndpointInput {
+    let input = domain::webhook::WebhookEndpointInput {
         url,
         description,
         events,
