@@ -3,10 +3,12 @@
 -- several server processes share the work; a claim is a lease, so a delivery whose process died
 -- mid-request is claimed again once the lease ends (at-least-once; receivers dedupe on webhook-id).
 
--- Set when an attempt fails and cleared when one succeeds: an endpoint failing for days is
--- disabled, with the reason kept for its admins to read.
+-- The start of the endpoint's run of failures (no success between them, none more than a day after
+-- the one before) and its latest failure: an endpoint failing for days is disabled, with the
+-- reason kept for its admins to read.
 alter table webhook_endpoint
     add column failing_since timestamptz,
+    add column last_failure_at timestamptz,
     add column disabled_reason text check (char_length(disabled_reason) <= 500);
 
 create table webhook_delivery (
@@ -34,9 +36,13 @@ create table webhook_delivery (
     primary key (tenant_id, id),
     foreign key (tenant_id, endpoint_id) references webhook_endpoint (tenant_id, id) on delete cascade
 );
--- The claim walks each endpoint's due deliveries, oldest due first.
+-- The claim walks each endpoint's due deliveries, oldest due first, and counts those in flight.
 create index webhook_delivery_due
     on webhook_delivery (tenant_id, endpoint_id, next_attempt_at) where status = 'pending';
+create index webhook_delivery_leased
+    on webhook_delivery (tenant_id, endpoint_id, claimed_until) where status = 'pending';
+-- The sweeper's: finished deliveries by age.
+create index webhook_delivery_finished on webhook_delivery (finished_at) where status <> 'pending';
 -- The delivery log of an endpoint, newest first.
 create index webhook_delivery_log
     on webhook_delivery (tenant_id, endpoint_id, created_at desc, id desc);

@@ -1,6 +1,7 @@
 //! Background work: handling queued password reset requests, delivering the mail outbox when SMTP
 //! is configured, submitting quiz attempts past their deadline, and sweeping expired sessions,
-//! sign-in failures, idle rate-limit buckets, old idempotency records and old mails.
+//! sign-in failures, idle rate-limit buckets, old idempotency records, old mails and old webhook
+//! deliveries.
 
 use std::time::Duration;
 
@@ -139,6 +140,7 @@ fn spawn_sweeper(store: &Store) {
                 service::rate_limit::sweep(&store.pool, now).await,
                 service::idempotency::sweep(&store.pool, now).await,
                 service::mail::sweep(&store.pool, now).await,
+                service::webhooks::deliveries::sweep(&store.pool, now).await,
             ];
             for error in sweeps.into_iter().filter_map(Result::err) {
                 tracing::warn!(?error, "sweeping expired rows failed; retrying later");

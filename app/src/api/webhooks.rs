@@ -92,7 +92,8 @@ pub async fn list_deliveries(
     cursor: Option<WebhookDeliveryId>,
 ) -> Result<CursorPage<WebhookDeliveryView>, AppError> {
     let (caller, ctx) = crate::ssr::caller().await?;
-    service::webhooks::deliveries::list(&caller, &ctx.store, id, cursor, Some(25))
+    let cursor = cursor.map(|c| c.to_string());
+    service::webhooks::deliveries::list(&caller, &ctx.store, id, cursor.as_deref(), Some(25))
         .await
         .map_err(crate::ssr::service_error)
 }

@@ -109,7 +109,7 @@ fn operation(event: &str, about: &str, payload: Value) -> Value {
                 } } }
             },
             "responses": {
-                "2XX": { "description": "Received. Any other answer, or none within 10 seconds, is retried: after about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h; a 429 or 503 with `Retry-After` sets the wait." }
+                "2XX": { "description": "Received. Any other answer, or none within 10 seconds, is retried: after about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h; a 429 or 503 with `Retry-After` is not tried again sooner than it asks." }
             }
         }
     })

@@ -101,8 +101,9 @@ pub async fn get(
     Ok(ApiOk::new(&meta, endpoint))
 }
 
-/// Changes the fields given. `enabled: false` stops deliveries (they wait); turning an endpoint
-/// on again also clears an automatic disabling.
+/// Changes the fields given. `enabled: false` stops sending: events that happen while it is off
+/// are not sent to it, and deliveries already queued wait until it is on again, which also clears
+/// an automatic disabling.
 #[utoipa::path(patch, path = "/v1/webhooks/{id}", operation_id = "updateWebhook", tag = "webhooks", params(("id" = WebhookEndpointId, Path)),
     request_body = WebhookEndpointPatch,
     responses((status = 200, description = "The endpoint as changed.", body = Envelope<WebhookEndpointView>)))]
@@ -213,16 +214,14 @@ pub async fn list_deliveries(
     PathId(id): PathId<WebhookEndpointId>,
     ApiQuery(query): ApiQuery<DeliveriesQuery>,
 ) -> ApiResult<Vec<WebhookDeliveryView>> {
-    let cursor = match query.cursor.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(text.parse::<WebhookDeliveryId>().map_err(|_| {
-            service::ServiceError::invalid(
-                "cursor",
-                "Pass back the next_cursor of the previous page.",
-            )
-        })?),
-    };
-    let page = deliveries::list(&caller, &state.store, id, cursor, query.limit).await?;
+    let page = deliveries::list(
+        &caller,
+        &state.store,
+        id,
+        query.cursor.as_deref(),
+        query.limit,
+    )
+    .await?;
     Ok(ApiOk::cursor_page(&meta, page))
 }
 

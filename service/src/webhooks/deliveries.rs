@@ -25,10 +25,16 @@ pub async fn list(
     caller: &Caller,
     store: &Store,
     endpoint: WebhookEndpointId,
-    cursor: Option<WebhookDeliveryId>,
+    cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<CursorPage<WebhookDeliveryView>, ServiceError> {
     caller.require_admin()?;
+    let cursor = match cursor.map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<WebhookDeliveryId>().map_err(|_| {
+            ServiceError::invalid("cursor", "Pass back the next_cursor of the previous page.")
+        })?),
+    };
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ServiceError::invalid(
@@ -191,6 +197,39 @@ async fn queue(
         .execute(&mut **tx)
         .await?;
     Ok(id)
+}
+
+/// How long the log keeps a finished delivery, and the outbox an event no delivery refers to.
+pub const KEPT_FOR: time::Duration = time::Duration::days(30);
+
+/// The platform's sweep: a delivery whose last attempt's process died is failed, since no attempt
+/// is left to claim it; finished deliveries and handed-over events past [`KEPT_FOR`] are deleted.
+pub async fn sweep(pool: &sqlx::PgPool, now: OffsetDateTime) -> Result<u64, ServiceError> {
+    let interrupted = sqlx::query!(
+        "update webhook_delivery
+         set status = 'failed', finished_at = $1, claimed_until = '-infinity',
+             last_error = coalesce(last_error, 'the last attempt was interrupted')
+         where status = 'pending' and attempts >= $2 and claimed_until <= $1",
+        now,
+        super::retry::MAX_ATTEMPTS,
+    )
+    .execute(pool)
+    .await?;
+    let finished = sqlx::query!(
+        "delete from webhook_delivery where status <> 'pending' and finished_at < $1",
+        now - KEPT_FOR,
+    )
+    .execute(pool)
+    .await?;
+    let events = sqlx::query!(
+        "delete from event_outbox o
+         where o.delivered_at < $1
+           and not exists (select 1 from webhook_delivery d where d.event_id = o.id)",
+        now - KEPT_FOR,
+    )
+    .execute(pool)
+    .await?;
+    Ok(interrupted.rows_affected() + finished.rows_affected() + events.rows_affected())
 }
 
 /// One delivery of the tenant (admins only); another tenant's id is not found.

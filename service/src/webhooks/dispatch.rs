@@ -34,10 +34,14 @@ pub struct DispatchSettings {
     /// The longest a receiver may take to answer.
     pub timeout: std::time::Duration,
     /// How long a claim holds a delivery: past it, a delivery whose process died is claimed again.
+    /// Far longer than a send may take (a pool wait, DNS, the timeout), so that another process
+    /// never takes over a delivery still being sent.
     pub lease: Duration,
-    /// At most this many deliveries of one endpoint are in flight at once, so an endpoint that
-    /// hangs holds this many of the worker's places and no more.
+    /// At most this many deliveries of one endpoint are in flight at once, and of one tenant's
+    /// endpoints together, so an endpoint that hangs holds that many of the worker's places and
+    /// no more.
     pub per_endpoint: i64,
+    pub per_tenant: i64,
     /// An endpoint whose every delivery has failed for this long is turned off.
     pub disable_after: Duration,
     /// Where admins manage webhooks, for the mail that says an endpoint was turned off.
@@ -48,8 +52,9 @@ impl Default for DispatchSettings {
     fn default() -> Self {
         DispatchSettings {
             timeout: std::time::Duration::from_secs(10),
-            lease: Duration::seconds(30),
-            per_endpoint: 16,
+            lease: Duration::minutes(2),
+            per_endpoint: 8,
+            per_tenant: 32,
             disable_after: Duration::days(5),
             base_url: "http://127.0.0.1:3000".into(),
         }
@@ -64,6 +69,9 @@ pub struct Claimed {
     pub endpoint: Uuid,
     pub event: Uuid,
     pub attempt: i32,
+    /// When this process took it, by its own monotonic clock: a send that could outlast the lease
+    /// is not started.
+    pub claimed_at: Instant,
 }
 
 /// What one attempt came to.
@@ -133,10 +141,13 @@ impl Dispatcher {
         Ok(count)
     }
 
-    /// Claims up to `limit` due deliveries, a few of each endpoint at most, endpoints in random
-    /// order, so that no tenant's backlog stands before another's.
+    /// Claims up to `limit` due deliveries. Endpoints with due work are taken in random order, one
+    /// vote each, and each gives an even share of `limit`, within its room: `per_endpoint` in
+    /// flight at most, and `per_tenant` across the tenant's endpoints. Only the rows taken are
+    /// locked, so another process's claim finds the rest.
     pub async fn claim(&self, limit: i64) -> Result<Vec<Claimed>, ServiceError> {
         let now = self.now();
+        let claimed_at = Instant::now();
         let rows = sqlx::query!(
             r#"with recursive pending as (
                    (select tenant_id, endpoint_id from webhook_delivery where status = 'pending'
@@ -147,23 +158,41 @@ impl Dispatcher {
                        select tenant_id, endpoint_id from webhook_delivery
                        where status = 'pending' and (tenant_id, endpoint_id) > (p.tenant_id, p.endpoint_id)
                        order by tenant_id, endpoint_id limit 1) n
+               ), busy as (
+                   select p.tenant_id, p.endpoint_id,
+                          (select count(*) from webhook_delivery y
+                           where y.tenant_id = p.tenant_id and y.endpoint_id = p.endpoint_id
+                             and y.status = 'pending' and y.claimed_until > $1) as in_flight
+                   from pending p
+               ), open as (
+                   select b.tenant_id, b.endpoint_id, e.enabled,
+                          least($3 - b.in_flight,
+                                $5::bigint - (sum(b.in_flight) over (partition by b.tenant_id))::bigint) as room
+                   from busy b
+                   join webhook_endpoint e on e.tenant_id = b.tenant_id and e.id = b.endpoint_id
+                   where exists (
+                       select 1 from webhook_delivery z
+                       where z.tenant_id = b.tenant_id and z.endpoint_id = b.endpoint_id
+                         and z.status = 'pending' and z.next_attempt_at <= $1
+                         and z.claimed_until <= $1 and z.attempts < $6
+                         -- A disabled endpoint still gets what an admin sends it by hand.
+                         and (e.enabled or z.event_type = 'webhook.test' or z.redelivery_of is not null))
+               ), picked as (
+                   select * from open where room > 0 order by random() limit $4
+               ), share as (
+                   select greatest(1, ceil($4::float8 / greatest(count(*), 1)))::bigint as n from picked
                ), chosen as (
                    select d.tenant_id, d.id
-                   from pending p
-                   join webhook_endpoint e on e.tenant_id = p.tenant_id and e.id = p.endpoint_id
+                   from picked o cross join share s
                    cross join lateral (
                        select x.tenant_id, x.id from webhook_delivery x
-                       where x.tenant_id = e.tenant_id and x.endpoint_id = e.id and x.status = 'pending'
-                         -- A disabled endpoint still gets what an admin sends it by hand.
-                         and (e.enabled or x.event_type = 'webhook.test' or x.redelivery_of is not null)
-                         and x.next_attempt_at <= $1 and x.claimed_until <= $1
+                       where x.tenant_id = o.tenant_id and x.endpoint_id = o.endpoint_id
+                         and x.status = 'pending' and x.next_attempt_at <= $1
+                         and x.claimed_until <= $1 and x.attempts < $6
+                         and (o.enabled or x.event_type = 'webhook.test' or x.redelivery_of is not null)
                        order by x.next_attempt_at
-                       limit greatest(0, $3 - (
-                           select count(*) from webhook_delivery y
-                           where y.tenant_id = e.tenant_id and y.endpoint_id = e.id
-                             and y.status = 'pending' and y.claimed_until > $1))
+                       limit least(o.room, s.n)
                        for update skip locked) d
-                   order by random()
                    limit $4
                )
                update webhook_delivery w
@@ -175,6 +204,8 @@ impl Dispatcher {
             now + self.settings.lease,
             self.settings.per_endpoint,
             limit,
+            self.settings.per_tenant,
+            retry::MAX_ATTEMPTS,
         )
         .fetch_all(&self.store.pool)
         .await?;
@@ -186,6 +217,7 @@ impl Dispatcher {
                 endpoint: r.endpoint_id,
                 event: r.event_id,
                 attempt: r.attempts,
+                claimed_at,
             })
             .collect())
     }
@@ -195,6 +227,10 @@ impl Dispatcher {
         let attempt = match self.send(&claimed).await {
             Ok(attempt) => attempt,
             Err(SendError::Gone) => return Ok(Attempt::failed("the endpoint was deleted")),
+            Err(SendError::LeaseRunningOut) => {
+                tracing::warn!(delivery = %claimed.id, "a claimed webhook delivery waited too long to be sent; left to the next claim");
+                return Ok(Attempt::failed("not sent: its claim ran out"));
+            }
             Err(SendError::Failed(error)) => return Err(error),
         };
         retry::record(self, &claimed, &attempt).await?;
@@ -231,9 +267,19 @@ impl Dispatcher {
             endpoint,
             now,
         )
-        .await
-        .map_err(SendError::Failed)?;
+        .await;
         drop(conn);
+        let secrets = match secrets {
+            Ok(secrets) => secrets,
+            // Recorded as a failed attempt, so the backoff, the end of the retries and the
+            // disabling of the endpoint apply, and its admins see why in the log.
+            Err(error) => {
+                tracing::error!(?error, %endpoint, "a webhook delivery cannot be signed");
+                return Ok(Attempt::failed(
+                    "not sent: its signing secret cannot be opened (the server's LECTERN_SECRET_KEY changed); rotate the secret",
+                ));
+            }
+        };
         let url = match destination::check_url(&row.url, store.webhook_loopback) {
             Ok(url) => url,
             Err(refusal) => return Ok(refused(refusal)),
@@ -250,6 +296,12 @@ impl Dispatcher {
             Ok(client) => client,
             Err(error) => return Ok(Attempt::failed(format!("no HTTP client: {error}"))),
         };
+        let margin = std::time::Duration::from_secs(10);
+        if claimed.claimed_at.elapsed() + self.settings.timeout + margin
+            > self.settings.lease.unsigned_abs()
+        {
+            return Err(SendError::LeaseRunningOut);
+        }
         let started = Instant::now();
         let sent = client
             .post(url)
@@ -286,10 +338,7 @@ impl Dispatcher {
                 }
             }
         }
-        let text: String = String::from_utf8_lossy(&kept)
-            .chars()
-            .take(KEPT_BODY_CHARS)
-            .collect();
+        let text = printable(&String::from_utf8_lossy(&kept), KEPT_BODY_CHARS);
         Ok(Attempt {
             status: Some(status),
             body: Some(text),
@@ -328,6 +377,8 @@ impl Dispatcher {
 enum SendError {
     /// The endpoint or the event was deleted since the claim: nothing to send or record.
     Gone,
+    /// The send could outlast the claim, and another process take the delivery meanwhile.
+    LeaseRunningOut,
     Failed(ServiceError),
 }
 
@@ -339,7 +390,23 @@ fn elapsed_ms(started: Instant) -> i32 {
     i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX)
 }
 
-/// A transport error in words for the log, without the address's query (where tokens sit).
+/// At most `limit` characters of `text`, with control characters other than line breaks and tabs
+/// (a NUL, which PostgreSQL's text refuses) replaced.
+fn printable(text: &str, limit: usize) -> String {
+    text.chars()
+        .take(limit)
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A transport error in words for the log, with its causes but without the address (where tokens
+/// sit in the query).
 fn describe(error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "the receiver did not answer in time"
@@ -350,12 +417,14 @@ fn describe(error: &reqwest::Error) -> String {
     } else {
         "the request failed"
     };
-    let source = std::error::Error::source(error)
-        .map(|s| format!(": {s}"))
-        .unwrap_or_default();
-    let mut text = format!("{kind}{source}");
-    text.truncate(400);
-    text
+    let mut text = kind.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    printable(&text, 400)
 }
 
 /// The body every receiver gets: `{type, timestamp, data}`, with the payload's `schema_version`.

@@ -1,5 +1,5 @@
 //! What an attempt's outcome does to its delivery: a 2xx ends it; anything else schedules the next
-//! attempt on the backoff (or at the receiver's `Retry-After`), until the last one fails it. The
+//! attempt on the backoff (or later, at the receiver's `Retry-After`), until the last one fails it. The
 //! endpoint's run of failures is kept, and one failing for days is turned off (`notices`).
 
 use rand::Rng;
@@ -87,11 +87,10 @@ pub(crate) async fn record(
         tx.commit().await?;
         return Ok(());
     }
-    let wait = match (backoff(claimed.attempt), attempt.retry_after) {
-        (None, _) => None,
-        (Some(_), Some(asked)) => Some(asked),
-        (Some(wait), None) => Some(wait),
-    };
+    // A receiver's `Retry-After` is honoured by never coming back sooner; asking for less than
+    // the backoff does not spend the attempts faster.
+    let wait = backoff(claimed.attempt)
+        .map(|wait| attempt.retry_after.map_or(wait, |asked| asked.max(wait)));
     let mut tx = pool.begin().await?;
     let recorded = sqlx::query!(
         "update webhook_delivery
@@ -116,8 +115,13 @@ pub(crate) async fn record(
     if recorded.rows_affected() == 0 {
         return Ok(());
     }
+    // A failure more than a day after the one before starts a new run: the retries of one
+    // delivery are never that far apart, so a gap means the endpoint was idle, not failing.
     let failing_since = sqlx::query_scalar!(
-        r#"update webhook_endpoint set failing_since = coalesce(failing_since, $3)
+        r#"update webhook_endpoint
+           set failing_since = case when failing_since is null or last_failure_at < $3::timestamptz - interval '1 day'
+                                    then $3 else failing_since end,
+               last_failure_at = $3
            where tenant_id = $1 and id = $2 and enabled
            returning failing_since as "failing_since!""#,
         claimed.tenant,

@@ -18,6 +18,8 @@ pub enum Reply {
     Status(u16),
     /// A status with `Retry-After`.
     RetryAfter(u16, &'static str),
+    /// A status with this body.
+    Body(u16, &'static str),
     /// Never answers: the sender's timeout ends it.
     Hang,
 }
@@ -122,6 +124,7 @@ async fn handle(State(receiver): State<Receiver>, headers: HeaderMap, body: Byte
             "busy",
         )
             .into_response(),
+        Reply::Body(status, body) => (StatusCode::from_u16(status).unwrap(), body).into_response(),
         Reply::Hang => {
             std::future::pending::<()>().await;
             StatusCode::OK.into_response()

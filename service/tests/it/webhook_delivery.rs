@@ -323,7 +323,9 @@ async fn a_delivery_whose_sender_died_mid_request_is_sent_once_its_lease_ends(po
     // After a restart: the claim holds until its lease ends, then the delivery goes out.
     let restarted = dispatcher(&t.store);
     assert_eq!(restarted.run_once(10).await.unwrap(), 0, "still leased");
-    t.store.clock.advance(Duration::seconds(31));
+    t.store
+        .clock
+        .advance(Duration::minutes(2) + Duration::seconds(1));
     assert_eq!(restarted.run_once(10).await.unwrap(), 1);
     let (status, attempts, _) = delivery_row(&t.store).await;
     assert_eq!((status.as_str(), attempts), ("succeeded", 2));
@@ -422,23 +424,33 @@ async fn an_endpoint_failing_for_days_is_turned_off_and_its_admins_told(pool: Pg
     let receiver = Receiver::start(Vec::new(), Reply::Status(500)).await;
     let (endpoint, _) = subscribe(&t.admin, &t.store, &receiver, &["*"]).await;
     let dispatcher = dispatcher(&t.store);
+    // A failure, then nothing for six days: one failure long ago is not a run of them.
     event(&t.store, t.id, "course.published").await;
     dispatcher.run_once(10).await.unwrap();
-    t.store.clock.advance(Duration::days(4));
+    sqlx::query("update webhook_delivery set status = 'failed'")
+        .execute(&t.store.pool)
+        .await
+        .unwrap();
+    t.store.clock.advance(Duration::days(6));
+    // Then a new event failing each day, and its retries: after five days of it, the endpoint
+    // is turned off.
+    for day in 0..5 {
+        event(&t.store, t.id, "course.published").await;
+        drain(&dispatcher).await;
+        assert!(
+            endpoints::get(&t.admin, &t.store, endpoint)
+                .await
+                .unwrap()
+                .enabled,
+            "day {day}"
+        );
+        t.store.clock.advance(Duration::hours(20));
+        drain(&dispatcher).await;
+        t.store.clock.advance(Duration::hours(4));
+    }
+    t.store.clock.advance(Duration::minutes(1));
     event(&t.store, t.id, "course.published").await;
-    dispatcher.run_once(10).await.unwrap();
-    assert!(
-        endpoints::get(&t.admin, &t.store, endpoint)
-            .await
-            .unwrap()
-            .enabled
-    );
-
-    t.store
-        .clock
-        .advance(Duration::days(1) + Duration::minutes(1));
-    event(&t.store, t.id, "course.published").await;
-    dispatcher.run_once(10).await.unwrap();
+    drain(&dispatcher).await;
     let view = endpoints::get(&t.admin, &t.store, endpoint).await.unwrap();
     assert!(!view.enabled);
     assert!(view
@@ -468,7 +480,8 @@ async fn an_endpoint_failing_for_days_is_turned_off_and_its_admins_told(pool: Pg
         1
     );
 
-    // Off: new events are not fanned out to it.
+    // Off: new events are not fanned out to it, and what was queued waits.
+    let deliveries = count(&t.store.pool, "select count(*) from webhook_delivery").await;
     event(&t.store, t.id, "course.published").await;
     let before = receiver.received().len();
     t.store.clock.advance(Duration::days(2));
@@ -476,7 +489,7 @@ async fn an_endpoint_failing_for_days_is_turned_off_and_its_admins_told(pool: Pg
     assert_eq!(receiver.received().len(), before);
     assert_eq!(
         count(&t.store.pool, "select count(*) from webhook_delivery").await,
-        3
+        deliveries
     );
 
     // Turned on again by an admin: the reason is gone.
@@ -562,8 +575,8 @@ async fn admins_send_a_test_event_read_the_log_and_redeliver(pool: PgPool) {
         .unwrap();
     assert_eq!(log.items[0].id, again.id);
     assert_eq!(log.items[0].status, DeliveryStatus::Succeeded);
-    let older = log.next_cursor.unwrap().parse().unwrap();
-    let rest = deliveries::list(&t.admin, &t.store, endpoint, Some(older), Some(10))
+    let older = log.next_cursor.unwrap();
+    let rest = deliveries::list(&t.admin, &t.store, endpoint, Some(&older), Some(10))
         .await
         .unwrap();
     assert_eq!(rest.items.len(), 1);
@@ -605,5 +618,108 @@ async fn admins_send_a_test_event_read_the_log_and_redeliver(pool: PgPool) {
         )
         .await,
         2
+    );
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn an_answer_with_a_nul_byte_is_recorded_once(pool: PgPool) {
+    let t = acme(pool).await;
+    let receiver = Receiver::start(Vec::new(), Reply::Body(200, "ok\0done")).await;
+    let (endpoint, _) = subscribe(&t.admin, &t.store, &receiver, &["*"]).await;
+    event(&t.store, t.id, "course.published").await;
+    let dispatcher = dispatcher(&t.store);
+    assert_eq!(dispatcher.run_once(10).await.unwrap(), 1);
+    t.store.clock.advance(Duration::minutes(3));
+    assert_eq!(dispatcher.run_once(10).await.unwrap(), 0, "sent once");
+    let log = deliveries::list(&t.admin, &t.store, endpoint, None, None)
+        .await
+        .unwrap();
+    assert_eq!(log.items[0].status, DeliveryStatus::Succeeded);
+    assert_eq!(
+        log.items[0].response_body.as_deref(),
+        Some("ok\u{fffd}done")
+    );
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_secret_sealed_under_another_server_key_fails_the_attempt_and_says_why(pool: PgPool) {
+    let t = acme(pool).await;
+    let receiver = Receiver::ok().await;
+    let (endpoint, _) = subscribe(&t.admin, &t.store, &receiver, &["*"]).await;
+    event(&t.store, t.id, "course.published").await;
+    // The same database, served by a process started with another LECTERN_SECRET_KEY.
+    let rekeyed = t
+        .store
+        .clone()
+        .with_secret_key(b"another server key, not the one that sealed");
+    dispatcher(&rekeyed).run_once(10).await.unwrap();
+    assert!(receiver.received().is_empty(), "nothing goes out unsigned");
+    let log = deliveries::list(&t.admin, &t.store, endpoint, None, None)
+        .await
+        .unwrap();
+    let delivery = &log.items[0];
+    assert_eq!(
+        (delivery.status, delivery.attempts),
+        (DeliveryStatus::Pending, 1)
+    );
+    assert!(delivery.next_attempt_at.is_some());
+    assert!(
+        delivery
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("signing secret cannot be opened"),
+        "{delivery:?}"
+    );
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn the_sweep_fails_an_interrupted_last_attempt_and_forgets_old_deliveries(pool: PgPool) {
+    let t = acme(pool).await;
+    let receiver = Receiver::ok().await;
+    subscribe(&t.admin, &t.store, &receiver, &["*"]).await;
+    event(&t.store, t.id, "course.published").await;
+    event(&t.store, t.id, "user.provisioned").await;
+    let dispatcher = dispatcher(&t.store);
+    assert_eq!(dispatcher.run_once(10).await.unwrap(), 2);
+    // One of them claimed for its last attempt by a process that then died.
+    sqlx::query(
+        "update webhook_delivery set status = 'pending', attempts = $1, claimed_until = $2
+         where event_type = 'user.provisioned'",
+    )
+    .bind(service::webhooks::retry::MAX_ATTEMPTS)
+    .bind(t.store.clock.now() + Duration::minutes(2))
+    .execute(&t.store.pool)
+    .await
+    .unwrap();
+    let sweep = service::webhooks::deliveries::sweep;
+    assert_eq!(
+        sweep(&t.store.pool, t.store.clock.now()).await.unwrap(),
+        0,
+        "still leased"
+    );
+    t.store.clock.advance(Duration::minutes(3));
+    assert_eq!(sweep(&t.store.pool, t.store.clock.now()).await.unwrap(), 1);
+    let (status, error): (String, String) = sqlx::query_as(
+        "select status, last_error from webhook_delivery where event_type = 'user.provisioned'",
+    )
+    .fetch_one(&t.store.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (status.as_str(), error.as_str()),
+        ("failed", "the last attempt was interrupted")
+    );
+
+    // A month on, both deliveries and the events they sent are gone.
+    t.store.clock.advance(Duration::days(31));
+    assert_eq!(sweep(&t.store.pool, t.store.clock.now()).await.unwrap(), 4);
+    assert_eq!(
+        count(&t.store.pool, "select count(*) from webhook_delivery").await,
+        0
+    );
+    assert_eq!(
+        count(&t.store.pool, "select count(*) from event_outbox").await,
+        0
     );
 }
