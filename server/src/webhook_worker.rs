@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use service::webhooks::dispatch::{self, DispatchSettings, Dispatcher};
 use service::Store;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
 use crate::workers::listen;
@@ -29,13 +29,16 @@ pub fn spawn(config: &Config, store: &Store) {
 
 pub async fn run(dispatcher: Dispatcher) {
     let places = Arc::new(Semaphore::new(IN_FLIGHT));
+    // A delivery of this process has finished: its endpoint has room again, and a backlog held
+    // back by the endpoint's limit can go on at once rather than at the next look.
+    let finished = Arc::new(Notify::new());
     let mut listener = None;
     loop {
         // Listen before looking, so an event committed in between still wakes the next wait.
         if listener.is_none() {
             listener = listen(&dispatcher.store, dispatch::OUTBOX_CHANNEL).await;
         }
-        if pass(&dispatcher, &places).await {
+        if pass(&dispatcher, &places, &finished).await {
             // Every place was filled: more may be due. Go on once a quarter of them is free, so
             // that each claim takes a batch rather than one delivery.
             if let Ok(freed) = places.acquire_many(QUARTER).await {
@@ -44,10 +47,18 @@ pub async fn run(dispatcher: Dispatcher) {
             continue;
         }
         let Some(waiting) = listener.as_mut() else {
-            tokio::time::sleep(POLL).await;
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = finished.notified() => {}
+            }
             continue;
         };
-        match tokio::time::timeout(POLL, waiting.recv()).await {
+        // `recv` is cancel-safe: a wake-up by a finished delivery loses no notification.
+        let heard = tokio::select! {
+            heard = tokio::time::timeout(POLL, waiting.recv()) => heard,
+            _ = finished.notified() => continue,
+        };
+        match heard {
             Ok(Ok(_)) => {
                 // One pass serves every notification already here.
                 while waiting.next_buffered().is_some() {}
@@ -67,7 +78,7 @@ pub async fn run(dispatcher: Dispatcher) {
 
 /// Fans out what the outbox holds, then claims as many due deliveries as there are free places
 /// and starts each. True when it filled every place.
-async fn pass(dispatcher: &Dispatcher, places: &Arc<Semaphore>) -> bool {
+async fn pass(dispatcher: &Dispatcher, places: &Arc<Semaphore>, finished: &Arc<Notify>) -> bool {
     loop {
         match dispatch::fan_out(&dispatcher.store, dispatcher.now(), FAN_OUT_BATCH).await {
             Ok(count) if count as i64 >= FAN_OUT_BATCH => continue,
@@ -95,15 +106,16 @@ async fn pass(dispatcher: &Dispatcher, places: &Arc<Semaphore>) -> bool {
             // Claimed beyond the places: its lease runs out and it is claimed again.
             break;
         };
-        let dispatcher = dispatcher.clone();
+        let (dispatcher, finished) = (dispatcher.clone(), finished.clone());
         tokio::spawn(async move {
-            let _place = place;
             if let Err(error) = dispatcher.deliver(delivery).await {
                 tracing::warn!(
                     ?error,
                     "a webhook delivery could not be recorded; it is retried when its claim ends"
                 );
             }
+            drop(place);
+            finished.notify_one();
         });
     }
     filled

@@ -32,20 +32,7 @@ pub fn Field(
     let hint_id = format!("{id}-hint");
     let field_name = name.clone();
     let message = Signal::derive(move || error.get().and_then(|e| e.field(&field_name)));
-    let has_hint = hint.is_some();
-    let describedby = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if has_hint {
-                ids.push(hint_id.clone());
-            }
-            if message.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let describedby = described_by(&id, hint.is_some(), message);
     view! {
         <div class="mb-4">
             <label for=id.clone() class="block font-medium text-slate-900">{label}</label>
@@ -57,6 +44,62 @@ pub fn Field(
                 value=value
                 autocomplete=autocomplete
                 required=required
+                aria-invalid=move || message.get().is_some().then_some("true")
+                aria-describedby=describedby
+                class=INPUT_CLASS
+            />
+            <Show when=move || message.get().is_some()>
+                <p id=error_id.clone() class="mt-1 text-sm text-red-800">{move || message.get()}</p>
+            </Show>
+        </div>
+    }
+}
+
+/// What describes a field (`field-{name}`): its hint, when it has one, and its error, while it
+/// shows one.
+fn described_by(
+    id: &str,
+    has_hint: bool,
+    message: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    let (error_id, hint_id) = (format!("{id}-error"), format!("{id}-hint"));
+    move || {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(hint_id.clone());
+        }
+        if message.get().is_some() {
+            ids.push(error_id.clone());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A text input like [`Field`], its value held in a signal, for forms the page sends itself.
+#[component]
+pub fn BoundField(
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    value: RwSignal<String>,
+    #[prop(optional)] required: bool,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let (error_id, hint_id) = (format!("{id}-error"), format!("{id}-hint"));
+    let message = Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let describedby = described_by(&id, hint.is_some(), message);
+    view! {
+        <div class="mb-4">
+            <label for=id.clone() class="block font-medium text-slate-900">{label}</label>
+            {hint.map(|hint| view! { <p id=hint_id.clone() class="text-sm text-slate-700">{hint}</p> })}
+            <input
+                id=id
+                name=name
+                type="text"
+                required=required
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || message.get().is_some().then_some("true")
                 aria-describedby=describedby
                 class=INPUT_CLASS

@@ -6,4 +6,5 @@ pub mod copy;
 pub mod course;
 pub mod form;
 pub mod layout;
+pub mod secret;
 pub mod table;

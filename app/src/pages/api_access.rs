@@ -10,6 +10,7 @@ use crate::api::keys::{get_api_access, ApiAccess, CreateApiKey, RevokeApiKey, Ro
 use crate::components::auth::RequireRole;
 use crate::components::copy::CopyButton;
 use crate::components::form::{action_error, Field, FormError, BUTTON_CLASS, INPUT_CLASS};
+use crate::components::secret::SecretOnce;
 use crate::components::table::DataTable;
 use crate::error::AppError;
 
@@ -191,22 +192,18 @@ fn KeyRow(key: ApiKeyView, actions: Actions) -> impl IntoView {
     }
 }
 
-/// The secret of a key just made or rotated, with the warning that it is shown only now.
+/// The secret of a key just made or rotated.
 #[component]
 fn FreshSecret(#[prop(into)] issued: Signal<Option<IssuedApiKey>>) -> impl IntoView {
     view! {
         <div role="status" aria-live="polite">
-            {move || issued.get().map(|issued| {
-                let secret = issued.secret.clone();
-                view! {
-                    <section class="mt-6 max-w-3xl rounded-lg border border-amber-400 bg-amber-50 p-4" aria-labelledby="secret-heading" data-testid="fresh-secret">
-                        <h2 id="secret-heading" class="font-semibold">{format!("The secret of “{}”", issued.key.name)}</h2>
-                        <p class="text-sm text-slate-800">"Copy it now and keep it safe: it is shown only this once."</p>
-                        <label for="fresh-secret-value" class="sr-only">"Secret"</label>
-                        <input id="fresh-secret-value" readonly value=issued.secret.clone() class=INPUT_CLASS data-testid="secret-value" />
-                        <div class="mt-2"><CopyButton text=Signal::derive(move || secret.clone()) what="the secret" /></div>
-                    </section>
-                }
+            {move || issued.get().map(|issued| view! {
+                <SecretOnce
+                    heading=format!("The secret of “{}”", issued.key.name)
+                    note="Keep it safe."
+                    secret=issued.secret
+                    what="the secret"
+                />
             })}
         </div>
     }

@@ -11,10 +11,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::webhooks::{chosen_events, events_text, BoundField, EventsField, SMALL_BUTTON};
+use super::webhooks::{chosen_events, events_text, EventsField, SMALL_BUTTON};
 use crate::api::webhooks::{get_webhook, list_deliveries, Redeliver, SendTestEvent, UpdateWebhook};
 use crate::components::auth::RequireRole;
-use crate::components::form::{action_error, FormError, BUTTON_CLASS};
+use crate::components::form::{action_error, BoundField, FormError, BUTTON_CLASS};
 use crate::components::table::DataTable;
 use crate::error::AppError;
 

@@ -11,8 +11,8 @@ use crate::api::webhooks::{
     list_webhooks, CreateWebhook, DeleteWebhook, RotateWebhookSecret, SendTestEvent, UpdateWebhook,
 };
 use crate::components::auth::RequireRole;
-use crate::components::copy::CopyButton;
-use crate::components::form::{action_error, FormError, BUTTON_CLASS, INPUT_CLASS};
+use crate::components::form::{action_error, BoundField, FormError, BUTTON_CLASS};
+use crate::components::secret::SecretOnce;
 use crate::components::table::DataTable;
 use crate::error::AppError;
 
@@ -225,22 +225,18 @@ fn EndpointRow(endpoint: WebhookEndpointView, actions: Actions) -> impl IntoView
     }
 }
 
-/// The secret of an endpoint just added or rotated, with the warning that it is shown only now.
+/// The signing secret of an endpoint just added or rotated.
 #[component]
 fn FreshSecret(#[prop(into)] issued: Signal<Option<IssuedWebhookSecret>>) -> impl IntoView {
     view! {
         <div role="status" aria-live="polite">
-            {move || issued.get().map(|issued| {
-                let secret = issued.secret.clone();
-                view! {
-                    <section class="mt-6 max-w-3xl rounded-lg border border-amber-400 bg-amber-50 p-4" aria-labelledby="secret-heading" data-testid="fresh-secret">
-                        <h2 id="secret-heading" class="font-semibold">{format!("The signing secret of {}", issued.endpoint.url)}</h2>
-                        <p class="text-sm text-slate-800">"Give it to the receiver to verify signatures. Copy it now: it is shown only this once."</p>
-                        <label for="fresh-secret-value" class="sr-only">"Signing secret"</label>
-                        <input id="fresh-secret-value" readonly value=issued.secret.clone() class=INPUT_CLASS data-testid="secret-value" />
-                        <div class="mt-2"><CopyButton text=Signal::derive(move || secret.clone()) what="the signing secret" /></div>
-                    </section>
-                }
+            {move || issued.get().map(|issued| view! {
+                <SecretOnce
+                    heading=format!("The signing secret of {}", issued.endpoint.url)
+                    note="Give it to the receiver to verify signatures."
+                    secret=issued.secret
+                    what="the signing secret"
+                />
             })}
         </div>
     }
@@ -300,55 +296,6 @@ pub(crate) fn chosen_events(all: bool, chosen: Vec<String>) -> Vec<String> {
         vec![ALL_EVENTS.to_string()]
     } else {
         chosen
-    }
-}
-
-/// A text input bound to a signal, labelled, showing its field's error.
-#[component]
-pub(crate) fn BoundField(
-    name: &'static str,
-    label: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
-    value: RwSignal<String>,
-    #[prop(optional)] required: bool,
-    #[prop(into)] error: Signal<Option<AppError>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    let message = Signal::derive(move || error.get().and_then(|e| e.field(name)));
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let describedby = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if message.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
-    view! {
-        <div class="mb-4">
-            <label for=id.clone() class="block font-medium text-slate-900">{label}</label>
-            {hint.map(|hint| view! { <p id=hint_id.clone() class="text-sm text-slate-700">{hint}</p> })}
-            <input
-                id=id
-                name=name
-                type="text"
-                required=required
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-                aria-invalid=move || message.get().is_some().then_some("true")
-                aria-describedby=describedby
-                class=INPUT_CLASS
-            />
-            <Show when=move || message.get().is_some()>
-                <p id=error_id.clone() class="mt-1 text-sm text-red-800">{move || message.get()}</p>
-            </Show>
-        </div>
     }
 }
 

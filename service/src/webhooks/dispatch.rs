@@ -53,8 +53,8 @@ impl Default for DispatchSettings {
         DispatchSettings {
             timeout: std::time::Duration::from_secs(10),
             lease: Duration::minutes(2),
-            per_endpoint: 8,
-            per_tenant: 32,
+            per_endpoint: 16,
+            per_tenant: 48,
             disable_after: Duration::days(5),
             base_url: "http://127.0.0.1:3000".into(),
         }
