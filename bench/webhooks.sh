@@ -5,6 +5,9 @@
 #     processes sharing the work;
 #   - latency: events written at a steady BENCH_RATE a second (pgbench, -R) for BENCH_SECONDS; p50,
 #     p99 and max from each event's own time (its transaction's) to its arrival, with 2 processes;
+#   - fairness: the same steady rate again while a second tenant's endpoint hangs on every call
+#     (its receiver accepts and never answers) and that tenant writes a fifth as many events; the
+#     first tenant's p50, p99 and max against the run without it are the delay it adds;
 #   - the ceiling: pgbench's rate for the same insert, unthrottled, on the same machine, before any
 #     endpoint exists (the most events the database takes in, with no delivery work at all).
 # The receiver (bench/webhook_receiver.py) also counts repeats: every event must arrive once.
@@ -77,20 +80,44 @@ throughput 1
 start_server 1
 throughput 2
 
-curl -sf -X DELETE "http://127.0.0.1:$receiver_port/stats" >/dev/null
-written=$(pgbench -n -c 4 -j 2 -R "$rate" -T "$seconds" -f "$insert" "$db_url" 2>/dev/null \
-  | awk '/number of transactions actually processed/ {print $NF}' | cut -d/ -f1)
-for _ in $(seq 1 300); do
-  [ "$(stats | field received)" -ge "$written" ] && break; sleep 0.2
-done
-stats | python3 -c "
-import json, statistics, sys
+steady() { # label, pgbench script arguments…
+  local label=$1; shift
+  curl -sf -X DELETE "http://127.0.0.1:$receiver_port/stats" >/dev/null
+  local since wanted
+  since=$(psql "$db_url" -tA -c "select now()")
+  pgbench -n -c 4 -j 2 -R "$rate" -T "$seconds" "$@" "$db_url" > target/bench-webhooks-pgbench.log 2>&1
+  wanted=$(psql "$db_url" -tA -c "select count(*) from event_outbox
+    where tenant_id = '$tenant' and created_at >= '$since'")
+  for _ in $(seq 1 300); do
+    [ "$(stats | field received)" -ge "$wanted" ] && break; sleep 0.2
+  done
+  stats | python3 -c "
+import json, sys
 s = json.load(sys.stdin)
 lat = sorted(s['latencies_ms'])
 pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
-print(f'latency at $rate events/s for ${seconds} s, 2 processes: {s[\"received\"]} of $written delivered, '
-      f'{s[\"received\"] - s[\"distinct\"]} repeats; commit to arrival p50 {pick(0.5):.1f} ms, '
-      f'p99 {pick(0.99):.1f} ms, max {lat[-1]:.1f} ms')
+print(f'$label: {s[\"received\"]} of $wanted delivered, {s[\"received\"] - s[\"distinct\"]} repeats; '
+      f'commit to arrival p50 {pick(0.5):.1f} ms, p99 {pick(0.99):.1f} ms, max {lat[-1]:.1f} ms')
 "
+}
+steady "latency at $rate events/s for ${seconds} s, 2 processes" -f "$insert"
+
+# A second tenant whose receiver takes connections and never answers.
+python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', 3914)); s.listen(1024); held = []
+while True: held.append(s.accept()[0])
+" & pids+=($!)
+psql "$db_url" -q -c "insert into tenant (id, slug, name) values (gen_random_uuid(), 'hanging', 'Hanging Ltd')"
+hanging_tenant=$(psql "$db_url" -tA -c "select id from tenant where slug = 'hanging'")
+hanging_key=$(DATABASE_URL="$db_url" "$server_bin" issue-key --tenant hanging --role admin --name bench | sed -n 's/^secret=//p')
+curl -sf -o /dev/null -X POST "http://127.0.0.1:${ports[0]}/v1/webhooks" -H "X-API-Key: $hanging_key" \
+  -H 'content-type: application/json' -d '{"url": "http://127.0.0.1:3914/hooks", "events": ["*"]}'
+hanging_insert=$(mktemp)
+echo "insert into event_outbox (id, tenant_id, event_type, payload) values (gen_random_uuid(), '$hanging_tenant', 'course.published', '{\"course_id\": \"crs_bench\"}');" > "$hanging_insert"
+# 5 of every 6 events the first tenant's, at the same rate as before; the hanging tenant's on top.
+rate=$(( rate * 6 / 5 ))
+steady "the same while another tenant has an endpoint that hangs (its events a fifth as many)" -f "$insert@5" -f "$hanging_insert@1"
 one=$(cat target/bench-webhooks-1.rps); two=$(cat target/bench-webhooks-2.rps)
 python3 -c "print(f'ratios: 1 process {$one/$ceiling:.2f}x the insert ceiling, 2 processes {$two/$ceiling:.2f}x; 2 against 1: {$two/$one:.2f}x')"
