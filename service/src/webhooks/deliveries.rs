@@ -232,16 +232,7 @@ pub async fn sweep(pool: &sqlx::PgPool, now: OffsetDateTime) -> Result<u64, Serv
     Ok(interrupted.rows_affected() + finished.rows_affected() + events.rows_affected())
 }
 
-/// One delivery of the tenant (admins only); another tenant's id is not found.
-pub async fn get(
-    caller: &Caller,
-    store: &Store,
-    id: WebhookDeliveryId,
-) -> Result<WebhookDeliveryView, ServiceError> {
-    caller.require_admin()?;
-    in_tx!(store, caller, |tx| fetch(tx, id))
-}
-
+/// One delivery of the tenant; another tenant's id is not found.
 async fn fetch(
     tx: &mut TenantTx,
     id: WebhookDeliveryId,

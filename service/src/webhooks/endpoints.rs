@@ -103,7 +103,7 @@ async fn create_in(
     .execute(&mut **tx)
     .await?;
     insert_secret(tx, sealer, id, secret).await?;
-    let endpoint = fetch(tx, WebhookEndpointId::from_uuid(id)).await?;
+    let endpoint = get_in(tx, WebhookEndpointId::from_uuid(id)).await?;
     audit::record(
         tx,
         AuditEntry {
@@ -148,7 +148,7 @@ pub async fn get(
     id: WebhookEndpointId,
 ) -> Result<WebhookEndpointView, ServiceError> {
     caller.require_admin()?;
-    in_tx!(store, caller, |tx| fetch(tx, id))
+    in_tx!(store, caller, |tx| get_in(tx, id))
 }
 
 /// Changes the fields the patch gives (admins only). A new address is checked as at creation.
@@ -183,7 +183,7 @@ pub async fn update(
     let enabled = patch.enabled;
     if url.is_none() && description.is_none() && events.is_none() && enabled.is_none() {
         // Nothing to change: no write, no audit row.
-        return in_tx!(store, caller, |tx| fetch(tx, id));
+        return in_tx!(store, caller, |tx| get_in(tx, id));
     }
     in_tx!(store, caller, |tx| update_in(
         tx,
@@ -204,7 +204,7 @@ async fn update_in(
     enabled: Option<bool>,
 ) -> Result<WebhookEndpointView, ServiceError> {
     lock(tx, id).await?;
-    let before = fetch(tx, id).await?;
+    let before = get_in(tx, id).await?;
     sqlx::query!(
         "update webhook_endpoint
          set url = coalesce($3, url), description = coalesce($4, description),
@@ -223,7 +223,7 @@ async fn update_in(
     )
     .execute(&mut **tx)
     .await?;
-    let after = fetch(tx, id).await?;
+    let after = get_in(tx, id).await?;
     let summary = |e: &WebhookEndpointView| json!({ "url": audited_url(&e.url), "description": e.description, "events": e.events, "enabled": e.enabled });
     audit::record(
         tx,
@@ -354,7 +354,7 @@ async fn rotate_in(
         },
     )
     .await?;
-    fetch(tx, id).await
+    get_in(tx, id).await
 }
 
 /// The secrets a delivery to the endpoint signs with now, newest first: its current one and those
@@ -366,7 +366,7 @@ pub async fn signing_secrets_in(
     id: WebhookEndpointId,
 ) -> Result<Vec<SigningSecret>, ServiceError> {
     // The endpoint first, so an unknown id is not found rather than an endpoint without secrets.
-    fetch(tx, id).await?;
+    get_in(tx, id).await?;
     let (tenant, now) = (tx.tenant().as_uuid(), tx.now());
     secrets_on(tx, sealer, tenant, id, now).await
 }
@@ -525,15 +525,8 @@ async fn lock(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<(), ServiceErr
     .ok_or(ServiceError::NotFound)
 }
 
-/// One endpoint of the transaction's tenant, for the steps of other webhook functions.
+/// One endpoint of the transaction's tenant; another tenant's id is not found.
 pub(crate) async fn get_in(
-    tx: &mut TenantTx,
-    id: WebhookEndpointId,
-) -> Result<WebhookEndpointView, ServiceError> {
-    fetch(tx, id).await
-}
-
-async fn fetch(
     tx: &mut TenantTx,
     id: WebhookEndpointId,
 ) -> Result<WebhookEndpointView, ServiceError> {
