@@ -75,6 +75,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teach/lessons/:id") view=LessonEditorPage ssr=ssr.clone() />
                     <Route path=path!("/teach/quizzes/:id") view=QuizEditorPage ssr=ssr.clone() />
                     <Route path=path!("/teach/quizzes/:id/attempts") view=QuizAttemptsPage ssr=ssr.clone() />
+                    <Route path=path!("/teach/quizzes/:id/proctoring") view=QuizProctoringPage ssr=ssr.clone() />
+                    <Route path=path!("/teach/proctoring/:id") view=ProctoringSessionPage ssr=ssr.clone() />
                     <Route path=path!("/teach/quizzes/:id/attempts/:attempt_id") view=AttemptReviewPage ssr=ssr.clone() />
                     <Route path=path!("/admin/users") view=UsersPage ssr=ssr.clone() />
                     <Route path=path!("/admin/settings") view=SettingsPage ssr=ssr.clone() />

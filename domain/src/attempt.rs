@@ -271,6 +271,11 @@ pub struct AttemptView {
     pub deadline_at: Option<String>,
     pub server_now: String,
     pub remaining_ms: Option<i64>,
+    /// A teacher paused it: the clock stands still (`remaining_ms` is what is left at the pause)
+    /// and saves are refused with `quiz.attempt.paused` until they resume it.
+    pub paused: bool,
+    /// How the attempt is proctored (`off` when it is not).
+    pub proctoring: crate::proctoring::ProctoringMode,
     pub submitted_at: Option<String>,
     pub auto_submitted: bool,
     /// The questions as this attempt shows them, in order.
@@ -294,6 +299,16 @@ pub struct SaveReceipt {
     pub server_now: String,
     pub remaining_ms: Option<i64>,
     pub answers: Vec<AnswerView>,
+}
+
+/// An attempt's clock alone, for the taking page's sync every few seconds: a teacher's pause or
+/// extra time reaches the countdown without a reload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptClock {
+    pub status: AttemptStatus,
+    pub paused: bool,
+    pub server_now: String,
+    pub remaining_ms: Option<i64>,
 }
 
 /// A teacher's grade for one question of an attempt.

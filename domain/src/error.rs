@@ -81,6 +81,15 @@ error_codes! {
     AttemptTimerExpired = "quiz.attempt.timer_expired", 409, "Server-enforced timer elapsed.";
     AttemptSubmitted = "quiz.attempt.submitted", 409, "The attempt is submitted; its answers can no longer change.";
     AttemptInProgress = "quiz.attempt.in_progress", 409, "The attempt is still in progress; it is graded once submitted.";
+    AttemptPaused = "quiz.attempt.paused", 409, "A teacher paused the attempt: its clock stands still and nothing is saved until they resume it.";
+    AttemptNotPaused = "quiz.attempt.not_paused", 409, "The attempt is not paused, so it cannot be resumed.";
+    ProctoringRulesNotAccepted = "proctoring.rules_not_accepted", 409, "This quiz is proctored in strict mode: the learner must accept its rules (`accept_proctoring_rules`) to start.";
+    ProctoringNotProctored = "proctoring.not_proctored", 409, "The attempt is not proctored, so it has no session to flag.";
+    ProctoringSessionNotFound = "proctoring.session_not_found", 404, "No proctoring session of yours runs for this attempt (it is not proctored, not yours, or does not exist).";
+    ProctoringSessionClosed = "proctoring.session_closed", 409, "The attempt is over: its proctoring session takes no more events.";
+    ProctoringBatchTooLarge = "proctoring.batch_too_large", 413, "A batch holds at most 50 events; send the rest in another.";
+    ProctoringBatchMalformed = "proctoring.batch_malformed", 422, "An event of the batch is malformed (unknown kind, negative sequence or offset, or data too large); `details` names it.";
+    ProctoringRateLimited = "proctoring.rate_limited", 429, "Too many batches for one session in a minute; retry after the time given.";
     EnrollmentClosed = "enrollment.closed", 403, "Self-enrolment is off for this course; a teacher or admin enrols learners.";
     EnrollmentRequired = "enrollment.required", 403, "Lesson content is for the course's learners and teachers; enrol first (API keys act for no learner, so a student key reads outlines only).";
     RateLimitExceeded = "rate_limit.exceeded", 429, "Too many requests; retry after the time given.";

@@ -6,7 +6,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AttemptId, CourseId, EnrollmentId, FieldError, QuizId, Role, UserId};
+use crate::proctoring::{IncidentKind, Severity};
+use crate::{
+    AttemptId, CourseId, EnrollmentId, FieldError, IncidentId, ProctoringSessionId, QuizId, Role,
+    UserId,
+};
 
 text_enum!(
     /// What an audit row records. Dotted names group by what was acted on.
@@ -14,8 +18,13 @@ text_enum!(
         ApiKeyCreated = "api_key.created",
         ApiKeyRevoked = "api_key.revoked",
         ApiKeyRotated = "api_key.rotated",
+        AttemptExtended = "attempt.extended",
+        AttemptFlagged = "attempt.flagged",
         AttemptGraded = "attempt.graded",
+        AttemptPaused = "attempt.paused",
+        AttemptResumed = "attempt.resumed",
         AttemptScoreOverridden = "attempt.score_overridden",
+        AttemptTerminated = "attempt.terminated",
         AuthPasswordReset = "auth.password_reset",
         AuthPasswordResetRequested = "auth.password_reset_requested",
         AuthSignInFailed = "auth.sign_in_failed",
@@ -40,6 +49,8 @@ text_enum!(
         ModuleDeleted = "module.deleted",
         ModuleRenamed = "module.renamed",
         ModuleReordered = "module.reordered",
+        ProctoringIncidentReviewed = "proctoring.incident_reviewed",
+        ProctoringSettingsChanged = "proctoring.settings_changed",
         QuestionCreated = "question.created",
         QuestionDeleted = "question.deleted",
         QuestionReordered = "question.reordered",
@@ -92,6 +103,9 @@ pub enum DomainEvent {
     /// A quiz attempt has its final score: at submission, or once a teacher graded its essays.
     #[serde(rename = "quiz.attempt.graded")]
     AttemptGraded(AttemptGraded),
+    /// A proctoring rule, or a teacher, flagged an incident in a proctored attempt.
+    #[serde(rename = "proctoring.incident.flagged")]
+    IncidentFlagged(IncidentFlagged),
 }
 
 impl DomainEvent {
@@ -103,6 +117,7 @@ impl DomainEvent {
         "enrollment.completed",
         "quiz.attempt.submitted",
         "quiz.attempt.graded",
+        "proctoring.incident.flagged",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -113,6 +128,7 @@ impl DomainEvent {
             DomainEvent::EnrollmentCompleted(_) => "enrollment.completed",
             DomainEvent::AttemptSubmitted(_) => "quiz.attempt.submitted",
             DomainEvent::AttemptGraded(_) => "quiz.attempt.graded",
+            DomainEvent::IncidentFlagged(_) => "proctoring.incident.flagged",
         }
     }
 
@@ -125,6 +141,7 @@ impl DomainEvent {
             DomainEvent::EnrollmentCompleted(p) => serde_json::to_value(p),
             DomainEvent::AttemptSubmitted(p) => serde_json::to_value(p),
             DomainEvent::AttemptGraded(p) => serde_json::to_value(p),
+            DomainEvent::IncidentFlagged(p) => serde_json::to_value(p),
         };
         // Plain structs of strings and ids always serialise.
         payload.unwrap_or_default()
@@ -196,6 +213,22 @@ pub struct AttemptGraded {
     pub passed: bool,
     pub points: f64,
     pub max_points: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IncidentFlagged {
+    pub incident_id: IncidentId,
+    pub session_id: ProctoringSessionId,
+    pub attempt_id: AttemptId,
+    pub quiz_id: QuizId,
+    pub course_id: CourseId,
+    pub user_id: UserId,
+    pub kind: IncidentKind,
+    pub severity: Severity,
+    pub summary: String,
+    /// RFC 3339.
+    pub detected_at: String,
 }
 
 #[cfg(test)]

@@ -195,6 +195,14 @@ public_id!(
     /// The sending of one event to one webhook endpoint, with its attempts.
     WebhookDeliveryId, "dlv"
 );
+public_id!(
+    /// The proctoring of one attempt: its events, incidents and risk.
+    ProctoringSessionId, "psn"
+);
+public_id!(
+    /// Something a proctoring rule (or a teacher) flagged in one session, for review.
+    IncidentId, "inc"
+);
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ pub mod id;
 pub mod image_hosts;
 pub mod outline;
 pub mod pattern;
+pub mod proctoring;
 pub mod quiz;
 pub mod quiz_input;
 pub mod user_input;
@@ -25,8 +26,9 @@ pub use course::{CourseStatus, CoverColor, EnrollmentStatus};
 pub use error::{ErrorCode, FieldError};
 pub use event::{AuditAction, DomainEvent};
 pub use id::{
-    ApiKeyId, AttemptId, AuditEventId, CourseId, EnrollmentId, EventId, LessonId, ModuleId,
-    OptionId, QuestionId, QuizId, TenantId, UserId, WebhookDeliveryId, WebhookEndpointId,
+    ApiKeyId, AttemptId, AuditEventId, CourseId, EnrollmentId, EventId, IncidentId, LessonId,
+    ModuleId, OptionId, ProctoringSessionId, QuestionId, QuizId, TenantId, UserId,
+    WebhookDeliveryId, WebhookEndpointId,
 };
 pub use image_hosts::ImageHosts;
 pub use value::{ApiKeyStatus, DisplayName, Email, Password, Role, Slug, TenantStatus, UserStatus};

@@ -298,6 +298,8 @@ pub struct QuizView {
     pub shuffle_questions: bool,
     pub shuffle_options: bool,
     pub show_answers: ShowAnswers,
+    /// `off`, `record` or `strict`.
+    pub proctoring: crate::proctoring::ProctoringMode,
     pub status: QuizStatus,
     /// Whether the course's completion waits for a passing attempt of this quiz.
     pub required_for_completion: bool,

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use crate::course::{bounded_text, course_title};
 use crate::form::FieldErrors;
+use crate::proctoring::ProctoringMode;
 use crate::quiz::{AnswerKey, ChoiceOption, ChoiceScoring, QuestionKind, ShowAnswers};
 use crate::{CourseId, FieldError, OptionId};
 
@@ -73,6 +74,9 @@ pub struct QuizForm {
     pub shuffle_options: Option<bool>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<ShowAnswers>))]
     pub show_answers: Option<String>,
+    /// `off`, `record` or `strict` (full screen, and rules the learner accepts before starting).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::proctoring::ProctoringMode>))]
+    pub proctoring: Option<String>,
     pub required_for_completion: Option<bool>,
     /// On a change: the `version` read; a quiz changed since is refused.
     pub version: Option<i32>,
@@ -92,6 +96,7 @@ pub struct QuizInput {
     pub shuffle_questions: Option<bool>,
     pub shuffle_options: Option<bool>,
     pub show_answers: Option<ShowAnswers>,
+    pub proctoring: Option<ProctoringMode>,
     pub required_for_completion: Option<bool>,
     pub version: Option<i32>,
 }
@@ -183,6 +188,8 @@ impl QuizInput {
         let show_answers = errors.optional(form.show_answers, |s| {
             ShowAnswers::parse("show_answers", &s)
         });
+        let proctoring =
+            errors.optional(form.proctoring, |s| ProctoringMode::parse("proctoring", &s));
         errors.finish(|| {
             Some(QuizInput {
                 course_id: form.course_id,
@@ -196,6 +203,7 @@ impl QuizInput {
                 shuffle_questions: form.shuffle_questions,
                 shuffle_options: form.shuffle_options,
                 show_answers: show_answers?,
+                proctoring: proctoring?,
                 required_for_completion: form.required_for_completion,
                 version: form.version,
             })

@@ -60,6 +60,7 @@ pub async fn bench_sessions(args: &[String]) -> anyhow::Result<Vec<String>> {
         role: domain::Role::Admin,
         request_id: "bench-sessions".into(),
         ip: None,
+        user_agent: None,
         on_behalf_of: None,
     };
 

@@ -85,6 +85,7 @@ pub async fn issue_key(database_url: &str, args: &[String]) -> anyhow::Result<(T
         role: Role::Admin,
         request_id: "operator".into(),
         ip: None,
+        user_agent: None,
         on_behalf_of: None,
     };
     let input = api_keys::NewApiKey::parse(&name, role.as_str(), None, store.clock.now())?;

@@ -141,6 +141,7 @@ fn spawn_sweeper(store: &Store) {
                 service::idempotency::sweep(&store.pool, now).await,
                 service::mail::sweep(&store.pool, now).await,
                 service::webhooks::deliveries::sweep(&store.pool, now).await,
+                service::proctoring::sweep(&store.pool, now).await,
             ];
             for error in sweeps.into_iter().filter_map(Result::err) {
                 tracing::warn!(?error, "sweeping expired rows failed; retrying later");

@@ -477,6 +477,7 @@ pub async fn authenticate(
             role: Role::parse("role", &record.role)?,
             request_id: meta.request_id.clone(),
             ip: meta.ip,
+            user_agent: meta.user_agent.clone(),
             on_behalf_of: None,
         },
         requests_per_minute: record.requests_per_minute,

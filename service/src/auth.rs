@@ -332,6 +332,7 @@ pub fn caller_for(user: &SessionUser, meta: &RequestMeta) -> Caller {
         role: user.role,
         request_id: meta.request_id.clone(),
         ip: meta.ip,
+        user_agent: meta.user_agent.clone(),
         on_behalf_of: None,
     }
 }

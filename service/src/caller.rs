@@ -16,6 +16,8 @@ pub struct Caller {
     pub role: Role,
     pub request_id: String,
     pub ip: Option<IpAddr>,
+    /// The browser's `User-Agent`, for a proctoring session's record.
+    pub user_agent: Option<String>,
     /// The learner an admin or teacher key acts for on the attempt routes (`X-On-Behalf-Of`).
     pub on_behalf_of: Option<UserId>,
 }
@@ -30,6 +32,7 @@ impl Caller {
             role: Role::Admin,
             request_id: worker.to_string(),
             ip: None,
+            user_agent: None,
             on_behalf_of: None,
         }
     }

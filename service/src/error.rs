@@ -30,6 +30,15 @@ pub enum ServiceError {
     NotFound,
     #[error("{message}")]
     Conflict { code: ErrorCode, message: String },
+    /// A refusal with its own code, and what the code's family carries: the fields at fault, or
+    /// when to try again.
+    #[error("{message}")]
+    Refused {
+        code: ErrorCode,
+        message: String,
+        details: Vec<FieldError>,
+        retry_after_seconds: Option<i64>,
+    },
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
     #[error("internal error")]
@@ -51,7 +60,7 @@ impl ServiceError {
             ServiceError::InvalidResetToken => ErrorCode::InvalidResetToken,
             ServiceError::TenantSuspended => ErrorCode::TenantSuspended,
             ServiceError::NotFound => ErrorCode::NotFound,
-            ServiceError::Conflict { code, .. } => *code,
+            ServiceError::Conflict { code, .. } | ServiceError::Refused { code, .. } => *code,
             ServiceError::Unavailable(_) => ErrorCode::Unavailable,
             ServiceError::Internal(_) => ErrorCode::Internal,
         }
@@ -64,7 +73,10 @@ impl ServiceError {
 
     pub fn details(&self) -> Vec<FieldError> {
         match self {
-            ServiceError::Validation(fields) => fields.clone(),
+            ServiceError::Validation(fields)
+            | ServiceError::Refused {
+                details: fields, ..
+            } => fields.clone(),
             _ => Vec::new(),
         }
     }
@@ -78,6 +90,10 @@ impl ServiceError {
             | ServiceError::RateLimited {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
+            ServiceError::Refused {
+                retry_after_seconds,
+                ..
+            } => *retry_after_seconds,
             _ => None,
         }
     }

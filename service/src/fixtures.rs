@@ -47,6 +47,7 @@ pub fn platform_caller(tenant: TenantId, role: Role) -> crate::Caller {
         role,
         request_id: "req_fixture".into(),
         ip: None,
+        user_agent: None,
         on_behalf_of: None,
     }
 }

@@ -24,6 +24,7 @@ pub mod ordered;
 pub mod outbox;
 pub mod paging;
 pub mod password;
+pub mod proctoring;
 pub mod quizzes;
 pub mod rate_limit;
 pub mod reset;

@@ -7,6 +7,7 @@ pub mod courses;
 pub mod dev;
 pub mod keys;
 pub mod learning;
+pub mod proctoring;
 pub mod quiz_authoring;
 pub mod quizzes;
 pub mod tenant;

@@ -55,6 +55,9 @@ pub struct QuizSettings {
     pub opens_at: String,
     pub closes_at: String,
     pub show_answers: String,
+    /// Absent from an older form: the quiz keeps its mode.
+    #[serde(default)]
+    pub proctoring: Option<String>,
     pub shuffle_questions: Option<String>,
     pub shuffle_options: Option<String>,
     pub required_for_completion: Option<String>,
@@ -101,6 +104,7 @@ pub async fn update_quiz(
         shuffle_questions: Some(settings.shuffle_questions.is_some()),
         shuffle_options: Some(settings.shuffle_options.is_some()),
         show_answers: Some(settings.show_answers),
+        proctoring: settings.proctoring,
         required_for_completion: Some(settings.required_for_completion.is_some()),
         version: Some(version),
     };

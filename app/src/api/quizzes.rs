@@ -2,7 +2,7 @@
 //! resuming an attempt, reading one, and saving answers (and submitting). The taking page posts
 //! JSON, since a save carries a list of answers.
 
-use domain::attempt::{AnswerSave, AttemptView, QuizIntro, SaveReceipt};
+use domain::attempt::{AnswerSave, AttemptClock, AttemptView, QuizIntro, SaveReceipt};
 use domain::{AttemptId, QuizId};
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -24,10 +24,19 @@ pub async fn load_quiz_intro(id: QuizId) -> Result<QuizIntro, AppError> {
 }
 
 /// Starts an attempt, or resumes the one in progress; `preview` is the staff's throwaway attempt.
+/// A strict quiz starts only once the learner accepts its proctoring rules.
 #[server(endpoint = "quiz/start", input = Json)]
-pub async fn start_attempt(quiz_id: QuizId, preview: bool) -> Result<AttemptView, AppError> {
+pub async fn start_attempt(
+    quiz_id: QuizId,
+    preview: bool,
+    #[server(default)] accept_proctoring_rules: bool,
+) -> Result<AttemptView, AppError> {
     let (caller, ctx) = caller().await?;
-    attempts::start(&caller, &ctx.store, quiz_id, preview)
+    let options = attempts::StartOptions {
+        preview,
+        accepts_rules: accept_proctoring_rules,
+    };
+    attempts::start_with(&caller, &ctx.store, quiz_id, options)
         .await
         .map(|(attempt, _)| attempt)
         .map_err(service_error)
@@ -52,6 +61,18 @@ pub async fn save_answers(
 ) -> Result<SaveReceipt, AppError> {
     let (caller, ctx) = caller().await?;
     attempts::save_receipt(&caller, &ctx.store, quiz_id, attempt_id, answers, submit)
+        .await
+        .map_err(service_error)
+}
+
+/// The attempt's clock alone: the taking page's sync when no proctoring batch carries it.
+#[server(endpoint = "quiz/clock")]
+pub async fn read_attempt_clock(
+    quiz_id: QuizId,
+    attempt_id: AttemptId,
+) -> Result<AttemptClock, AppError> {
+    let (caller, ctx) = caller().await?;
+    attempts::clock(&caller, &ctx.store, quiz_id, attempt_id)
         .await
         .map_err(service_error)
 }

@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod api_access;
+mod attempt_control;
 mod audit;
 mod catalog;
 mod course;
@@ -17,11 +18,14 @@ mod mailbox;
 mod my_courses;
 mod not_found;
 mod password;
+mod proctoring_session;
+mod proctoring_sessions;
 mod quiz_attempts;
 mod quiz_autosave;
 mod quiz_editor;
 mod quiz_fields;
 mod quiz_intro;
+mod quiz_proctor;
 mod quiz_questions;
 mod quiz_result;
 mod quiz_take;
@@ -45,6 +49,8 @@ pub use mailbox::MailboxPage;
 pub use my_courses::MyCoursesPage;
 pub use not_found::NotFoundPage;
 pub use password::{ForgotPasswordPage, ResetPasswordPage};
+pub use proctoring_session::ProctoringSessionPage;
+pub use proctoring_sessions::QuizProctoringPage;
 pub use quiz_attempts::{AttemptReviewPage, QuizAttemptsPage};
 pub use quiz_editor::QuizEditorPage;
 pub use quiz_intro::QuizPage;

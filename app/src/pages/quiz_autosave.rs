@@ -48,6 +48,12 @@ impl Countdown {
         self.tick();
     }
 
+    /// A paused attempt: the time left stands still until the next sync says otherwise.
+    pub fn freeze(&self, remaining_ms: Option<i64>) {
+        self.ends_at.set_value(None);
+        self.remaining_ms.set(remaining_ms);
+    }
+
     pub fn tick(&self) {
         if let Some(ends) = self.ends_at.get_value() {
             let left = (ends - monotonic_ms()).max(0.0);
@@ -65,6 +71,8 @@ pub enum SaveState {
     Offline,
     /// The server refused the save; the message says why.
     Refused,
+    /// A teacher paused the attempt: answers wait on this device.
+    Paused,
 }
 
 impl SaveState {
@@ -75,6 +83,7 @@ impl SaveState {
             SaveState::Saved => "Saved",
             SaveState::Offline => "Offline — answers kept and sent when back",
             SaveState::Refused => "Not saved",
+            SaveState::Paused => "Paused — answers kept and sent when the attempt resumes",
         }
     }
 }
@@ -99,6 +108,8 @@ pub struct Autosave {
     pub clock: Countdown,
     /// The attempt once submitted (by the learner, at zero, or by the server's deadline).
     pub finished: RwSignal<Option<AttemptView>>,
+    /// A teacher paused the attempt, as the server last said.
+    pub paused: RwSignal<bool>,
 }
 
 impl Autosave {
@@ -134,6 +145,7 @@ impl Autosave {
             error: RwSignal::new(None),
             clock: Countdown::new(attempt.remaining_ms),
             finished: RwSignal::new(None),
+            paused: RwSignal::new(attempt.paused),
         }
     }
 
@@ -248,6 +260,12 @@ impl Autosave {
                     self.schedule(DEBOUNCE);
                 }
             }
+            Err(error) if error.code == ErrorCode::AttemptPaused => {
+                // Kept, and sent once the sync sees the attempt resumed.
+                self.queued.set_value(false);
+                self.paused.set(true);
+                self.state.set(SaveState::Paused);
+            }
             Err(error) if error.code == ErrorCode::Unavailable => {
                 self.queued.set_value(false);
                 self.state.set(SaveState::Offline);
@@ -300,6 +318,32 @@ impl Autosave {
             }
         }
         self.persist();
+    }
+
+    /// The server says the attempt is over (a teacher ended it, or its time): show the result.
+    pub async fn end(self) {
+        if self.finished.with_untracked(Option::is_some) {
+            return;
+        }
+        if let Ok(attempt) = get_attempt(self.quiz, self.attempt).await {
+            self.finish(attempt);
+        }
+    }
+
+    /// The server's pause, as a sync learnt it: a resumed attempt sends what waited.
+    pub fn set_paused(&self, paused: bool) {
+        let was = self.paused.get_untracked();
+        if was == paused {
+            return;
+        }
+        self.paused.set(paused);
+        if paused {
+            self.state.set(SaveState::Paused);
+        } else if self.has_pending() || self.is_submitting() {
+            self.flush();
+        } else {
+            self.state.set(SaveState::Saved);
+        }
     }
 
     fn finish(&self, attempt: AttemptView) {

@@ -2,6 +2,7 @@
 //! `quiz_questions`). The quiz is read again after each change that succeeds, so forms carry the
 //! current version; a refused form keeps what the teacher typed.
 
+use domain::proctoring::ProctoringMode;
 use domain::quiz::{QuizStatus, QuizView, ShowAnswers};
 use domain::{QuizId, Role};
 use leptos::prelude::*;
@@ -116,12 +117,23 @@ fn Header(quiz: QuizView, preview: ServerAction<StartAttempt>) -> impl IntoView 
                 <span class="rounded bg-amber-100 px-2 py-0.5 text-sm font-semibold text-amber-900">"Required for completion"</span>
             })}
             <a class=LINK_CLASS href=format!("/teach/quizzes/{quiz_id}/attempts")>"Attempts"</a>
+            {(quiz.proctoring != ProctoringMode::Off).then(|| view! {
+                <a class=LINK_CLASS href=format!("/teach/quizzes/{quiz_id}/proctoring")>"Proctoring"</a>
+            })}
             <button type="button" class=SMALL_BUTTON disabled=move || preview.pending().get()
-                on:click=move |_| { preview.dispatch(StartAttempt { quiz_id, preview: true }); }>
+                on:click=move |_| { preview.dispatch(StartAttempt { quiz_id, preview: true, accept_proctoring_rules: false }); }>
                 "Preview as a learner"
             </button>
         </div>
         <div class="mt-2"><FormError error=action_error(preview.value()) /></div>
+    }
+}
+
+fn proctoring_label(mode: ProctoringMode) -> &'static str {
+    match mode {
+        ProctoringMode::Off => "Off",
+        ProctoringMode::Record => "Record browser events",
+        ProctoringMode::Strict => "Strict: full screen, and rules accepted before the timer starts",
     }
 }
 
@@ -139,6 +151,7 @@ fn Settings(quiz: QuizView, action: ServerAction<UpdateQuiz>) -> impl IntoView {
     let saved = move || matches!(action.value().get(), Some(Ok(_)));
     let number = |n: Option<i32>| n.map(|n| n.to_string()).unwrap_or_default();
     let show = quiz.show_answers;
+    let proctoring = quiz.proctoring;
     let checkbox = |name: &'static str, label: &'static str, checked: bool| {
         view! {
             <div class="mt-2 flex items-center gap-2">
@@ -177,6 +190,17 @@ fn Settings(quiz: QuizView, action: ServerAction<UpdateQuiz>) -> impl IntoView {
                             <option value=s.as_str() selected=*s == show>{show_answers_label(*s)}</option>
                         }).collect_view()}
                     </select>
+                </div>
+                <div class="mb-4">
+                    <label for="field-proctoring" class="block font-medium text-slate-900">"Proctoring"</label>
+                    <select id="field-proctoring" name="proctoring" class=INPUT_CLASS aria-describedby="hint-proctoring">
+                        {ProctoringMode::ALL.iter().map(|m| view! {
+                            <option value=m.as_str() selected=*m == proctoring>{proctoring_label(*m)}</option>
+                        }).collect_view()}
+                    </select>
+                    <p id="hint-proctoring" class="mt-1 text-sm text-slate-700">
+                        "Lectern records browser and server events only: never the camera, the microphone or the screen."
+                    </p>
                 </div>
                 <fieldset class="mb-4">
                     <legend class="font-medium text-slate-900">"Options"</legend>

@@ -2,6 +2,7 @@
 //! in (start, resume, or a teacher's preview) and the learner's earlier attempts.
 
 use domain::attempt::{AttemptSummary, QuizIntro};
+use domain::proctoring::ProctoringMode;
 use domain::quiz::AttemptStatus;
 use domain::{QuizId, Role};
 use leptos::prelude::*;
@@ -95,9 +96,43 @@ fn Intro(intro: QuizIntro) -> impl IntoView {
                 <li>"Submitting ends the attempt."</li>
             </ul>
         </section>
+        <ProctoringNotice mode=quiz.proctoring />
         <StartButtons intro=intro.clone() />
         <History attempts=intro.attempts />
     }
+}
+
+/// What a proctored quiz records, in plain words, before the learner starts; a strict quiz's rules,
+/// which the learner accepts to start.
+#[component]
+fn ProctoringNotice(mode: ProctoringMode) -> impl IntoView {
+    if mode == ProctoringMode::Off {
+        return ().into_any();
+    }
+    let strict = mode == ProctoringMode::Strict;
+    view! {
+        <section class="mt-6 max-w-3xl rounded border border-amber-300 bg-amber-50 p-4" aria-labelledby="proctoring-heading" data-testid="proctoring-notice">
+            <h2 id="proctoring-heading" class="text-lg font-semibold">"This quiz is proctored"</h2>
+            <p class="mt-2 text-slate-900">"While your attempt runs, and only then, Lectern records:"</p>
+            <ul class="mt-2 list-disc space-y-1 pl-6 text-slate-900">
+                <li>"when you leave this tab or window and come back, and when you leave full screen;"</li>
+                <li>"copying, cutting and pasting, the right-click menu, and printing;"</li>
+                <li>"the quiz opened in a second tab or window, going offline, and a very small window;"</li>
+                <li>"your IP address and browser at the start and whenever they change, and when the page stops answering."</li>
+            </ul>
+            <p class="mt-2 font-semibold text-slate-900">"Lectern never uses your camera, your microphone or your screen, and records nothing outside the attempt."</p>
+            <p class="mt-2 text-slate-900">"Your teacher reviews what was recorded."</p>
+            {strict.then(|| view! {
+                <h3 class="mt-4 font-semibold">"Rules of this quiz"</h3>
+                <ol class="mt-2 list-decimal space-y-1 pl-6 text-slate-900">
+                    <li>"The quiz runs in full screen: stay in it until you submit."</li>
+                    <li>"Stay on this tab, and do not open the quiz anywhere else."</li>
+                    <li>"Do not paste text into your answers."</li>
+                </ol>
+            })}
+        </section>
+    }
+    .into_any()
 }
 
 #[component]
@@ -105,10 +140,19 @@ fn StartButtons(intro: QuizIntro) -> impl IntoView {
     let quiz = intro.quiz.id;
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
+    let strict = intro.quiz.proctoring == ProctoringMode::Strict && intro.in_progress.is_none();
+    let accepted = RwSignal::new(false);
     let start = move |preview: bool| {
         busy.set(true);
+        let accepts = !preview && accepted.get_untracked();
+        if accepts {
+            // Asked within the click, as browsers require; the taking page records leaving it.
+            if let Some(root) = document().document_element() {
+                let _ = root.request_fullscreen();
+            }
+        }
         leptos::task::spawn_local(async move {
-            match start_attempt(quiz, preview).await {
+            match start_attempt(quiz, preview, accepts).await {
                 Ok(attempt) => {
                     let href = format!("/quizzes/{quiz}/attempts/{}", attempt.id);
                     let _ = window().location().set_href(&href);
@@ -143,7 +187,16 @@ fn StartButtons(intro: QuizIntro) -> impl IntoView {
                 {match blocked {
                     Some(reason) => view! { <p class="text-slate-800" data-testid="quiz-blocked">{reason}</p> }.into_any(),
                     None => view! {
-                        <button type="button" class=BUTTON_CLASS disabled=move || busy.get() on:click=move |_| start(false)>{label}</button>
+                        {strict.then(|| view! {
+                            <div class="flex w-full items-center gap-2">
+                                <input id="accept-rules" type="checkbox" class="h-4 w-4"
+                                    on:change=move |ev| accepted.set(event_target_checked(&ev)) />
+                                <label for="accept-rules">"I have read the proctoring rules above and accept them."</label>
+                            </div>
+                        })}
+                        <button type="button" class=BUTTON_CLASS
+                            disabled=move || busy.get() || (strict && !accepted.get())
+                            on:click=move |_| start(false)>{label}</button>
                     }.into_any(),
                 }}
                 {intro.can_edit.then(|| view! {

@@ -4,15 +4,17 @@
 use std::time::Duration;
 
 use domain::attempt::AttemptView;
+use domain::proctoring::{ProctoringMode, HEARTBEAT_MS};
 use domain::quiz::AttemptStatus;
-use domain::{AttemptId, QuizId, Role};
+use domain::{AttemptId, ErrorCode, QuizId, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::quiz_autosave::{Autosave, SaveState};
+use super::quiz_autosave::{monotonic_ms, Autosave, SaveState};
 use super::quiz_fields::QuestionFieldset;
+use super::quiz_proctor::Proctor;
 use super::quiz_result::AttemptResult;
-use crate::api::quizzes::get_attempt;
+use crate::api::quizzes::{get_attempt, read_attempt_clock};
 use crate::components::auth::RequireRole;
 use crate::components::course::{not_found, route_id, LINK_CLASS};
 use crate::components::form::BUTTON_CLASS;
@@ -75,8 +77,23 @@ fn Taking(attempt: AttemptView) -> impl IntoView {
     let clock = autosave.clock;
     let announcement = RwSignal::new(String::new());
     let warnings_given = StoredValue::new(0usize);
+    let proctor = (attempt.proctoring != ProctoringMode::Off)
+        .then(|| Proctor::new(attempt.quiz_id, attempt.id));
+    let (quiz, attempt_id) = (attempt.quiz_id, attempt.id);
     Effect::new(move |_| {
         autosave.resume();
+        let stop_listening = proctor.map(|p| p.listen());
+        let sync = move || {
+            leptos::task::spawn_local(sync_once(quiz, attempt_id, autosave, proctor, announcement));
+        };
+        sync();
+        // A proctored page's batches are its heartbeat; either way the clock syncs within 10 s.
+        let every = if proctor.is_some() {
+            HEARTBEAT_MS
+        } else {
+            10_000
+        };
+        let syncing = set_interval_with_handle(sync, Duration::from_millis(u64::from(every)));
         let handle = set_interval_with_handle(
             move || {
                 clock.tick();
@@ -99,6 +116,12 @@ fn Taking(attempt: AttemptView) -> impl IntoView {
             if let Ok(handle) = handle {
                 handle.clear();
             }
+            if let Ok(syncing) = syncing {
+                syncing.clear();
+            }
+            if let Some(stop) = stop_listening {
+                stop();
+            }
             online.remove();
         });
     });
@@ -109,6 +132,72 @@ fn Taking(attempt: AttemptView) -> impl IntoView {
         >
             <TakingForm attempt=attempt.clone() autosave announcement />
         </Show>
+    }
+}
+
+/// One sync of the attempt's clock with the server's: through the proctoring batch when there is
+/// one, else a read of the clock. A pause, extra time or the attempt's end reaches the page here,
+/// and is announced.
+async fn sync_once(
+    quiz: QuizId,
+    attempt: AttemptId,
+    autosave: Autosave,
+    proctor: Option<Proctor>,
+    announcement: RwSignal<String>,
+) {
+    if autosave.finished.with_untracked(Option::is_some) {
+        if let Some(proctor) = proctor {
+            proctor.close();
+        }
+        return;
+    }
+    let sent_at = monotonic_ms();
+    let clock = match proctor {
+        Some(proctor) => match proctor.send().await {
+            Some(Ok(ack)) => Some((ack.status, ack.paused, ack.remaining_ms)),
+            Some(Err(ErrorCode::ProctoringSessionClosed)) => {
+                Some((AttemptStatus::Submitted, false, None))
+            }
+            _ => None,
+        },
+        None => read_attempt_clock(quiz, attempt)
+            .await
+            .ok()
+            .map(|c| (c.status, c.paused, c.remaining_ms)),
+    };
+    let Some((status, paused, remaining)) = clock else {
+        return;
+    };
+    if status != AttemptStatus::InProgress {
+        if let Some(proctor) = proctor {
+            proctor.close();
+        }
+        autosave.end().await;
+        return;
+    }
+    let before = autosave.clock.remaining_ms.get_untracked();
+    let was_paused = autosave.paused.get_untracked();
+    if paused {
+        autosave.clock.freeze(remaining);
+    } else {
+        autosave.clock.sync(remaining, sent_at);
+    }
+    autosave.set_paused(paused);
+    let news = match (was_paused, paused, before, remaining) {
+        (false, true, _, _) => {
+            Some("Your teacher paused this attempt. The clock is stopped.".to_string())
+        }
+        (true, false, _, _) => {
+            Some("Your teacher resumed this attempt. The clock runs again.".to_string())
+        }
+        (_, _, Some(before), Some(now)) if now - before > 30_000 => {
+            let minutes = (now + 59_999) / 60_000;
+            Some(format!("Your time was extended: {minutes} minutes left."))
+        }
+        _ => None,
+    };
+    if let Some(news) = news {
+        announcement.set(news);
     }
 }
 
@@ -155,6 +244,11 @@ fn TakingForm(
         <div class="sr-only" aria-live="assertive" aria-atomic="true" data-testid="timer-warning">
             {move || announcement.get()}
         </div>
+        <Show when=move || autosave.paused.get()>
+            <p role="status" data-testid="attempt-paused" class="mt-2 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-amber-950">
+                "Your teacher paused this attempt. The clock is stopped, and you can go on once they resume it."
+            </p>
+        </Show>
         <Show when=move || autosave.state.get() == SaveState::Refused>
             <p role="alert" class="mt-2 rounded border border-red-300 bg-red-50 px-3 py-2 text-red-900">
                 {move || autosave.error.get()}
@@ -164,8 +258,10 @@ fn TakingForm(
             ev.prevent_default();
             autosave.submit();
         }>
-            {questions}
-            <button type="submit" class=BUTTON_CLASS>"Submit answers"</button>
+            <fieldset disabled=move || autosave.paused.get()>
+                {questions}
+                <button type="submit" class=BUTTON_CLASS>"Submit answers"</button>
+            </fieldset>
             <p class="mt-2 text-sm text-slate-700">
                 "Submitting ends this attempt: its answers can no longer change."
             </p>

@@ -1,24 +1,38 @@
 //! `/v1/quizzes/{id}/attempts`: a learner's attempts, timed by the server. A signed-in learner's
 //! own, or, for an admin or teacher key, the learner `X-On-Behalf-Of` names.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use domain::attempt::{AnswerSave, AttemptSummary, AttemptView, QuestionGrade, Submission};
+use domain::proctoring::AttemptControl;
 use domain::quiz::AttemptStatus;
 use domain::{AttemptId, QuizId, UserId};
 use serde::{Deserialize, Serialize};
-use service::quizzes::{attempts, grading};
+use service::quizzes::{attempts, control, grading};
 use utoipa::{IntoParams, ToSchema};
 
 use super::envelope::{ApiOk, ApiResult, Meta};
-use super::extract::{ActingCaller, ApiCaller, ApiJson, ApiQuery, PathId, PathIds};
+use super::extract::{optional_json, ActingCaller, ApiCaller, ApiJson, ApiQuery, PathId, PathIds};
 use super::openapi::{Envelope, PageEnvelope};
 use crate::state::AppState;
 
+/// What starting may say: a strict quiz's learner accepts its proctoring rules.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartBody {
+    /// The learner read and accepts the rules of a quiz proctored in strict mode (needed to start
+    /// one); the acceptance is stored with its time.
+    #[serde(default)]
+    pub accept_proctoring_rules: bool,
+}
+
 /// Starts an attempt, or answers the one in progress (`200` then, `201` for a new one). Refused
-/// with `enrollment.required`, `quiz.closed` or `quiz.attempt.limit_reached`. An admin or teacher
-/// key names the learner with `X-On-Behalf-Of`.
+/// with `enrollment.required`, `quiz.closed`, `quiz.attempt.limit_reached` or, for a strict quiz
+/// whose rules were not accepted, `proctoring.rules_not_accepted`. An admin or teacher key names
+/// the learner with `X-On-Behalf-Of`.
 #[utoipa::path(post, path = "/v1/quizzes/{id}/attempts", operation_id = "startAttempt", tag = "attempts",
     params(("id" = QuizId, Path), ("X-On-Behalf-Of" = UserId, Header, description = "usr_…: the learner the key acts for.")),
+    request_body(content = Option<StartBody>, description = "Optional."),
     responses((status = 201, description = "The new attempt, with `server_now`, `deadline_at` and `remaining_ms`.", body = Envelope<AttemptView>),
               (status = 200, description = "The attempt already in progress.", body = Envelope<AttemptView>)))]
 pub async fn start(
@@ -26,8 +40,14 @@ pub async fn start(
     meta: Meta,
     ActingCaller(caller): ActingCaller,
     PathId(quiz): PathId<QuizId>,
+    body: Bytes,
 ) -> ApiResult<AttemptView> {
-    match attempts::start(&caller, &state.store, quiz, false).await? {
+    let body: StartBody = optional_json(&meta, &body)?;
+    let options = attempts::StartOptions {
+        preview: false,
+        accepts_rules: body.accept_proctoring_rules,
+    };
+    match attempts::start_with(&caller, &state.store, quiz, options).await? {
         (attempt, true) => Ok(ApiOk::created(&meta, attempt)),
         (attempt, false) => Ok(ApiOk::new(&meta, attempt)),
     }
@@ -253,4 +273,23 @@ pub async fn submission(
 ) -> ApiResult<Submission> {
     let attempt = attempts::get(&caller, &state.store, quiz, id).await?;
     Ok(ApiOk::new(&meta, Submission::from(attempt)))
+}
+
+/// A teacher's action on a running attempt (the LTI Assessment Control service's): `pause` (its
+/// clock stands still; saves answer `409 quiz.attempt.paused`), `resume`, `extend` by `minutes`,
+/// `terminate` (submitted with what it holds) or `flag` (an incident for review; proctored
+/// attempts only). The course's editors; audited with the reason, and on the proctoring timeline.
+#[utoipa::path(post, path = "/v1/quizzes/{id}/attempts/{attempt_id}/control", operation_id = "controlAttempt", tag = "attempts",
+    params(("id" = QuizId, Path), ("attempt_id" = AttemptId, Path)),
+    request_body = AttemptControl,
+    responses((status = 200, description = "The attempt after the action, with its new deadline or pause.", body = Envelope<AttemptView>)))]
+pub async fn control(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    PathIds(quiz, id): PathIds<QuizId, AttemptId>,
+    ApiJson(body): ApiJson<AttemptControl>,
+) -> ApiResult<AttemptView> {
+    let attempt = control::control(&caller, &state.store, quiz, id, body).await?;
+    Ok(ApiOk::new(&meta, attempt))
 }

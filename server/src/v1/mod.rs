@@ -15,6 +15,7 @@ pub mod openapi;
 mod openapi_rules;
 mod openapi_webhooks;
 pub mod outline;
+pub mod proctoring;
 pub mod quizzes;
 pub mod settings;
 pub mod users;
@@ -108,6 +109,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/v1/courses/{id}/staff/{user_id}",
             delete(enrollments::remove_staff),
         )
+        .route(
+            "/v1/proctoring/settings",
+            get(proctoring::get_settings).put(proctoring::put_settings),
+        )
+        .route("/v1/proctoring/sessions", get(proctoring::list_sessions))
+        .route("/v1/proctoring/sessions/{id}", get(proctoring::get_session))
+        .route(
+            "/v1/proctoring/sessions/{id}/events",
+            get(proctoring::list_events),
+        )
+        .route(
+            "/v1/proctoring/sessions/{id}/incidents",
+            get(proctoring::list_incidents),
+        )
+        .route(
+            "/v1/proctoring/incidents/{id}",
+            patch(proctoring::review_incident),
+        )
         .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
         .route(
             "/v1/webhooks/{id}",
@@ -191,6 +210,10 @@ fn assessments(router: Router<AppState>, base: &str) -> Router<AppState> {
         .route(
             &format!("{base}/{{id}}/attempts/{{attempt_id}}/score"),
             get(attempts::score),
+        )
+        .route(
+            &format!("{base}/{{id}}/attempts/{{attempt_id}}/control"),
+            post(attempts::control),
         )
         .route(
             &format!("{base}/{{id}}/attempts/{{attempt_id}}/grade"),

@@ -12,8 +12,8 @@ use utoipa::openapi::{RefOr, ResponseBuilder, Responses};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::{
-    api_keys, attempts, audit, courses, enrollments, outline, quizzes, settings, users, webhooks,
-    whoami,
+    api_keys, attempts, audit, courses, enrollments, outline, proctoring, quizzes, settings, users,
+    webhooks, whoami,
 };
 
 /// `null`: what `error` is on success and `data` on failure.
@@ -149,14 +149,18 @@ pub struct IssuedWebhookSecretDoc {
         quizzes::update_question, quizzes::delete_question,
         attempts::list, attempts::start, attempts::preview, attempts::get, attempts::update,
         attempts::score, attempts::grade, attempts::override_score, attempts::submit,
-        attempts::submission,
+        attempts::submission, attempts::control,
+        proctoring::get_settings, proctoring::put_settings, proctoring::list_sessions,
+        proctoring::get_session, proctoring::list_events, proctoring::list_incidents,
+        proctoring::review_incident,
         webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::test, webhooks::list_deliveries, webhooks::redeliver,
         webhooks::register, webhooks::list_via_admin, webhooks::delete_via_admin,
     ),
     components(schemas(ErrorEnvelope, UserView, ApiKeyView, AuditEventView, domain::course::CourseView, domain::course::Block,
         domain::event::UserProvisioned, domain::event::CoursePublished, domain::event::EnrollmentCreated,
-        domain::event::EnrollmentCompleted, domain::event::AttemptSubmitted, domain::event::AttemptGraded)),
+        domain::event::EnrollmentCompleted, domain::event::AttemptSubmitted, domain::event::AttemptGraded,
+        domain::event::IncidentFlagged)),
     modifiers(&Security, &ErrorResponses, &IdempotencyKey, &Links, &AssessmentNames),
     tags(
         (name = "users", description = "The organisation's users and their roles."),
@@ -169,6 +173,7 @@ pub struct IssuedWebhookSecretDoc {
         (name = "settings", description = "The organisation's own settings and limits."),
         (name = "attempts", description = "Learners' attempts, timed by the server: start, save answers under revisions, submit, scores."),
         (name = "quizzes", description = "Quizzes (assessments) of a course: settings, questions with their answer keys, publishing."),
+        (name = "proctoring", description = "Proctored attempts: sessions by risk, their timelines of browser and server events, incidents and their review, and the organisation's rules and retention. Lectern records browser and server events only: no camera, microphone or screen."),
         (name = "webhooks", description = "Endpoints that receive the organisation's events, signed as Standard Webhooks say; their delivery logs. The events and their bodies are in `webhooks`."),
     )
 )]

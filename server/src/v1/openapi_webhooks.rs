@@ -15,6 +15,7 @@ pub const EVENTS: &[(&str, &str, &str)] = &[
     ("enrollment.completed", "EnrollmentCompleted", "A learner completed every lesson of a course."),
     ("quiz.attempt.submitted", "AttemptSubmitted", "A quiz attempt was submitted: by the learner, at its deadline, or by the deadline sweeper."),
     ("quiz.attempt.graded", "AttemptGraded", "A quiz attempt has its final score: at submission, or once a teacher graded its essays."),
+    ("proctoring.incident.flagged", "IncidentFlagged", "A proctoring rule, or a teacher, flagged an incident in a proctored attempt."),
 ];
 
 pub fn apply(document: &mut Value) {

@@ -66,9 +66,90 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("POST", "/v1/quizzes/{id}/attempts/{attempt_id}/override") => {
             json!({"score": 50, "reason": "Appeal"})
         }
+        ("POST", "/v1/quizzes/{id}/attempts/{attempt_id}/control") => {
+            json!({"action": "pause", "reason": "Fire drill"})
+        }
+        ("PUT", "/v1/proctoring/settings") => json!({}),
+        ("PATCH", "/v1/proctoring/incidents/{id}") => json!({"status": "dismissed"}),
         (m, p) => panic!("{m} {p}: add a valid body for this write to body_for"),
     };
     Some(body)
+}
+
+/// An incident of a proctored attempt in `course` (which gets published) of `learner`: a teacher's
+/// flag, made and found through `/v1`.
+async fn flagged_incident(
+    app: &crate::helpers::TestApp,
+    secret: &str,
+    tenant: domain::TenantId,
+    course: &str,
+    learner: &str,
+) -> String {
+    send(app.v1(
+        Method::POST,
+        &format!("/v1/courses/{course}/publish"),
+        secret,
+        tenant,
+    ))
+    .await;
+    let quiz = app
+        .create(
+            secret,
+            tenant,
+            "/v1/quizzes",
+            json!({"course_id": course, "title": "Watched", "proctoring": "record"}),
+        )
+        .await;
+    let question = json!({"kind": "essay", "prompt": "Why?"});
+    app.create(
+        secret,
+        tenant,
+        &format!("/v1/quizzes/{quiz}/questions"),
+        question,
+    )
+    .await;
+    send(app.v1(
+        Method::POST,
+        &format!("/v1/quizzes/{quiz}/publish"),
+        secret,
+        tenant,
+    ))
+    .await;
+    let enrol = json!({"user_id": learner});
+    app.create(
+        secret,
+        tenant,
+        &format!("/v1/courses/{course}/enrollments"),
+        enrol,
+    )
+    .await;
+    let (_, _, attempt) = send(
+        app.v1(
+            Method::POST,
+            &format!("/v1/quizzes/{quiz}/attempts"),
+            secret,
+            tenant,
+        )
+        .header("x-on-behalf-of", learner),
+    )
+    .await;
+    let attempt = attempt["data"]["id"].as_str().unwrap().to_string();
+    let flag = json!({"action": "flag", "reason": "Check"});
+    let control = format!("/v1/quizzes/{quiz}/attempts/{attempt}/control");
+    let (status, _, flagged) =
+        send(app.v1(Method::POST, &control, secret, tenant).json(&flag)).await;
+    assert_eq!(status, StatusCode::OK, "{flagged}");
+    let (_, _, sessions) = send(app.v1(
+        Method::GET,
+        &format!("/v1/proctoring/sessions?quiz_id={quiz}"),
+        secret,
+        tenant,
+    ))
+    .await;
+    let session = sessions["data"][0]["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/proctoring/sessions/{session}/incidents");
+    let (_, _, incidents) = send(app.v1(Method::GET, &path, secret, tenant)).await;
+    incidents["data"][0]["id"].as_str().unwrap().to_string()
 }
 
 /// What a path parameter can name: an id of its kind that exists, one that exists nowhere, and
@@ -136,6 +217,7 @@ async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPo
             )
             .await;
             let delivery = post(format!("/v1/webhooks/{webhook}/test"), json!({})).await;
+            let incident = flagged_incident(app, &secret, tenant, &course, &user).await;
             [
                 ("courses", course),
                 ("modules", module),
@@ -147,13 +229,14 @@ async fn a_student_key_is_refused_every_staff_write_before_any_lookup(pool: PgPo
                 ("webhooks", webhook.clone()),
                 ("webhook", webhook),
                 ("deliveries", delivery),
+                ("incidents", incident),
             ]
         }
     };
     let ours = make(admin.clone(), t).await;
     let theirs = make(foreign_admin, other).await;
     let kinds = |collection: &str| -> Targets {
-        let find = |set: &[(&str, String); 10]| {
+        let find = |set: &[(&str, String); 11]| {
             Value::String(
                 set.iter()
                     .find(|(c, _)| *c == collection)

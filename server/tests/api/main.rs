@@ -14,6 +14,7 @@ mod headers;
 mod idempotency;
 mod keys;
 mod openapi;
+mod proctoring;
 mod quizzes;
 mod rate_limits;
 mod scim;

@@ -7,7 +7,10 @@
 //! `quiz.attempt.timer_expired`, and the attempt is submitted with what was saved before; an
 //! attempt nobody comes back to is submitted by [`sweep`].
 
-use domain::attempt::{AnswerView, AttemptView, CorrectAnswer, QuestionResult, SnapshotQuestion};
+use domain::attempt::{
+    AnswerView, AttemptClock, AttemptView, CorrectAnswer, QuestionResult, SnapshotQuestion,
+};
+use domain::proctoring::ProctoringMode;
 use domain::quiz::{AnswerResult, AttemptStatus, QuizStatus, Response, ShowAnswers};
 use domain::{AttemptId, ErrorCode, QuizId, UserId};
 use rand::seq::SliceRandom;
@@ -42,6 +45,7 @@ pub(super) struct AttemptRow {
     pub(super) max_points: f64,
     pub(super) score: Option<f64>,
     pub(super) passed: Option<bool>,
+    pub(super) paused_at: Option<OffsetDateTime>,
 }
 
 impl AttemptRow {
@@ -49,10 +53,21 @@ impl AttemptRow {
         Ok(AttemptStatus::parse("status", &self.status)?)
     }
 
-    /// Past the deadline and its grace at `now`.
+    /// Past the deadline and its grace at `now`; a paused attempt's clock stands still.
     pub(super) fn expired(&self, now: OffsetDateTime, grace: Duration) -> bool {
-        self.deadline_at
-            .is_some_and(|deadline| now > deadline + grace)
+        self.paused_at.is_none()
+            && self
+                .deadline_at
+                .is_some_and(|deadline| now > deadline + grace)
+    }
+
+    /// The time left at `now`, or at the pause while paused.
+    pub(super) fn remaining_ms(&self, now: OffsetDateTime) -> Result<Option<i64>, ServiceError> {
+        Ok(remaining_ms(
+            self.status()?,
+            self.deadline_at,
+            self.paused_at.unwrap_or(now),
+        ))
     }
 }
 
@@ -117,7 +132,7 @@ pub(super) async fn fetch(
         sqlx::query_as!(
             AttemptRow,
             "select id, quiz_id, course_id, user_id, preview, status, started_at, deadline_at,
-                    submitted_at, auto_submitted, points, max_points, score, passed
+                    submitted_at, auto_submitted, points, max_points, score, passed, paused_at
              from quiz_attempt where tenant_id = $1 and quiz_id = $2 and id = $3 for update",
             tx.tenant().as_uuid(),
             quiz.as_uuid(),
@@ -129,7 +144,7 @@ pub(super) async fn fetch(
         sqlx::query_as!(
             AttemptRow,
             "select id, quiz_id, course_id, user_id, preview, status, started_at, deadline_at,
-                    submitted_at, auto_submitted, points, max_points, score, passed
+                    submitted_at, auto_submitted, points, max_points, score, passed, paused_at
              from quiz_attempt where tenant_id = $1 and quiz_id = $2 and id = $3",
             tx.tenant().as_uuid(),
             quiz.as_uuid(),
@@ -235,7 +250,8 @@ pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptVi
             })
             .collect()
     });
-    let remaining_ms = remaining_ms(status, row.deadline_at, now);
+    let remaining_ms = row.remaining_ms(now)?;
+    let proctoring = crate::proctoring::mode_of(tx, row.id).await?;
     Ok(AttemptView {
         id: AttemptId::from_uuid(row.id),
         quiz_id: QuizId::from_uuid(row.quiz_id),
@@ -246,6 +262,8 @@ pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptVi
         deadline_at: row.deadline_at.map(rfc3339),
         server_now: rfc3339(now),
         remaining_ms,
+        paused: row.paused_at.is_some(),
+        proctoring,
         submitted_at: row.submitted_at.map(rfc3339),
         auto_submitted: row.auto_submitted,
         questions: snapshot.iter().map(SnapshotQuestion::shown).collect(),
@@ -259,7 +277,7 @@ pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptVi
 }
 
 /// The time left to an attempt in progress with a deadline, never below zero.
-pub(super) fn remaining_ms(
+pub(crate) fn remaining_ms(
     status: AttemptStatus,
     deadline: Option<OffsetDateTime>,
     now: OffsetDateTime,
@@ -275,17 +293,39 @@ pub(super) fn remaining_ms(
 /// Starts an attempt, or answers the one in progress; says whether the attempt is new. Only the
 /// course's active learners start a published quiz, within its window and its number of attempts;
 /// the course's editors may start a preview instead, which never counts.
-#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
 pub async fn start(
     caller: &Caller,
     store: &Store,
     quiz: QuizId,
     preview: bool,
 ) -> Result<(AttemptView, bool), ServiceError> {
-    in_tx!(store, caller, |tx| start_in(
+    let options = StartOptions {
+        preview,
+        accepts_rules: false,
+    };
+    start_with(caller, store, quiz, options).await
+}
+
+/// How an attempt starts: as a teacher's preview, and whether the learner accepted a strict
+/// quiz's proctoring rules (which it needs).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StartOptions {
+    pub preview: bool,
+    pub accepts_rules: bool,
+}
+
+/// [`start`] with the learner's acceptance of a strict quiz's rules.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn start_with(
+    caller: &Caller,
+    store: &Store,
+    quiz: QuizId,
+    options: StartOptions,
+) -> Result<(AttemptView, bool), ServiceError> {
+    in_tx!(store, caller, |tx| start_with_in(
         tx,
         quiz,
-        preview,
+        options,
         store.quiz_grace
     ))
 }
@@ -296,6 +336,20 @@ pub async fn start_in(
     preview: bool,
     grace: Duration,
 ) -> Result<(AttemptView, bool), ServiceError> {
+    let options = StartOptions {
+        preview,
+        accepts_rules: false,
+    };
+    start_with_in(tx, quiz, options, grace).await
+}
+
+pub async fn start_with_in(
+    tx: &mut TenantTx,
+    quiz: QuizId,
+    options: StartOptions,
+    grace: Duration,
+) -> Result<(AttemptView, bool), ServiceError> {
+    let preview = options.preview;
     if preview {
         tx.caller().require_teacher()?;
     }
@@ -347,6 +401,18 @@ pub async fn start_in(
             }
         }
     }
+    // A preview is the teacher's own look at the quiz: never proctored.
+    let proctoring = if preview {
+        ProctoringMode::Off
+    } else {
+        ProctoringMode::parse("proctoring", &access.quiz.proctoring)?
+    };
+    if proctoring == ProctoringMode::Strict && !options.accepts_rules {
+        return Err(ServiceError::conflict(
+            ErrorCode::ProctoringRulesNotAccepted,
+            "This quiz is proctored in strict mode: read its rules and accept them to start.",
+        ));
+    }
     let snapshot = snapshot(tx, &access).await?;
     let max_points: f64 = snapshot.iter().map(|q| f64::from(q.points)).sum();
     let deadline = access.quiz.time_limit_minutes.map(|minutes| {
@@ -378,6 +444,16 @@ pub async fn start_in(
     .execute(&mut **tx)
     .await?;
     snapshots::remember(tx, id, snapshot.into());
+    if proctoring != ProctoringMode::Off {
+        let started = crate::proctoring::sessions::Opening {
+            course: access.quiz.course_id,
+            quiz: quiz.as_uuid(),
+            attempt: id,
+            user: user.as_uuid(),
+            mode: proctoring,
+        };
+        crate::proctoring::sessions::open_in(tx, started).await?;
+    }
     let row = fetch(tx, quiz, AttemptId::from_uuid(id), false).await?;
     Ok((view(tx, row).await?, true))
 }
@@ -390,7 +466,7 @@ async fn running(
     Ok(sqlx::query_as!(
         AttemptRow,
         "select id, quiz_id, course_id, user_id, preview, status, started_at, deadline_at,
-                submitted_at, auto_submitted, points, max_points, score, passed
+                submitted_at, auto_submitted, points, max_points, score, passed, paused_at
          from quiz_attempt
          where tenant_id = $1 and quiz_id = $2 and user_id = $3 and status = 'in_progress' and not preview
          for update",
@@ -449,4 +525,35 @@ pub async fn get_in(
     let row = fetch(tx, quiz, id, false).await?;
     may_read(tx, &access, &row)?;
     view(tx, row).await
+}
+
+/// The clock of the caller's own attempt in progress (or its end), read without a lock: what the
+/// taking page syncs its countdown with.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn clock(
+    caller: &Caller,
+    store: &Store,
+    quiz: QuizId,
+    id: AttemptId,
+) -> Result<AttemptClock, ServiceError> {
+    in_tx!(store, caller, |tx| clock_in(tx, quiz, id))
+}
+
+pub async fn clock_in(
+    tx: &mut TenantTx,
+    quiz: QuizId,
+    id: AttemptId,
+) -> Result<AttemptClock, ServiceError> {
+    let user = learner(tx).await?;
+    let row = fetch(tx, quiz, id, false).await?;
+    if row.user_id != user.as_uuid() {
+        return Err(ServiceError::NotFound);
+    }
+    let now = tx.now();
+    Ok(AttemptClock {
+        status: row.status()?,
+        paused: row.paused_at.is_some(),
+        server_now: rfc3339(now),
+        remaining_ms: row.remaining_ms(now)?,
+    })
 }

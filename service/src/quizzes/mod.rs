@@ -6,6 +6,7 @@
 //! editors; learners meet questions only inside an attempt.
 
 pub mod attempts;
+pub mod control;
 pub mod grading;
 mod intro;
 pub mod questions;
@@ -16,6 +17,7 @@ mod submitting;
 pub use intro::{intro, intro_in};
 
 use domain::dto::Page;
+use domain::proctoring::ProctoringMode;
 use domain::quiz::{QuizStatus, QuizView, ShowAnswers};
 use domain::{AuditAction, CourseId, ErrorCode, QuizId};
 use serde_json::json;
@@ -63,6 +65,7 @@ pub struct QuizRow {
     pub shuffle_questions: bool,
     pub shuffle_options: bool,
     pub show_answers: String,
+    pub proctoring: String,
     pub status: String,
     pub required_for_completion: bool,
     pub version: i32,
@@ -83,7 +86,7 @@ async fn fetch_row(tx: &mut TenantTx, id: Uuid) -> Result<Option<QuizRow>, Servi
         QuizRow,
         r#"select q.id, q.course_id, q.title, q.instructions, q.passing_score, q.time_limit_minutes,
                   q.max_attempts, q.opens_at, q.closes_at, q.shuffle_questions, q.shuffle_options,
-                  q.show_answers, q.status, q.required_for_completion, q.version, q.published_at,
+                  q.show_answers, q.proctoring, q.status, q.required_for_completion, q.version, q.published_at,
                   q.created_at, q.updated_at,
                   (select count(*) from quiz_question x where x.tenant_id = q.tenant_id and x.quiz_id = q.id) as "question_count!"
            from quiz q where q.tenant_id = $1 and q.id = $2"#,
@@ -141,6 +144,7 @@ fn view_with(row: QuizRow, images: &domain::ImageHosts) -> Result<QuizView, Serv
         instructions_html: render::markdown(&row.instructions, images),
         status: QuizStatus::parse("status", &row.status)?,
         show_answers: ShowAnswers::parse("show_answers", &row.show_answers)?,
+        proctoring: ProctoringMode::parse("proctoring", &row.proctoring)?,
         title: row.title,
         instructions: row.instructions,
         passing_score: row.passing_score,
@@ -193,7 +197,7 @@ pub async fn list_in(
     let rows = sqlx::query!(
         r#"select q.id, q.course_id, q.title, q.instructions, q.passing_score, q.time_limit_minutes,
                   q.max_attempts, q.opens_at, q.closes_at, q.shuffle_questions, q.shuffle_options,
-                  q.show_answers, q.status, q.required_for_completion, q.version, q.published_at,
+                  q.show_answers, q.proctoring, q.status, q.required_for_completion, q.version, q.published_at,
                   q.created_at, q.updated_at,
                   (select count(*) from quiz_question x where x.tenant_id = q.tenant_id and x.quiz_id = q.id) as "question_count!",
                   count(*) over () as "total!"
@@ -236,6 +240,7 @@ pub async fn list_in(
                 shuffle_questions: r.shuffle_questions,
                 shuffle_options: r.shuffle_options,
                 show_answers: r.show_answers,
+                proctoring: r.proctoring,
                 status: r.status,
                 required_for_completion: r.required_for_completion,
                 version: r.version,
@@ -292,8 +297,8 @@ pub async fn create_in(tx: &mut TenantTx, input: QuizInput) -> Result<QuizView, 
     sqlx::query!(
         "insert into quiz (id, tenant_id, course_id, title, instructions, passing_score, time_limit_minutes,
                            max_attempts, opens_at, closes_at, shuffle_questions, shuffle_options,
-                           show_answers, required_for_completion)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                           show_answers, required_for_completion, proctoring)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         id,
         tx.tenant().as_uuid(),
         course.as_uuid(),
@@ -308,6 +313,7 @@ pub async fn create_in(tx: &mut TenantTx, input: QuizInput) -> Result<QuizView, 
         input.shuffle_options.unwrap_or(false),
         input.show_answers.unwrap_or(ShowAnswers::AfterAttempt).as_str(),
         input.required_for_completion.unwrap_or(false),
+        input.proctoring.unwrap_or(ProctoringMode::Off).as_str(),
     )
     .execute(&mut **tx)
     .await?;
@@ -365,6 +371,7 @@ pub async fn update_in(
              shuffle_options = coalesce($13, shuffle_options),
              show_answers = coalesce($14, show_answers),
              required_for_completion = coalesce($15, required_for_completion),
+             proctoring = coalesce($16, proctoring),
              version = version + 1
          where tenant_id = $1 and id = $2",
         tx.tenant().as_uuid(),
@@ -382,6 +389,7 @@ pub async fn update_in(
         input.shuffle_options,
         input.show_answers.map(ShowAnswers::as_str),
         input.required_for_completion,
+        input.proctoring.map(ProctoringMode::as_str),
     )
     .execute(&mut **tx)
     .await?;

@@ -8,9 +8,7 @@ use domain::{AttemptId, ErrorCode, FieldError, QuizId};
 use time::Duration;
 use uuid::Uuid;
 
-use super::attempts::{
-    fetch, learner, remaining_ms, response_of, start_in, submit_row, view, AttemptRow,
-};
+use super::attempts::{fetch, learner, response_of, start_in, submit_row, view, AttemptRow};
 use super::snapshots;
 use crate::db::{in_tx, TenantTx};
 use crate::users::rfc3339;
@@ -70,7 +68,7 @@ pub async fn save_receipt(
     Ok(SaveReceipt {
         status,
         server_now: rfc3339(now),
-        remaining_ms: remaining_ms(status, attempt.deadline_at, now),
+        remaining_ms: attempt.remaining_ms(now)?,
         answers,
     })
 }
@@ -115,7 +113,14 @@ pub(super) async fn save_in(
             "This attempt is submitted; its answers can no longer change.",
         ));
     }
+    if row.paused_at.is_some() {
+        return Err(ServiceError::conflict(
+            ErrorCode::AttemptPaused,
+            "Your teacher paused this attempt: the clock stands still, and answers are saved again once they resume it.",
+        ));
+    }
     if row.expired(tx.now(), grace) {
+        crate::proctoring::signals::late_save_in(tx, row.id).await?;
         submit_row(tx, row, true).await?;
         return Ok(Saved::Expired);
     }

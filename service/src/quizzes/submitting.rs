@@ -67,6 +67,8 @@ pub(super) async fn submit_row(
     )
     .execute(&mut **tx)
     .await?;
+    let answered = stored.iter().filter(|a| a.response.is_some()).count();
+    crate::proctoring::sessions::close_in(tx, row.id, row.started_at, answered).await?;
     if !row.preview {
         let submitted = DomainEvent::AttemptSubmitted(event::AttemptSubmitted {
             attempt_id: AttemptId::from_uuid(row.id),
@@ -194,7 +196,8 @@ pub async fn sweep(store: &Store, limit: i64) -> Result<usize, ServiceError> {
     // Across tenants, as the platform (the owning role, past row-level security): which tenants
     // have attempts due. Each is then submitted in its own tenant's transaction.
     let due = sqlx::query!(
-        "select distinct tenant_id from quiz_attempt where status = 'in_progress' and deadline_at < $1",
+        "select distinct tenant_id from quiz_attempt
+         where status = 'in_progress' and deadline_at < $1 and paused_at is null",
         cutoff
     )
     .fetch_all(&store.pool)
@@ -208,7 +211,7 @@ pub async fn sweep(store: &Store, limit: i64) -> Result<usize, ServiceError> {
         let mut tx = TenantTx::begin(store, &caller).await?;
         let ids = sqlx::query_scalar!(
             "select id from quiz_attempt
-             where tenant_id = $1 and status = 'in_progress' and deadline_at < $2
+             where tenant_id = $1 and status = 'in_progress' and deadline_at < $2 and paused_at is null
              order by deadline_at limit $3
              for update skip locked",
             tx.tenant().as_uuid(),

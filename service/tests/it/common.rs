@@ -32,6 +32,7 @@ pub fn caller(tenant: TenantId, user: UserId, role: Role) -> Caller {
         role,
         request_id: "req_test".into(),
         ip: None,
+        user_agent: None,
         on_behalf_of: None,
     }
 }

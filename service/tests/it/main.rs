@@ -15,6 +15,8 @@ mod grading;
 mod idempotency;
 mod isolation;
 mod mail;
+mod proctoring;
+mod proctoring_control;
 mod quiz_intro;
 mod quizzes;
 mod rate_limit;

@@ -3,6 +3,7 @@
 //! (essays), and the override of the whole score, for a reason the audit log keeps.
 
 use domain::attempt::{AnswerView, AttemptView, QuestionResult, ShownQuestion};
+use domain::proctoring::ProctoringMode;
 use domain::quiz::{AnswerResult, AttemptStatus};
 use domain::{AttemptId, QuizId, Role};
 use leptos::prelude::*;
@@ -16,6 +17,7 @@ use crate::components::course::{not_found, route_id, LINK_CLASS};
 use crate::components::form::{
     action_error, Field, FormError, TextArea, BUTTON_CLASS, INPUT_CLASS,
 };
+use crate::pages::attempt_control::AttemptControlPanel;
 use crate::pages::quiz_questions::{bump_on_success, kind_label};
 
 #[component]
@@ -102,6 +104,10 @@ fn AttemptDetails(
         </dl>
         {(!submitted).then(|| view! {
             <p class="mt-4 rounded border border-slate-300 bg-slate-50 px-3 py-2 text-slate-800">"This attempt is still in progress: grade it once it is submitted."</p>
+        })}
+        {(!submitted && !attempt.preview).then(|| view! {
+            <AttemptControlPanel quiz_id attempt_id paused=attempt.paused
+                proctored=attempt.proctoring != ProctoringMode::Off changed />
         })}
         <section class="mt-8" aria-labelledby="answers-heading">
             <h2 id="answers-heading" class="text-lg font-semibold">"Answers"</h2>
