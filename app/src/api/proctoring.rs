@@ -5,8 +5,7 @@
 use domain::attempt::AttemptView;
 use domain::dto::Page;
 use domain::proctoring::{
-    AttemptControl, BatchAck, ClientEvent, ControlAction, EventView, IncidentReview,
-    IncidentStatus, IncidentView, SessionView,
+    BatchAck, ClientEvent, ControlAction, EventView, IncidentStatus, IncidentView, SessionView,
 };
 use domain::{AttemptId, IncidentId, ProctoringSessionId, QuizId};
 use leptos::prelude::*;
@@ -72,7 +71,7 @@ pub async fn review_incident(
     comment: Option<String>,
 ) -> Result<IncidentView, AppError> {
     let (caller, ctx) = caller().await?;
-    let review = IncidentReview { status, comment };
+    let review = domain::proctoring::IncidentReview { status, comment };
     service::proctoring::incidents::review(&caller, &ctx.store, id, review)
         .await
         .map_err(service_error)
@@ -97,7 +96,7 @@ pub async fn control_attempt(
             )
         })?),
     };
-    let control = AttemptControl {
+    let control = domain::proctoring::AttemptControl {
         action,
         minutes,
         reason,

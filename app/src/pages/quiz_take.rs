@@ -230,6 +230,7 @@ fn TakingForm(
         "Quiz attempt"
     };
     let timed = attempt.remaining_ms.is_some();
+    let strict = attempt.proctoring == ProctoringMode::Strict;
     view! {
         <h1 class="text-2xl font-semibold">{title}</h1>
         {attempt.preview.then(|| view! {
@@ -244,6 +245,7 @@ fn TakingForm(
         <div class="sr-only" aria-live="assertive" aria-atomic="true" data-testid="timer-warning">
             {move || announcement.get()}
         </div>
+        {strict.then(|| view! { <FullscreenPrompt /> })}
         <Show when=move || autosave.paused.get()>
             <p role="status" data-testid="attempt-paused" class="mt-2 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-amber-950">
                 "Your teacher paused this attempt. The clock is stopped, and you can go on once they resume it."
@@ -266,6 +268,32 @@ fn TakingForm(
                 "Submitting ends this attempt: its answers can no longer change."
             </p>
         </form>
+    }
+}
+
+/// A strict quiz runs in full screen; browsers enter it only on the learner's own click, and leave
+/// it with every page load, so the page offers the way back whenever the learner is out of it.
+#[component]
+fn FullscreenPrompt() -> impl IntoView {
+    // Drawn on the server as "in full screen": the browser knows better once hydrated.
+    let inside = RwSignal::new(true);
+    Effect::new(move |_| {
+        let read = move || inside.set(document().fullscreen_element().is_some());
+        read();
+        let listener = window_event_listener_untyped("fullscreenchange", move |_| read());
+        on_cleanup(move || listener.remove());
+    });
+    view! {
+        <Show when=move || !inside.get()>
+            <div role="status" class="mt-2 flex flex-wrap items-center gap-3 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-amber-950" data-testid="fullscreen-prompt">
+                <p>"This quiz runs in full screen. Time out of it is recorded."</p>
+                <button type="button" class=BUTTON_CLASS on:click=move |_| {
+                    if let Some(root) = document().document_element() {
+                        let _ = root.request_fullscreen();
+                    }
+                }>"Enter full screen"</button>
+            </div>
+        </Show>
     }
 }
 
