@@ -115,8 +115,10 @@ pub const HEARTBEAT_MS: u32 = 5_000;
 #[serde(default, deny_unknown_fields)]
 pub struct ProctoringRules {
     /// More tab switches than this raise `tab_switches` (medium).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
     pub max_tab_switches: i32,
     /// Full screen left for longer than this, in a strict quiz, raises `fullscreen_exit` (medium).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3600))]
     pub max_fullscreen_exit_seconds: i32,
     /// Any paste in a strict quiz raises `paste` (high).
     pub flag_paste_in_strict: bool,
@@ -126,8 +128,10 @@ pub struct ProctoringRules {
     pub flag_ip_change: bool,
     /// No batch (the page's heartbeat) for longer than this is a `heartbeat_missed` event and
     /// raises `heartbeat_gap` (low).
+    #[cfg_attr(feature = "openapi", schema(minimum = 15, maximum = 3600))]
     pub heartbeat_gap_seconds: i32,
     /// Submitting faster than this per answered question raises `fast_answers` (medium).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 600))]
     pub min_seconds_per_answer: i32,
 }
 
@@ -192,6 +196,7 @@ pub struct ProctoringSettings {
     pub rules: ProctoringRules,
     /// How long events are kept, in days (1 to 3650; 180 by default).
     #[serde(default = "default_retention")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     pub retention_days: i32,
     /// Whether a learner may read their own session's timeline once the attempt is over.
     #[serde(default)]
@@ -347,7 +352,8 @@ pub struct IncidentReview {
 #[serde(deny_unknown_fields)]
 pub struct AttemptControl {
     pub action: ControlAction,
-    /// For `extend`: minutes to add, 1 to 600.
+    /// For `extend` (which needs it): minutes to add, 1 to 600. Other actions ignore it.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
     pub minutes: Option<i32>,
     /// Why, for the audit log and the timeline: 1 to 500 characters.
     pub reason: String,
@@ -370,7 +376,6 @@ impl AttemptControl {
                 "minutes",
                 "Give the minutes to add, from 1 to 600.",
             )),
-            (_, Some(_)) => errors.push(FieldError::new("minutes", "Only `extend` takes minutes.")),
             _ => {}
         }
         if errors.is_empty() {
@@ -419,6 +424,6 @@ mod tests {
             minutes: Some(3),
             reason: "fire drill".into(),
         };
-        assert_eq!(pause.check().unwrap_err()[0].field, "minutes");
+        assert!(pause.check().is_ok());
     }
 }

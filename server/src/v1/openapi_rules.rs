@@ -50,6 +50,8 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("PatchBody", "name", PERSON_NAME),
     ("CreateBody", "name", Rule::Text(1, 100, Inner::Any)),
     ("OverrideBody", "reason", Rule::Text(1, 1000, Inner::Any)),
+    ("AttemptControl", "reason", Rule::Text(1, 500, Inner::Any)),
+    ("IncidentReview", "comment", Rule::Text(0, 2000, Inner::Any)),
     ("SettingsPatch", "image_hosts", Rule::ImageHosts),
     ("WebhookEndpointInput", "url", Rule::Url),
     ("WebhookEndpointPatch", "url", Rule::Url),
