@@ -51,6 +51,17 @@ async function switchTab(page) {
 
 test('a strict quiz records a learner leaving the tab and pasting, and the teacher reviews it', async () => {
   const admin = await signedIn(browser, DEMO.admin);
+  // The organisation's rules: a value out of range is named at its field; the defaults are kept.
+  await goto(admin, '/admin/settings');
+  await admin.getByRole('heading', { name: 'Proctoring', level: 2 }).waitFor();
+  await admin.getByLabel('Seconds of silence allowed').fill('5');
+  await admin.getByRole('button', { name: 'Save proctoring settings' }).click();
+  await admin.getByText('Give a number from 15 to 3600.').waitFor();
+  assert.equal(await admin.getByLabel('Seconds of silence allowed').getAttribute('aria-invalid'), 'true');
+  await expectAccessible(admin);
+  await admin.getByLabel('Seconds of silence allowed').fill('30');
+  await admin.getByRole('button', { name: 'Save proctoring settings' }).click();
+  await admin.getByTestId('proctoring-saved').getByText('Saved.').waitFor();
   await goto(admin, '/admin/webhooks');
   const endpoints = admin.getByRole('region', { name: 'Add an endpoint' });
   const url = `http://127.0.0.1:${receiver.address().port}/proctoring`;

@@ -5,7 +5,8 @@
 use domain::attempt::AttemptView;
 use domain::dto::Page;
 use domain::proctoring::{
-    BatchAck, ClientEvent, ControlAction, EventView, IncidentStatus, IncidentView, SessionView,
+    BatchAck, ClientEvent, ControlAction, EventView, IncidentStatus, IncidentView,
+    ProctoringSettings, SessionView,
 };
 use domain::{AttemptId, IncidentId, ProctoringSessionId, QuizId};
 use leptos::prelude::*;
@@ -104,4 +105,82 @@ pub async fn control_attempt(
     service::quizzes::control::control(&caller, &ctx.store, quiz_id, attempt_id, control)
         .await
         .map_err(service_error)
+}
+
+#[server(endpoint = "proctoring/settings")]
+pub async fn get_proctoring_settings() -> Result<ProctoringSettings, AppError> {
+    let (caller, ctx) = caller().await?;
+    service::proctoring::settings(&caller, &ctx.store)
+        .await
+        .map_err(service_error)
+}
+
+/// The settings form's fields as typed: numbers as text, checkboxes present when ticked.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProctoringForm {
+    pub max_tab_switches: String,
+    pub max_fullscreen_exit_seconds: String,
+    pub heartbeat_gap_seconds: String,
+    pub min_seconds_per_answer: String,
+    pub retention_days: String,
+    pub flag_paste_in_strict: Option<String>,
+    pub flag_second_tab: Option<String>,
+    pub flag_ip_change: Option<String>,
+    pub learner_sees_timeline: Option<String>,
+}
+
+/// Saves the organisation's proctoring settings (admins).
+#[server(endpoint = "proctoring/settings/save")]
+pub async fn save_proctoring_settings(
+    #[server(flatten)] form: ProctoringForm,
+) -> Result<ProctoringSettings, AppError> {
+    let (caller, ctx) = caller().await?;
+    let mut errors = Vec::new();
+    let mut number = |field: &str, raw: &str| match raw.trim().parse::<i32>() {
+        Ok(n) => n,
+        Err(_) => {
+            errors.push(domain::FieldError::new(field, "Give a whole number."));
+            0
+        }
+    };
+    let rules = domain::proctoring::ProctoringRules {
+        max_tab_switches: number("max_tab_switches", &form.max_tab_switches),
+        max_fullscreen_exit_seconds: number(
+            "max_fullscreen_exit_seconds",
+            &form.max_fullscreen_exit_seconds,
+        ),
+        heartbeat_gap_seconds: number("heartbeat_gap_seconds", &form.heartbeat_gap_seconds),
+        min_seconds_per_answer: number("min_seconds_per_answer", &form.min_seconds_per_answer),
+        flag_paste_in_strict: form.flag_paste_in_strict.is_some(),
+        flag_second_tab: form.flag_second_tab.is_some(),
+        flag_ip_change: form.flag_ip_change.is_some(),
+    };
+    let retention_days = number("retention_days", &form.retention_days);
+    if !errors.is_empty() {
+        return Err(service_error(errors.into()));
+    }
+    let settings = ProctoringSettings {
+        rules,
+        retention_days,
+        learner_sees_timeline: form.learner_sees_timeline.is_some(),
+    };
+    // The form's fields are named without the document's `rules.` prefix.
+    service::proctoring::update_settings(&caller, &ctx.store, settings)
+        .await
+        .map_err(|error| match error {
+            service::ServiceError::Validation(fields) => {
+                service_error(service::ServiceError::Validation(
+                    fields
+                        .into_iter()
+                        .map(|f| {
+                            domain::FieldError::new(
+                                f.field.trim_start_matches("rules."),
+                                &f.message,
+                            )
+                        })
+                        .collect(),
+                ))
+            }
+            other => service_error(other),
+        })
 }

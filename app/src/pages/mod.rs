@@ -31,6 +31,7 @@ mod quiz_result;
 mod quiz_take;
 mod roster;
 mod settings;
+mod settings_proctoring;
 mod sign_in;
 mod teach;
 mod users;

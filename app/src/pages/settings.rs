@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use crate::api::tenant::{get_tenant_settings, SetImageHosts};
 use crate::components::auth::RequireRole;
 use crate::components::form::{action_error, FormError, BUTTON_CLASS, INPUT_CLASS};
+use crate::pages::settings_proctoring::ProctoringSettingsSection;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -31,6 +32,8 @@ fn Settings() -> impl IntoView {
                 }
             })}
         </Transition>
+        // Its own resource, beside the one above rather than inside its suspense.
+        <ProctoringSettingsSection />
     }
 }
 
