@@ -170,3 +170,15 @@ pub fn TextArea(
         </div>
     }
 }
+
+/// A checkbox sent as `name=on` when ticked, with its label beside it.
+#[component]
+pub fn Checkbox(name: &'static str, label: &'static str, checked: bool) -> impl IntoView {
+    let id = format!("field-{name}");
+    view! {
+        <div class="mt-2 flex items-center gap-2">
+            <input id=id.clone() type="checkbox" name=name value="on" checked=checked class="h-4 w-4" />
+            <label for=id>{label}</label>
+        </div>
+    }
+}

@@ -16,7 +16,7 @@ use crate::components::auth::RequireRole;
 use crate::components::confirm::{Confirmation, DeleteSection, CONFIRM_BUTTON};
 use crate::components::course::{not_found, route_id, LINK_CLASS, SMALL_BUTTON};
 use crate::components::form::{
-    action_error, Field, FormError, TextArea, BUTTON_CLASS, INPUT_CLASS,
+    action_error, Checkbox, Field, FormError, TextArea, BUTTON_CLASS, INPUT_CLASS,
 };
 use crate::error::AppError;
 
@@ -152,14 +152,6 @@ fn Settings(quiz: QuizView, action: ServerAction<UpdateQuiz>) -> impl IntoView {
     let number = |n: Option<i32>| n.map(|n| n.to_string()).unwrap_or_default();
     let show = quiz.show_answers;
     let proctoring = quiz.proctoring;
-    let checkbox = |name: &'static str, label: &'static str, checked: bool| {
-        view! {
-            <div class="mt-2 flex items-center gap-2">
-                <input id=format!("field-{name}") type="checkbox" name=name value="on" checked=checked class="h-4 w-4" />
-                <label for=format!("field-{name}")>{label}</label>
-            </div>
-        }
-    };
     view! {
         <section class="rounded-lg border border-slate-200 bg-white p-6" aria-labelledby="settings-heading">
             <h2 id="settings-heading" class="mb-4 text-lg font-semibold">"Settings"</h2>
@@ -204,9 +196,9 @@ fn Settings(quiz: QuizView, action: ServerAction<UpdateQuiz>) -> impl IntoView {
                 </div>
                 <fieldset class="mb-4">
                     <legend class="font-medium text-slate-900">"Options"</legend>
-                    {checkbox("shuffle_questions", "Shuffle the questions for each attempt", quiz.shuffle_questions)}
-                    {checkbox("shuffle_options", "Shuffle the options of choice questions", quiz.shuffle_options)}
-                    {checkbox("required_for_completion", "Required for completion: the course is complete only once a learner passes this quiz", quiz.required_for_completion)}
+                    <Checkbox name="shuffle_questions" label="Shuffle the questions for each attempt" checked=quiz.shuffle_questions />
+                    <Checkbox name="shuffle_options" label="Shuffle the options of choice questions" checked=quiz.shuffle_options />
+                    <Checkbox name="required_for_completion" label="Required for completion: the course is complete only once a learner passes this quiz" checked=quiz.required_for_completion />
                 </fieldset>
                 <button type="submit" class=BUTTON_CLASS>"Save settings"</button>
             </ActionForm>

@@ -4,7 +4,7 @@ use domain::proctoring::ProctoringSettings;
 use leptos::prelude::*;
 
 use crate::api::proctoring::{get_proctoring_settings, SaveProctoringSettings};
-use crate::components::form::{action_error, Field, FormError, BUTTON_CLASS};
+use crate::components::form::{action_error, Checkbox, Field, FormError, BUTTON_CLASS};
 use crate::pages::quiz_questions::bump_on_success;
 
 #[component]
@@ -40,14 +40,6 @@ fn ProctoringForm(
     let error = action_error(save.value());
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     let rules = current.rules;
-    let checkbox = |name: &'static str, label: &'static str, checked: bool| {
-        view! {
-            <div class="mt-2 flex items-center gap-2">
-                <input id=format!("field-{name}") type="checkbox" name=name value="on" checked=checked class="h-4 w-4" />
-                <label for=format!("field-{name}")>{label}</label>
-            </div>
-        }
-    };
     view! {
         <ActionForm action=save attr:class="mt-3 rounded-lg border border-slate-200 bg-white p-6">
             <FormError error=Signal::derive(move || error.get().filter(|e| e.details.is_empty())) />
@@ -60,11 +52,11 @@ fn ProctoringForm(
             </div>
             <fieldset class="mb-4">
                 <legend class="font-medium text-slate-900">"Also raise an incident for"</legend>
-                {checkbox("flag_paste_in_strict", "Any paste in a strict quiz (high)", rules.flag_paste_in_strict)}
-                {checkbox("flag_second_tab", "The quiz open in a second tab or window (high)", rules.flag_second_tab)}
-                {checkbox("flag_ip_change", "The IP address changing during an attempt (medium)", rules.flag_ip_change)}
+                <Checkbox name="flag_paste_in_strict" label="Any paste in a strict quiz (high)" checked=rules.flag_paste_in_strict />
+                <Checkbox name="flag_second_tab" label="The quiz open in a second tab or window (high)" checked=rules.flag_second_tab />
+                <Checkbox name="flag_ip_change" label="The IP address changing during an attempt (medium)" checked=rules.flag_ip_change />
             </fieldset>
-            {checkbox("learner_sees_timeline", "Learners may read their own timeline once their attempt is over", current.learner_sees_timeline)}
+            <Checkbox name="learner_sees_timeline" label="Learners may read their own timeline once their attempt is over" checked=current.learner_sees_timeline />
             <button type="submit" class=format!("mt-4 {BUTTON_CLASS}")>"Save proctoring settings"</button>
             <p role="status" class="mt-2 text-green-900" data-testid="proctoring-saved">{move || saved().then_some("Saved.")}</p>
         </ActionForm>

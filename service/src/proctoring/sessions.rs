@@ -151,6 +151,8 @@ struct ListedRow {
     attempt_status: String,
     paused_at: Option<OffsetDateTime>,
     deadline_at: Option<OffsetDateTime>,
+    /// Rows the scope holds, whatever the page.
+    total: i64,
 }
 
 impl ListedRow {
@@ -217,54 +219,22 @@ pub async fn list_in(
     // As `courses::access` decides editing: an admin, or a teacher key, edits every course.
     let edits_all = caller.role == domain::Role::Admin || caller.user_id.is_none();
     let user = caller.user_id.map(|u| u.as_uuid());
-    let rows = sqlx::query_as!(
-        ListedRow,
-        r#"select s.id, s.course_id, s.quiz_id, s.attempt_id, s.user_id, u.name as user_name, s.mode,
-                  s.status, s.ip_address, s.user_agent, s.rules_accepted_at, s.started_at, s.ended_at,
-                  s.last_seen_at, s.risk_score,
-                  (select count(*) from proctoring_incident i where i.tenant_id = s.tenant_id and i.session_id = s.id and i.status = 'open') as "open_incidents!",
-                  (select count(*) from proctoring_incident i where i.tenant_id = s.tenant_id and i.session_id = s.id) as "incidents!",
-                  a.status as attempt_status, a.paused_at, a.deadline_at
-           from proctoring_session s
-           join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
-           join quiz_attempt a on a.tenant_id = s.tenant_id and a.id = s.attempt_id
-           where s.tenant_id = $1
-             and ($2::uuid is null or s.quiz_id = $2)
-             and ($3::text is null or s.status = $3)
-             and ($4 or exists(select 1 from course c where c.tenant_id = s.tenant_id and c.id = s.course_id and c.owner_id = $5)
-                     or exists(select 1 from course_staff t where t.tenant_id = s.tenant_id and t.course_id = s.course_id and t.user_id = $5))
-           order by s.risk_score desc, s.started_at desc, s.id
-           limit $6 offset $7"#,
-        tx.tenant().as_uuid(),
-        filter.quiz.map(|q| q.as_uuid()),
-        filter.status.map(SessionStatus::as_str),
+    let scope = Scope {
+        quiz: filter.quiz.map(|q| q.as_uuid()),
+        status: filter.status.map(SessionStatus::as_str),
+        session: None,
         edits_all,
         user,
-        window.limit(),
-        window.offset(),
-    )
-    .fetch_all(&mut **tx)
-    .await?;
-    let total = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from proctoring_session s
-           where s.tenant_id = $1
-             and ($2::uuid is null or s.quiz_id = $2)
-             and ($3::text is null or s.status = $3)
-             and ($4 or exists(select 1 from course c where c.tenant_id = s.tenant_id and c.id = s.course_id and c.owner_id = $5)
-                     or exists(select 1 from course_staff t where t.tenant_id = s.tenant_id and t.course_id = s.course_id and t.user_id = $5))"#,
-        tx.tenant().as_uuid(),
-        filter.quiz.map(|q| q.as_uuid()),
-        filter.status.map(SessionStatus::as_str),
-        edits_all,
-        user,
-    )
-    .fetch_one(&mut **tx)
-    .await?;
+    };
+    let rows = select(tx, &scope, window.limit(), window.offset()).await?;
+    let total = rows
+        .first()
+        .map_or(0, |r| u64::try_from(r.total).unwrap_or(0));
     let items = rows
         .into_iter()
         .map(ListedRow::view)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(window.page(items, u64::try_from(total).unwrap_or(0)))
+    Ok(window.page(items, total))
 }
 
 /// One session, through [`session_in`].
@@ -285,25 +255,71 @@ pub async fn get_in(
     listed(tx, &access.session).await
 }
 
+/// One session the caller was let read by [`session_in`], as the list shows it.
 async fn listed(tx: &mut TenantTx, session: &SessionRow) -> Result<SessionView, ServiceError> {
-    let row = sqlx::query_as!(
+    let scope = Scope {
+        quiz: None,
+        status: None,
+        session: Some(session.id),
+        edits_all: true,
+        user: None,
+    };
+    select(tx, &scope, 1, 0)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ServiceError::NotFound)?
+        .view()
+}
+
+/// Which sessions [`select`] reads: `edits_all`, or else the courses `user` owns or staffs.
+struct Scope<'a> {
+    quiz: Option<Uuid>,
+    status: Option<&'a str>,
+    session: Option<Uuid>,
+    edits_all: bool,
+    user: Option<Uuid>,
+}
+
+/// Sessions with their learner's name, incident counts and the attempt's clock, highest risk
+/// first: the one statement behind the list and the single session.
+async fn select(
+    tx: &mut TenantTx,
+    scope: &Scope<'_>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ListedRow>, ServiceError> {
+    Ok(sqlx::query_as!(
         ListedRow,
         r#"select s.id, s.course_id, s.quiz_id, s.attempt_id, s.user_id, u.name as user_name, s.mode,
                   s.status, s.ip_address, s.user_agent, s.rules_accepted_at, s.started_at, s.ended_at,
                   s.last_seen_at, s.risk_score,
                   (select count(*) from proctoring_incident i where i.tenant_id = s.tenant_id and i.session_id = s.id and i.status = 'open') as "open_incidents!",
                   (select count(*) from proctoring_incident i where i.tenant_id = s.tenant_id and i.session_id = s.id) as "incidents!",
-                  a.status as attempt_status, a.paused_at, a.deadline_at
+                  a.status as attempt_status, a.paused_at, a.deadline_at,
+                  count(*) over () as "total!"
            from proctoring_session s
            join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
            join quiz_attempt a on a.tenant_id = s.tenant_id and a.id = s.attempt_id
-           where s.tenant_id = $1 and s.id = $2"#,
+           where s.tenant_id = $1
+             and ($2::uuid is null or s.quiz_id = $2)
+             and ($3::text is null or s.status = $3)
+             and ($8::uuid is null or s.id = $8)
+             and ($4 or exists(select 1 from course c where c.tenant_id = s.tenant_id and c.id = s.course_id and c.owner_id = $5)
+                     or exists(select 1 from course_staff t where t.tenant_id = s.tenant_id and t.course_id = s.course_id and t.user_id = $5))
+           order by s.risk_score desc, s.started_at desc, s.id
+           limit $6 offset $7"#,
         tx.tenant().as_uuid(),
-        session.id,
+        scope.quiz,
+        scope.status,
+        scope.edits_all,
+        scope.user,
+        limit,
+        offset,
+        scope.session,
     )
-    .fetch_one(&mut **tx)
-    .await?;
-    row.view()
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
 /// A session's events in time order (the server's estimate), a page at a time, through
