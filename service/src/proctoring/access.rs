@@ -2,7 +2,7 @@
 //! (pages, server functions, `/v1`): the course's editors; and its own learner, once the attempt is
 //! over, when the tenant lets learners see their timeline. Anyone else finds nothing.
 
-use domain::proctoring::{ProctoringMode, SessionStatus};
+use domain::proctoring::SessionStatus;
 use domain::{CourseId, ProctoringSessionId};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -30,10 +30,6 @@ pub struct SessionRow {
 }
 
 impl SessionRow {
-    pub fn mode(&self) -> Result<ProctoringMode, ServiceError> {
-        Ok(ProctoringMode::parse("mode", &self.mode)?)
-    }
-
     pub fn status(&self) -> Result<SessionStatus, ServiceError> {
         Ok(SessionStatus::parse("status", &self.status)?)
     }

@@ -10,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::rules::{self, Batch};
+use super::signals::origin;
 use crate::db::TenantTx;
 use crate::users::rfc3339;
 use crate::{Caller, ServiceError, Store};
@@ -193,7 +194,7 @@ async fn ingest_in(
         });
     }
     let stored = store_events(tx, &session, &events, now).await?;
-    let caller = tx.caller().clone();
+    let (ip, user_agent) = origin(tx.caller());
     sqlx::query!(
         "update proctoring_session
             set last_seen_at = $3, rate_window = $4, rate_count = $5,
@@ -204,26 +205,22 @@ async fn ingest_in(
         now,
         window,
         count,
-        caller.ip.map(|ip| ip.to_string()),
-        caller
-            .user_agent
-            .as_deref()
-            .map(|a| a.chars().take(500).collect::<String>()),
+        ip.as_deref(),
+        user_agent.as_deref(),
     )
     .execute(&mut **tx)
     .await?;
     let batch = Batch {
         session: &session,
         new: &stored,
-        ip: caller.ip.map(|ip| ip.to_string()),
-        user_agent: caller.user_agent.clone(),
+        ip,
+        user_agent,
         now,
     };
     rules::apply(tx, batch).await?;
     let status = AttemptStatus::parse("status", &session.attempt_status)?;
-    let clock_at = session.paused_at.unwrap_or(now);
     let remaining_ms =
-        crate::quizzes::attempts::remaining_ms(status, session.deadline_at, clock_at);
+        crate::quizzes::attempts::remaining_ms(status, session.deadline_at, session.paused_at, now);
     let accepted = u32::try_from(stored.len()).unwrap_or(u32::MAX);
     Ok(BatchAck {
         accepted,

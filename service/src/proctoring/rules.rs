@@ -15,7 +15,7 @@ use crate::db::TenantTx;
 use crate::ServiceError;
 
 /// What a batch brought: the session as it was before it, the events it stored, and where it
-/// came from.
+/// came from (as `signals::origin` stores it).
 pub(super) struct Batch<'a> {
     pub(super) session: &'a Locked,
     pub(super) new: &'a [Stored],
@@ -145,8 +145,7 @@ async fn server_signals(
         }
     }
     if let (Some(before), Some(agent)) = (&session.last_user_agent, &batch.user_agent) {
-        let agent: String = agent.chars().take(500).collect();
-        if *before != agent {
+        if before != agent {
             let data = json!({ "from": before, "to": agent });
             record_in(tx, session.id, ServerEventKind::UserAgentChanged, now, data).await?;
         }

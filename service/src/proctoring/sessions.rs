@@ -38,12 +38,7 @@ pub struct Opening {
 pub async fn open_in(tx: &mut TenantTx, opening: Opening) -> Result<(), ServiceError> {
     let id = new_id();
     let now = tx.now();
-    let ip = tx.caller().ip.map(|ip| ip.to_string());
-    let agent = tx
-        .caller()
-        .user_agent
-        .as_deref()
-        .map(|a| a.chars().take(500).collect::<String>());
+    let (ip, agent) = super::signals::origin(tx.caller());
     let accepted = (opening.mode == ProctoringMode::Strict).then_some(now);
     sqlx::query!(
         "insert into proctoring_session (id, tenant_id, course_id, quiz_id, attempt_id, user_id, mode,

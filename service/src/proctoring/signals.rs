@@ -9,7 +9,19 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::TenantTx;
-use crate::ServiceError;
+use crate::{Caller, ServiceError};
+
+/// Where a request came from, as a session stores it: the IP address as text, and the browser's
+/// user agent cut to the 500 characters the table keeps. A change of either is compared in this
+/// form.
+pub fn origin(caller: &Caller) -> (Option<String>, Option<String>) {
+    let ip = caller.ip.map(|ip| ip.to_string());
+    let agent = caller
+        .user_agent
+        .as_deref()
+        .map(|a| a.chars().take(500).collect());
+    (ip, agent)
+}
 
 /// Appends a server event to `session`'s timeline, at `at`; answers its sequence.
 pub async fn record_in(

@@ -66,7 +66,8 @@ impl AttemptRow {
         Ok(remaining_ms(
             self.status()?,
             self.deadline_at,
-            self.paused_at.unwrap_or(now),
+            self.paused_at,
+            now,
         ))
     }
 }
@@ -276,15 +277,18 @@ pub(super) async fn view(tx: &mut TenantTx, row: AttemptRow) -> Result<AttemptVi
     })
 }
 
-/// The time left to an attempt in progress with a deadline, never below zero.
+/// The time left to an attempt in progress with a deadline, never below zero: at `now`, or at
+/// `paused_at` while a teacher has it paused (its clock stands still).
 pub(crate) fn remaining_ms(
     status: AttemptStatus,
     deadline: Option<OffsetDateTime>,
+    paused_at: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Option<i64> {
+    let at = paused_at.unwrap_or(now);
     match (status, deadline) {
         (AttemptStatus::InProgress, Some(deadline)) => {
-            Some(i64::try_from((deadline - now).whole_milliseconds().max(0)).unwrap_or(0))
+            Some(i64::try_from((deadline - at).whole_milliseconds().max(0)).unwrap_or(0))
         }
         _ => None,
     }
