@@ -1,18 +1,18 @@
 //! `/v1/admin/audit-log`: the tenant's audit log by cursor, and its NDJSON export, streamed in
 //! batches so memory stays constant however long the log is.
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use domain::dto::{AuditEventView, AuditQuery, CursorPage};
 use domain::AuditEventId;
-use futures_util::StreamExt;
 use service::audit_log::{self, AuditFilter};
 use service::{Caller, Store};
 
 use super::envelope::{ApiError, ApiOk, Meta};
 use super::extract::{ApiCaller, ApiQuery};
+use super::ndjson;
 use super::openapi::CursorEnvelope;
 use crate::state::AppState;
 
@@ -56,14 +56,8 @@ pub async fn export(
         pending: Some(first),
         request_id: meta.request_id.clone(),
     };
-    // Fused: a layer around the body (compression) may poll once more after the end, which a bare
-    // `unfold` answers with a panic.
-    let stream = futures_util::stream::unfold(exporter, Exporter::next_chunk).fuse();
-    let mut response = Body::from_stream(stream).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
+    let mut response =
+        ndjson::response(futures_util::stream::unfold(exporter, Exporter::next_chunk));
     response.headers_mut().insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"audit-log.ndjson\""),
@@ -86,12 +80,7 @@ impl Exporter {
             Some(page) => page,
             None => return None,
         };
-        let mut chunk = Vec::with_capacity(page.items.len() * 256);
-        for item in &page.items {
-            if serde_json::to_writer(&mut chunk, item).is_ok() {
-                chunk.push(b'\n');
-            }
-        }
+        let chunk = ndjson::lines(&page.items);
         if let Some(cursor) = page
             .next_cursor
             .and_then(|c| c.parse::<AuditEventId>().ok())
@@ -106,6 +95,6 @@ impl Exporter {
                 }
             }
         }
-        Some((Ok(Bytes::from(chunk)), self))
+        Some((Ok(chunk), self))
     }
 }

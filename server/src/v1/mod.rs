@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+mod ndjson;
 pub mod openapi;
 mod openapi_rules;
 mod openapi_webhooks;

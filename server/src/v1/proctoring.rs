@@ -2,16 +2,15 @@
 //! pages, or NDJSON with `Accept: application/x-ndjson`), incidents and their review. Batches of
 //! browser events are not here: the taking page sends them with the learner's session.
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use domain::dto::Page;
 use domain::proctoring::{
     EventView, IncidentReview, IncidentView, ProctoringSettings, SessionStatus, SessionView,
 };
 use domain::{IncidentId, ProctoringSessionId, QuizId};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use service::proctoring::{self, incidents, sessions};
 use service::{Caller, Store};
@@ -19,6 +18,7 @@ use utoipa::IntoParams;
 
 use super::envelope::{ApiError, ApiOk, ApiResult, Meta};
 use super::extract::{ApiCaller, ApiJson, ApiQuery, PathId};
+use super::ndjson;
 use super::openapi::{Envelope, PageEnvelope};
 use crate::state::AppState;
 
@@ -132,7 +132,7 @@ pub async fn list_events(
     let wants_ndjson = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("application/x-ndjson"));
+        .is_some_and(|accept| accept.contains(ndjson::CONTENT_TYPE));
     if !wants_ndjson {
         let page =
             sessions::events(&caller, &state.store, id, params.page, params.per_page).await?;
@@ -147,13 +147,10 @@ pub async fn list_events(
         pending: Some(first),
         request_id: meta.request_id.clone(),
     };
-    let stream = futures_util::stream::unfold(lines, EventLines::next_chunk).fuse();
-    let mut response = Body::from_stream(stream).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
-    Ok(response)
+    Ok(ndjson::response(futures_util::stream::unfold(
+        lines,
+        EventLines::next_chunk,
+    )))
 }
 
 struct EventLines {
@@ -167,12 +164,7 @@ struct EventLines {
 impl EventLines {
     async fn next_chunk(mut self) -> Option<(Result<Bytes, std::io::Error>, Self)> {
         let page = self.pending.take()?;
-        let mut chunk = Vec::with_capacity(page.items.len() * 160);
-        for item in &page.items {
-            if serde_json::to_writer(&mut chunk, item).is_ok() {
-                chunk.push(b'\n');
-            }
-        }
+        let chunk = ndjson::lines(&page.items);
         if u64::from(page.page) < page.total_pages() {
             let next = Some(page.page + 1);
             match sessions::events(
@@ -192,7 +184,7 @@ impl EventLines {
                 }
             }
         }
-        Some((Ok(Bytes::from(chunk)), self))
+        Some((Ok(chunk), self))
     }
 }
 
