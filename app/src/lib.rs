@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/lessons/:id") view=LessonPage ssr=ssr.clone() />
                     <Route path=path!("/quizzes/:id") view=QuizPage ssr=ssr.clone() />
                     <Route path=path!("/quizzes/:id/attempts/:attempt_id") view=AttemptPage ssr=ssr.clone() />
+                    <Route path=path!("/quizzes/:id/attempts/:attempt_id/timeline") view=MyTimelinePage ssr=ssr.clone() />
                     <Route path=path!("/my/courses") view=MyCoursesPage ssr=ssr.clone() />
                     <Route path=path!("/teach") view=TeachPage ssr=ssr.clone() />
                     <Route path=path!("/teach/courses/:id") view=CourseEditorPage ssr=ssr.clone() />
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teach/quizzes/:id") view=QuizEditorPage ssr=ssr.clone() />
                     <Route path=path!("/teach/quizzes/:id/attempts") view=QuizAttemptsPage ssr=ssr.clone() />
                     <Route path=path!("/teach/quizzes/:id/proctoring") view=QuizProctoringPage ssr=ssr.clone() />
+                    <Route path=path!("/teach/quizzes/:id/proctoring/live") view=QuizLivePage ssr=ssr.clone() />
                     <Route path=path!("/teach/proctoring/:id") view=ProctoringSessionPage ssr=ssr.clone() />
                     <Route path=path!("/teach/quizzes/:id/attempts/:attempt_id") view=AttemptReviewPage ssr=ssr.clone() />
                     <Route path=path!("/admin/users") view=UsersPage ssr=ssr.clone() />

@@ -75,6 +75,15 @@ pub async fn session_user() -> Result<Option<(SessionUser, AuthCookie)>, AppErro
 
 async fn resolve_session_user() -> Result<Option<(SessionUser, AuthCookie)>, AppError> {
     let session = session().await?;
+    session_user_of(&session, &server_context()?.store).await
+}
+
+/// The user a browser session is signed in as: for server functions, and for the server's own
+/// routes that take the session cookie (the live view's event stream).
+pub async fn session_user_of(
+    session: &Session,
+    store: &Store,
+) -> Result<Option<(SessionUser, AuthCookie)>, AppError> {
     let auth = match session.get::<AuthCookie>(AUTH_KEY).await {
         Ok(auth) => auth,
         // A session store that cannot be read (the database is saturated or down) is not a signed-
@@ -92,8 +101,7 @@ async fn resolve_session_user() -> Result<Option<(SessionUser, AuthCookie)>, App
     let Some(auth) = auth else {
         return Ok(None);
     };
-    let ctx = server_context()?;
-    match service::auth::resolve_session(&ctx.store, auth.tenant_id, auth.session_id)
+    match service::auth::resolve_session(store, auth.tenant_id, auth.session_id)
         .await
         .map_err(service_error)?
     {

@@ -292,6 +292,8 @@ pub struct SessionView {
     pub attempt_status: crate::quiz::AttemptStatus,
     pub paused: bool,
     pub deadline_at: Option<String>,
+    /// The attempt's time left when it was read, pauses included; none when untimed or over.
+    pub remaining_ms: Option<i64>,
 }
 
 /// One event of a session's timeline.
@@ -334,6 +336,38 @@ pub struct IncidentView {
     pub reviewed_at: Option<String>,
     pub review_comment: Option<String>,
 }
+
+/// An incident as the live view lists it: with whose attempt it is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveIncident {
+    pub user_name: String,
+    pub attempt_id: AttemptId,
+    pub incident: IncidentView,
+}
+
+/// A quiz's proctored attempts as they run, for the teacher's live view: who is in and their
+/// time left, and what was flagged last. The view is told of changes as they commit and reads
+/// this again.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveBoard {
+    pub quiz_id: QuizId,
+    /// When it was read, by the server's clock: time left counts from here.
+    pub server_now: String,
+    /// Sessions whose attempt runs (paused ones included), highest risk first, at most
+    /// [`LIVE_RUNNING`] of them.
+    pub running: Vec<SessionView>,
+    /// How many run in all.
+    pub running_total: u64,
+    /// The quiz's latest incidents, newest first.
+    pub recent: Vec<LiveIncident>,
+}
+
+/// How many incidents the live view shows.
+pub const LIVE_RECENT_INCIDENTS: i64 = 20;
+/// How many running sessions it lists: the riskiest; the rest are counted.
+pub const LIVE_RUNNING: u32 = 100;
 
 /// A reviewer's verdict on an incident.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

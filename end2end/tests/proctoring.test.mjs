@@ -1,8 +1,8 @@
 // Proctoring in the browser: a teacher makes a strict quiz; a student reads what is recorded,
-// accepts the rules, leaves the tab four times and pastes; the teacher's list and timeline show
-// those events in order with the incidents they raised, the flagged incident reaches a webhook
-// receiver (from the outbox), and a pause from the teacher's page reaches the student's page
-// without a reload. Each page is checked for WCAG 2.2 AA problems; the quiz is deleted at the end.
+// accepts the rules, leaves the tab four times and pastes; the teacher's live page is pushed the
+// learner's arrival and the incidents (no polling), and its pause reaches the student's page
+// without a reload; the list and timeline show those events in order with the incidents they
+// raised, and the flagged incident reaches a webhook receiver (from the outbox). Each page is checked for WCAG 2.2 AA problems; the quiz is deleted at the end.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
@@ -60,6 +60,7 @@ test('a strict quiz records a learner leaving the tab and pasting, and the teach
   assert.equal(await admin.getByLabel('Seconds of silence allowed').getAttribute('aria-invalid'), 'true');
   await expectAccessible(admin);
   await admin.getByLabel('Seconds of silence allowed').fill('30');
+  await admin.getByLabel('Learners may read their own timeline once their attempt is over').check();
   await admin.getByRole('button', { name: 'Save proctoring settings' }).click();
   await admin.getByTestId('proctoring-saved').getByText('Saved.').waitFor();
   await goto(admin, '/admin/webhooks');
@@ -93,6 +94,18 @@ test('a strict quiz records a learner leaving the tab and pasting, and the teach
   await teacher.getByRole('region', { name: 'Publishing' }).getByRole('button', { name: 'Publish', exact: true }).click();
   await teacher.getByTestId('quiz-status').getByText('Published').waitFor();
 
+  // The teacher watches live: the page is pushed each change and never polls.
+  const boardReads = [];
+  teacher.on('request', (request) => {
+    if (request.url().includes('/api/proctoring/live')) boardReads.push(request.url());
+  });
+  await goto(teacher, `/teach/quizzes/${quizId}/proctoring/live`);
+  await teacher.locator('body[data-hydrated="true"]').waitFor();
+  const live = teacher.getByTestId('live-state');
+  await teacher.locator('[data-testid="live-state"][data-listening="true"]').waitFor();
+  await teacher.getByTestId('live-empty').waitFor();
+  await expectAccessible(teacher);
+
   // The learner reads what is recorded, and cannot start before accepting the rules.
   const student = await signedIn(browser, DEMO.student);
   await goto(student, '/courses');
@@ -116,10 +129,41 @@ test('a strict quiz records a learner leaving the tab and pasting, and the teach
   await student.locator('body[data-hydrated="true"]').waitFor();
   await student.getByRole('timer').waitFor();
 
+  // Pushed to the live page: the learner is in, with time left counting down.
+  const row = teacher.getByTestId('live-row');
+  await row.waitFor();
+  assert.equal(await row.getByTestId('live-row-state').textContent(), 'In progress');
+  const left = Number(await row.getByTestId('live-time-left').getAttribute('data-remaining-ms'));
+  assert.ok(left > 14 * 60 * 1000 && left <= 15 * 60 * 1000, `time left ${left}`);
+
   for (let i = 0; i < 4; i += 1) await switchTab(student);
   await student.locator('textarea').first().focus();
   await student.locator('textarea').first().dispatchEvent('paste');
   await expectAccessible(student);
+
+  await until(async () => {
+    const kinds = await teacher.getByTestId('live-incident').evaluateAll((items) => items.map((i) => i.dataset.kind));
+    return kinds.includes('paste') && kinds.includes('tab_switches');
+  }, 'the incidents pushed to the live page');
+  await teacher.getByTestId('live-announcement').getByText(/New incident/).waitFor();
+  const pushes = Number(await live.getAttribute('data-pushes'));
+  assert.ok(pushes >= 2, `pushes ${pushes}`);
+  assert.ok(boardReads.length <= pushes + 1, `${boardReads.length} reads of the board for ${pushes} pushes: a poll?`);
+  await expectAccessible(teacher);
+
+  // A pause from the live page reaches the learner's countdown at its next sync.
+  await row.getByRole('button', { name: /^Control .*'s attempt$/ }).click();
+  const control = teacher.getByTestId('attempt-control');
+  await control.getByLabel('Pause (the clock stops)').check();
+  await control.getByLabel('Reason').fill('Fire drill');
+  await control.getByRole('button', { name: 'Apply' }).click();
+  await student.getByTestId('attempt-paused').waitFor({ timeout: 15000 });
+  const frozen = await student.getByTestId('time-left').getAttribute('data-remaining-ms');
+  await student.waitForTimeout(1500);
+  assert.equal(await student.getByTestId('time-left').getAttribute('data-remaining-ms'), frozen);
+  await student.getByTestId('timer-warning').getByText('paused this attempt').waitFor();
+  await teacher.getByTestId('live-row-state').getByText('Paused').waitFor();
+  await expectAccessible(teacher);
 
   // The teacher's list, highest risk first; the timeline in order, with the incidents.
   await until(async () => {
@@ -142,16 +186,23 @@ test('a strict quiz records a learner leaving the tab and pasting, and the teach
   await until(() => received.some((e) => e.type === 'proctoring.incident.flagged' && e.data.kind === 'paste'),
     'the flagged incident at the webhook receiver');
 
-  // A pause from the teacher's page reaches the learner's countdown at its next sync.
-  const control = teacher.getByTestId('attempt-control');
-  await control.getByLabel('Pause (the clock stops)').check();
-  await control.getByLabel('Reason').fill('Fire drill');
-  await control.getByRole('button', { name: 'Apply' }).click();
-  await student.getByTestId('attempt-paused').waitFor({ timeout: 15000 });
-  const frozen = await student.getByTestId('time-left').getAttribute('data-remaining-ms');
-  await student.waitForTimeout(1500);
-  assert.equal(await student.getByTestId('time-left').getAttribute('data-remaining-ms'), frozen);
-  await student.getByTestId('timer-warning').getByText('paused this attempt').waitFor();
+  // Resumed from the timeline's own control panel, the learner's clock runs again.
+  const resume = teacher.getByTestId('attempt-control');
+  await resume.getByLabel('Resume').check();
+  await resume.getByLabel('Reason').fill('Drill over');
+  await resume.getByRole('button', { name: 'Apply' }).click();
+  await student.getByTestId('attempt-paused').waitFor({ state: 'detached', timeout: 15000 });
+
+  // Once it is over, the learner reads what was recorded, as the organisation allows.
+  await student.getByRole('button', { name: 'Submit answers' }).click();
+  await student.getByTestId('attempt-outcome').waitFor();
+  await student.getByRole('link', { name: 'What was recorded during this attempt' }).click();
+  await student.getByRole('heading', { name: 'Timeline' }).waitFor();
+  const recorded = await student.getByTestId('timeline-row').locator('td:nth-child(2)').allTextContents();
+  assert.ok(recorded.includes('Pasted') && recorded.includes('Paused by staff (server)'), recorded.join(', '));
+  const flagged = await student.getByTestId('incident').evaluateAll((items) => items.map((i) => i.dataset.kind));
+  assert.deepEqual(flagged.sort(), ['paste', 'tab_switches']);
+  await expectAccessible(student);
 
   await goto(teacher, `/teach/quizzes/${quizId}`);
   await teacher.getByRole('button', { name: 'Delete quiz…' }).click();

@@ -3,6 +3,7 @@
 pub mod bench_sessions;
 pub mod config;
 pub mod csrf;
+pub mod live;
 pub mod operator;
 pub mod public_limit;
 pub mod request_id;

@@ -27,6 +27,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::session_cache::CachedStore;
 
 use crate::config::Config;
+use crate::live::{self, LiveHub};
 use crate::state::AppState;
 use crate::{csrf, public_limit, request_id, scim, security_headers, v1, webhook_worker, workers};
 
@@ -69,7 +70,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::warn!("LECTERN_SECRET_KEY is unset: a random key signs cookies and seals webhook secrets, so sessions end and webhook endpoints stop signing when Lectern restarts");
     }
     let config = Arc::new(config);
-    let app = build_app(config.clone(), store.clone()).await?;
+    let (closing, closing_watch) = tokio::sync::watch::channel(false);
+    let app = build_app_until(config.clone(), store.clone(), closing_watch).await?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("could not listen on {} (LECTERN_BIND)", config.bind))?;
@@ -84,7 +86,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Open event streams would hold the shutdown forever.
+        closing.send_replace(true);
+    })
     .await
     .context("the server failed")
 }
@@ -115,6 +121,18 @@ fn print_welcome(config: &Config) {
 
 /// The whole application, as the tests drive it too.
 pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Router> {
+    // Tests end by dropping the app, so nothing waits for its streams: a dropped sender never
+    // closes them.
+    let (_, closing) = tokio::sync::watch::channel(false);
+    build_app_until(config, store, closing).await
+}
+
+/// The application, whose long-lived streams end when `closing` turns true.
+pub async fn build_app_until(
+    config: Arc<Config>,
+    store: Store,
+    closing: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Router> {
     tokio::spawn(service::credentials::follow_announcements(store.clone()));
     let session_store = PostgresStore::new(store.pool.clone());
     session_store
@@ -147,6 +165,7 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
         store: store.clone(),
         config: config.clone(),
         leptos_options: leptos_options.clone(),
+        live: LiveHub::new(store.clone(), closing),
     };
     let server_context = app::ssr::ServerContext {
         store,
@@ -181,6 +200,7 @@ pub async fn build_app(config: Arc<Config>, store: Store) -> anyhow::Result<Rout
     let router = Router::new()
         .merge(v1::router(&state))
         .merge(scim::router(&state))
+        .merge(live::router())
         // The interactive reference, with Swagger UI's files served from the binary (no CDN).
         // Without `validator_url("none")`, Swagger UI shows a badge image from validator.swagger.io
         // that names our document's URL there (and that the /docs policy would refuse).

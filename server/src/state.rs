@@ -13,6 +13,7 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    pub live: crate::live::LiveHub,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -5,7 +5,7 @@
 use domain::attempt::AttemptView;
 use domain::dto::Page;
 use domain::proctoring::{
-    BatchAck, ClientEvent, ControlAction, EventView, IncidentStatus, IncidentView,
+    BatchAck, ClientEvent, ControlAction, EventView, IncidentStatus, IncidentView, LiveBoard,
     ProctoringSettings, SessionView,
 };
 use domain::{AttemptId, IncidentId, ProctoringSessionId, QuizId};
@@ -45,6 +45,15 @@ pub async fn list_sessions(quiz_id: QuizId, page: u32) -> Result<Page<SessionVie
         .map_err(service_error)
 }
 
+/// A quiz's running attempts and latest incidents, for the live view.
+#[server(endpoint = "proctoring/live")]
+pub async fn read_live_board(quiz_id: QuizId) -> Result<LiveBoard, AppError> {
+    let (caller, ctx) = caller().await?;
+    service::proctoring::live::board(&caller, &ctx.store, quiz_id)
+        .await
+        .map_err(service_error)
+}
+
 /// One session with its incidents and the first page of its timeline.
 #[server(endpoint = "proctoring/session")]
 pub async fn get_session(
@@ -63,6 +72,19 @@ pub async fn get_session(
         .await
         .map_err(service_error)?;
     Ok((session, incidents, events))
+}
+
+/// The caller's own proctoring record of an attempt that is over, when the organisation shows
+/// learners theirs: the session, its incidents and a page of its timeline.
+#[server(endpoint = "proctoring/mine")]
+pub async fn my_timeline(
+    attempt_id: AttemptId,
+    page: u32,
+) -> Result<(SessionView, Vec<IncidentView>, Page<EventView>), AppError> {
+    let (caller, ctx) = caller().await?;
+    service::proctoring::sessions::of_attempt(&caller, &ctx.store, attempt_id, Some(page))
+        .await
+        .map_err(service_error)
 }
 
 #[server(endpoint = "proctoring/review")]

@@ -108,7 +108,7 @@ fn SessionDetails(
     }
 }
 
-fn severity_label(severity: Severity) -> &'static str {
+pub(super) fn severity_label(severity: Severity) -> &'static str {
     match severity {
         Severity::Low => "Low",
         Severity::Medium => "Medium",
@@ -116,7 +116,7 @@ fn severity_label(severity: Severity) -> &'static str {
     }
 }
 
-fn status_label(status: IncidentStatus) -> &'static str {
+pub(super) fn status_label(status: IncidentStatus) -> &'static str {
     match status {
         IncidentStatus::Open => "Open",
         IncidentStatus::Dismissed => "Dismissed",
@@ -238,7 +238,7 @@ fn details(data: &serde_json::Value) -> String {
 }
 
 #[component]
-fn Timeline(events: Page<EventView>, attempt: AttemptView) -> impl IntoView {
+pub(super) fn Timeline(events: Page<EventView>, attempt: AttemptView) -> impl IntoView {
     let (current, total_pages, total) = (events.page, events.total_pages(), events.total);
     let mut rows: Vec<(String, String, String)> = events
         .items

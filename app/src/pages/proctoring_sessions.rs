@@ -64,6 +64,7 @@ fn Sessions() -> impl IntoView {
                         <p class="text-sm"><a class=LINK_CLASS href=format!("/teach/quizzes/{}", quiz.id)>"← Back to the quiz"</a></p>
                         <h1 class="mt-2 text-2xl font-semibold">{format!("Proctoring: {}", quiz.title)}</h1>
                         <p class="mt-1 text-slate-700">"Highest risk first. Risk adds up the incidents not dismissed: low 1, medium 3, high 10."</p>
+                        <p class="mt-2"><a class=LINK_CLASS href=format!("/teach/quizzes/{}/proctoring/live", quiz.id)>"Watch the attempts live"</a></p>
                     }.into_any(),
                     Err(error) => view! {
                         <h1 class="text-2xl font-semibold">"Proctoring not available"</h1>

@@ -2,6 +2,7 @@
 //! result with the learner's own answer and the teacher's comment.
 
 use domain::attempt::{AnswerView, AttemptView, CorrectAnswer, QuestionResult, ShownQuestion};
+use domain::proctoring::ProctoringMode;
 use domain::quiz::{AnswerResult, AttemptStatus, Response};
 use leptos::prelude::*;
 
@@ -73,6 +74,9 @@ pub fn AttemptResult(attempt: AttemptView) -> impl IntoView {
         </div>
         <h2 class="mt-8 text-lg font-semibold">"Questions"</h2>
         <ol class="mt-2 max-w-3xl space-y-4">{questions}</ol>
+        {(attempt.proctoring != ProctoringMode::Off).then(|| view! {
+            <p class="mt-6"><a class=LINK_CLASS href=format!("/quizzes/{}/attempts/{}/timeline", attempt.quiz_id, attempt.id)>"What was recorded during this attempt"</a></p>
+        })}
         <p class="mt-6"><a class=LINK_CLASS href=quiz_href>"Back to the quiz"</a></p>
     }
 }

@@ -115,6 +115,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(proctoring::get_settings).put(proctoring::put_settings),
         )
         .route("/v1/proctoring/sessions", get(proctoring::list_sessions))
+        .route("/v1/proctoring/live", get(proctoring::live_board))
         .route("/v1/proctoring/sessions/{id}", get(proctoring::get_session))
         .route(
             "/v1/proctoring/sessions/{id}/events",

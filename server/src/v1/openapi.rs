@@ -152,7 +152,7 @@ pub struct IssuedWebhookSecretDoc {
         attempts::submission, attempts::control,
         proctoring::get_settings, proctoring::put_settings, proctoring::list_sessions,
         proctoring::get_session, proctoring::list_events, proctoring::list_incidents,
-        proctoring::review_incident,
+        proctoring::review_incident, proctoring::live_board,
         webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::test, webhooks::list_deliveries, webhooks::redeliver,
         webhooks::register, webhooks::list_via_admin, webhooks::delete_via_admin,

@@ -8,7 +8,8 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use domain::dto::Page;
 use domain::proctoring::{
-    EventView, IncidentReview, IncidentView, ProctoringSettings, SessionStatus, SessionView,
+    EventView, IncidentReview, IncidentView, LiveBoard, ProctoringSettings, SessionStatus,
+    SessionView,
 };
 use domain::{IncidentId, ProctoringSessionId, QuizId};
 use serde::Deserialize;
@@ -99,6 +100,32 @@ pub async fn get_session(
     Ok(ApiOk::new(
         &meta,
         sessions::get(&caller, &state.store, id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LiveParams {
+    #[param(value_type = QuizId)]
+    pub quiz_id: QuizId,
+}
+
+/// A quiz's proctored attempts as they run: who is in and their time left (pauses included),
+/// riskiest first, and its latest incidents. The live page in the browser is pushed changes and
+/// reads this again; a client reads it when it needs to.
+#[utoipa::path(get, path = "/v1/proctoring/live", operation_id = "getProctoringLiveBoard", tag = "proctoring",
+    params(LiveParams),
+    responses((status = 200, description = "The quiz's running attempts (at most 100, the rest counted) and latest incidents.", body = Envelope<LiveBoard>)))]
+pub async fn live_board(
+    State(state): State<AppState>,
+    meta: Meta,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(params): ApiQuery<LiveParams>,
+) -> ApiResult<LiveBoard> {
+    Ok(ApiOk::new(
+        &meta,
+        proctoring::live::board(&caller, &state.store, params.quiz_id).await?,
     ))
 }
 

@@ -15,6 +15,7 @@ mod idempotency;
 mod keys;
 mod openapi;
 mod proctoring;
+mod proctoring_live;
 mod quizzes;
 mod rate_limits;
 mod scim;

@@ -2,7 +2,7 @@
 //! browser's server functions, read and reviewed with a teacher's key (JSON and NDJSON), the
 //! control route's pause refusing the learner's save, and another tenant finding nothing.
 
-use domain::Role;
+use domain::{Role, TenantId};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -10,11 +10,11 @@ use sqlx::PgPool;
 use crate::helpers::{code, send, spawn_app, TestApp};
 
 /// A server function's error code (its body is the error itself, not an envelope).
-fn fn_code(body: &Value) -> &str {
+pub(crate) fn fn_code(body: &Value) -> &str {
     body["code"].as_str().unwrap_or("")
 }
 
-async fn server_fn(
+pub(crate) async fn server_fn(
     app: &TestApp,
     client: &Client,
     endpoint: &str,
@@ -34,7 +34,7 @@ async fn server_fn(
     )
 }
 
-fn events(kinds: &[&str], from: i64) -> Value {
+pub(crate) fn events(kinds: &[&str], from: i64) -> Value {
     Value::Array(
         kinds
             .iter()
@@ -44,9 +44,15 @@ fn events(kinds: &[&str], from: i64) -> Value {
     )
 }
 
-#[sqlx::test(migrator = "service::MIGRATOR")]
-async fn a_strict_quiz_is_watched_from_the_browser_and_reviewed_through_v1(pool: PgPool) {
-    let app = spawn_app(pool).await;
+/// A published course with a 30-minute strict quiz of one question, its student enrolled; made
+/// with a teacher's key.
+pub(crate) struct StrictQuiz {
+    pub t: TenantId,
+    pub teacher: String,
+    pub quiz: String,
+}
+
+pub(crate) async fn strict_quiz(app: &TestApp) -> StrictQuiz {
     let t = app.tenant("acme").await;
     let teacher = app.key(t, Role::Teacher).await;
     let student = app.user(t, Role::Student, "stu@acme.test").await;
@@ -114,6 +120,13 @@ async fn a_strict_quiz_is_watched_from_the_browser_and_reviewed_through_v1(pool:
     )
     .await;
 
+    StrictQuiz { t, teacher, quiz }
+}
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_strict_quiz_is_watched_from_the_browser_and_reviewed_through_v1(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let StrictQuiz { t, teacher, quiz } = strict_quiz(&app).await;
     let browser = app.signed_in("acme", "stu@acme.test").await;
     let (status, refused) = server_fn(
         &app,

@@ -4,7 +4,8 @@
 
 use domain::event::{self, DomainEvent};
 use domain::proctoring::{
-    EventRef, IncidentKind, IncidentReview, IncidentStatus, IncidentView, Severity,
+    EventRef, IncidentKind, IncidentReview, IncidentStatus, IncidentView, LiveIncident, Severity,
+    LIVE_RECENT_INCIDENTS,
 };
 use domain::{AttemptId, AuditAction, CourseId, IncidentId, ProctoringSessionId, QuizId, UserId};
 use serde_json::json;
@@ -52,6 +53,7 @@ pub async fn raise_in(tx: &mut TenantTx, raise: Raise) -> Result<Option<Incident
         return Ok(None);
     };
     let session = rescore_in(tx, raise.session).await?;
+    super::live::notify_in(tx, session.quiz_id, Some(id)).await?;
     let flagged = DomainEvent::IncidentFlagged(event::IncidentFlagged {
         incident_id: IncidentId::from_uuid(id),
         session_id: ProctoringSessionId::from_uuid(raise.session),
@@ -159,6 +161,51 @@ pub async fn list_in(
     .fetch_all(&mut **tx)
     .await?;
     rows.into_iter().map(IncidentRow::view).collect()
+}
+
+/// A quiz's latest incidents with their learners, newest first, for the live view; the caller
+/// was let read the quiz's sessions before.
+pub(super) async fn recent_in(
+    tx: &mut TenantTx,
+    quiz: Uuid,
+) -> Result<Vec<LiveIncident>, ServiceError> {
+    let rows = sqlx::query!(
+        "select i.id, i.session_id, i.kind, i.severity, i.status, i.summary, i.events, i.detected_at,
+                i.reviewed_by, i.reviewed_at, i.review_comment, s.attempt_id, u.name as user_name
+         from proctoring_incident i
+         join proctoring_session s on s.tenant_id = i.tenant_id and s.id = i.session_id
+         join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
+         where i.tenant_id = $1 and s.quiz_id = $2
+         order by i.detected_at desc, i.id desc
+         limit $3",
+        tx.tenant().as_uuid(),
+        quiz,
+        LIVE_RECENT_INCIDENTS,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let incident = IncidentRow {
+                id: r.id,
+                session_id: r.session_id,
+                kind: r.kind,
+                severity: r.severity,
+                status: r.status,
+                summary: r.summary,
+                events: r.events,
+                detected_at: r.detected_at,
+                reviewed_by: r.reviewed_by,
+                reviewed_at: r.reviewed_at,
+                review_comment: r.review_comment,
+            };
+            Ok(LiveIncident {
+                user_name: r.user_name,
+                attempt_id: AttemptId::from_uuid(r.attempt_id),
+                incident: incident.view()?,
+            })
+        })
+        .collect()
 }
 
 /// A reviewer's verdict on an incident, with their comment: the course's editors; audited. A

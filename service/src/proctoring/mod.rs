@@ -8,6 +8,7 @@
 pub mod access;
 pub mod incidents;
 pub mod ingest;
+pub mod live;
 mod rules;
 pub mod sessions;
 pub mod settings;

@@ -3,8 +3,8 @@
 
 use domain::dto::Page;
 use domain::proctoring::{
-    EventRef, EventView, IncidentKind, ProctoringMode, ServerEventKind, SessionStatus, SessionView,
-    Severity,
+    EventRef, EventView, IncidentKind, IncidentView, ProctoringMode, ServerEventKind,
+    SessionStatus, SessionView, Severity,
 };
 use domain::quiz::AttemptStatus;
 use domain::{AttemptId, CourseId, ProctoringSessionId, QuizId, UserId};
@@ -61,6 +61,7 @@ pub async fn open_in(tx: &mut TenantTx, opening: Opening) -> Result<(), ServiceE
     .await?;
     let data = json!({ "ip_address": ip, "user_agent": agent });
     record_in(tx, id, ServerEventKind::Started, now, data).await?;
+    super::live::notify_in(tx, opening.quiz, None).await?;
     if accepted.is_some() {
         let data = serde_json::Value::Null;
         record_in(tx, id, ServerEventKind::RulesAccepted, now, data).await?;
@@ -77,19 +78,21 @@ pub async fn close_in(
     answered: usize,
 ) -> Result<(), ServiceError> {
     let now = tx.now();
-    let closed = sqlx::query_scalar!(
+    let closed = sqlx::query!(
         "update proctoring_session set status = 'closed', ended_at = $3
          where tenant_id = $1 and attempt_id = $2 and status = 'active'
-         returning id",
+         returning id, quiz_id",
         tx.tenant().as_uuid(),
         attempt,
         now
     )
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(session) = closed else {
+    let Some(closed) = closed else {
         return Ok(());
     };
+    let session = closed.id;
+    super::live::notify_in(tx, closed.quiz_id, None).await?;
     let taken = now - started_at;
     let rules = super::settings::settings_in(tx).await?.rules;
     let answered = i64::try_from(answered).unwrap_or(i64::MAX);
@@ -151,7 +154,14 @@ struct ListedRow {
 }
 
 impl ListedRow {
-    fn view(self) -> Result<SessionView, ServiceError> {
+    fn view(self, now: OffsetDateTime) -> Result<SessionView, ServiceError> {
+        let attempt_status = AttemptStatus::parse("status", &self.attempt_status)?;
+        let remaining_ms = crate::quizzes::attempts::remaining_ms(
+            attempt_status,
+            self.deadline_at,
+            self.paused_at,
+            now,
+        );
         Ok(SessionView {
             id: ProctoringSessionId::from_uuid(self.id),
             quiz_id: QuizId::from_uuid(self.quiz_id),
@@ -170,9 +180,10 @@ impl ListedRow {
             risk_score: self.risk_score,
             open_incidents: self.open_incidents,
             incidents: self.incidents,
-            attempt_status: AttemptStatus::parse("status", &self.attempt_status)?,
+            attempt_status,
             paused: self.paused_at.is_some(),
             deadline_at: self.deadline_at.map(rfc3339),
+            remaining_ms,
         })
     }
 }
@@ -225,9 +236,10 @@ pub async fn list_in(
     let total = rows
         .first()
         .map_or(0, |r| u64::try_from(r.total).unwrap_or(0));
+    let now = tx.now();
     let items = rows
         .into_iter()
-        .map(ListedRow::view)
+        .map(|row| row.view(now))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(window.page(items, total))
 }
@@ -264,7 +276,7 @@ async fn listed(tx: &mut TenantTx, session: &SessionRow) -> Result<SessionView, 
         .into_iter()
         .next()
         .ok_or(ServiceError::NotFound)?
-        .view()
+        .view(tx.now())
 }
 
 /// Which sessions [`select`] reads: `edits_all`, or else the courses `user` owns or staffs.
@@ -367,4 +379,36 @@ pub async fn events_in(
         })
         .collect();
     Ok(window.page(items, total))
+}
+
+/// A session found by its attempt, with its incidents and a page of its timeline, through
+/// [`session_in`]: the attempt's learner sees theirs once it is over, when the tenant allows it.
+#[tracing::instrument(skip(store), fields(tenant_id = %caller.tenant_id))]
+pub async fn of_attempt(
+    caller: &Caller,
+    store: &Store,
+    attempt: AttemptId,
+    page: Option<u32>,
+) -> Result<(SessionView, Vec<IncidentView>, Page<EventView>), ServiceError> {
+    in_tx!(store, caller, |tx| of_attempt_in(tx, attempt, page))
+}
+
+async fn of_attempt_in(
+    tx: &mut TenantTx,
+    attempt: AttemptId,
+    page: Option<u32>,
+) -> Result<(SessionView, Vec<IncidentView>, Page<EventView>), ServiceError> {
+    let id = sqlx::query_scalar!(
+        "select id from proctoring_session where tenant_id = $1 and attempt_id = $2",
+        tx.tenant().as_uuid(),
+        attempt.as_uuid()
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(ProctoringSessionId::from_uuid)
+    .ok_or(ServiceError::NotFound)?;
+    let session = get_in(tx, id).await?;
+    let incidents = super::incidents::list_in(tx, id).await?;
+    let events = events_in(tx, id, page, None).await?;
+    Ok((session, incidents, events))
 }

@@ -121,6 +121,9 @@ pub async fn control_in(
         .execute(&mut **tx)
         .await?;
     }
+    if session.is_some() {
+        crate::proctoring::live::notify_in(tx, quiz.as_uuid(), None).await?;
+    }
     let mut audited = data;
     audited["quiz_id"] = json!(quiz);
     audit::record_on(tx, action, "attempt", attempt.as_uuid(), audited).await?;

@@ -57,8 +57,10 @@ pub(super) async fn submit_row(
     .execute(&mut **tx)
     .await?;
     let now = tx.now();
+    // A paused attempt is submitted only by a teacher's terminate: it ends unpaused.
     sqlx::query!(
-        "update quiz_attempt set status = 'submitted', submitted_at = $3, auto_submitted = $4
+        "update quiz_attempt set status = 'submitted', submitted_at = $3, auto_submitted = $4,
+                                 paused_at = null
          where tenant_id = $1 and id = $2",
         tx.tenant().as_uuid(),
         row.id,

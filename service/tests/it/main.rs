@@ -17,6 +17,7 @@ mod isolation;
 mod mail;
 mod proctoring;
 mod proctoring_control;
+mod proctoring_live;
 mod quiz_intro;
 mod quizzes;
 mod rate_limit;

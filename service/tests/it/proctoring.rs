@@ -417,6 +417,10 @@ async fn a_tenant_never_sees_another_tenants_sessions_and_learners_see_theirs_on
         sessions::get(&w.student, &w.store, session).await,
         Err(ServiceError::NotFound)
     ));
+    assert!(matches!(
+        sessions::of_attempt(&w.student, &w.store, attempt.id, None).await,
+        Err(ServiceError::NotFound)
+    ));
     let admin = caller(
         w.student.tenant_id,
         user(&w.store, w.student.tenant_id, Role::Admin, "adm@acme.test").await,
@@ -437,6 +441,26 @@ async fn a_tenant_never_sees_another_tenants_sessions_and_learners_see_theirs_on
         .await
         .unwrap();
     assert!(own.items.iter().any(|e| e.kind == "submitted"));
+    // The learner's page finds it by the attempt; another learner finds nothing there.
+    let (own_session, _, own_events) = sessions::of_attempt(&w.student, &w.store, attempt.id, None)
+        .await
+        .unwrap();
+    assert_eq!((own_session.id, own_events.total), (session, own.total));
+    let classmate = caller(
+        w.student.tenant_id,
+        user(
+            &w.store,
+            w.student.tenant_id,
+            Role::Student,
+            "two@acme.test",
+        )
+        .await,
+        Role::Student,
+    );
+    assert!(matches!(
+        sessions::of_attempt(&classmate, &w.store, attempt.id, None).await,
+        Err(ServiceError::NotFound)
+    ));
     assert!(matches!(
         sessions::list(&w.student, &w.store, SessionFilter::default()).await,
         Err(ServiceError::Forbidden)
