@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::proctoring_session::{severity_label, status_label, Timeline};
+use super::proctoring_session::{Incidents, Timeline};
 use crate::api::proctoring::my_timeline;
 use crate::api::quizzes::get_attempt;
 use crate::components::auth::RequireRole;
@@ -73,7 +73,7 @@ fn Record() -> impl IntoView {
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok(((_, incidents, events), attempt)) => view! {
-                        <Flagged incidents />
+                        <Incidents incidents changed=RwSignal::new(0) reviews=false />
                         <Timeline events attempt />
                     }.into_any(),
                     Err(error) if error.code == ErrorCode::NotFound => view! {
@@ -85,28 +85,5 @@ fn Record() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-#[component]
-fn Flagged(incidents: Vec<IncidentView>) -> impl IntoView {
-    view! {
-        <section class="mt-8" aria-labelledby="flagged-heading">
-            <h2 id="flagged-heading" class="text-lg font-semibold">"Flagged for review"</h2>
-            {if incidents.is_empty() {
-                view! { <p class="mt-2 text-slate-700" data-testid="no-incidents">"Nothing was flagged."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="mt-2 space-y-2">
-                        {incidents.into_iter().map(|i| view! {
-                            <li class="rounded border border-slate-200 bg-white p-3" data-testid="incident" data-kind=i.kind.as_str()>
-                                <p class="font-semibold">{i.summary}</p>
-                                <p class="text-sm text-slate-700">{format!("{} severity · {}", severity_label(i.severity), status_label(i.status))}</p>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any()
-            }}
-        </section>
     }
 }

@@ -103,7 +103,7 @@ fn SessionDetails(
         {running.then(|| view! {
             <AttemptControlPanel quiz_id attempt_id paused=attempt.paused proctored=true changed />
         })}
-        <Incidents incidents changed />
+        <Incidents incidents changed reviews=true />
         <Timeline events attempt />
     }
 }
@@ -116,7 +116,7 @@ pub(super) fn severity_label(severity: Severity) -> &'static str {
     }
 }
 
-pub(super) fn status_label(status: IncidentStatus) -> &'static str {
+fn status_label(status: IncidentStatus) -> &'static str {
     match status {
         IncidentStatus::Open => "Open",
         IncidentStatus::Dismissed => "Dismissed",
@@ -124,8 +124,14 @@ pub(super) fn status_label(status: IncidentStatus) -> &'static str {
     }
 }
 
+/// A session's incidents: with a review form for each when `reviews`, as a reviewer sees them;
+/// read only, as the session's learner sees theirs.
 #[component]
-fn Incidents(incidents: Vec<IncidentView>, changed: RwSignal<u32>) -> impl IntoView {
+pub(super) fn Incidents(
+    incidents: Vec<IncidentView>,
+    changed: RwSignal<u32>,
+    reviews: bool,
+) -> impl IntoView {
     view! {
         <section class="mt-8" aria-labelledby="incidents-heading">
             <h2 id="incidents-heading" class="text-lg font-semibold">"Incidents"</h2>
@@ -134,7 +140,20 @@ fn Incidents(incidents: Vec<IncidentView>, changed: RwSignal<u32>) -> impl IntoV
             } else {
                 view! {
                     <ul class="mt-2 space-y-4">
-                        {incidents.into_iter().map(|i| view! { <IncidentItem incident=i changed /> }).collect_view()}
+                        {incidents.into_iter().map(|incident| {
+                            let kind = incident.kind.as_str();
+                            let said = format!("{} severity · {} · detected {}", severity_label(incident.severity), status_label(incident.status), short_time(&incident.detected_at));
+                            let summary = incident.summary.clone();
+                            let comment = incident.review_comment.clone();
+                            view! {
+                                <li class="rounded-lg border border-slate-200 bg-white p-4" data-testid="incident" data-kind=kind>
+                                    <p class="font-semibold">{summary}</p>
+                                    <p class="text-sm text-slate-700">{said}</p>
+                                    {comment.map(|c| view! { <p class="mt-1 text-sm">{format!("Review: {c}")}</p> })}
+                                    {reviews.then(|| view! { <ReviewForm incident changed /> })}
+                                </li>
+                            }
+                        }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -143,7 +162,7 @@ fn Incidents(incidents: Vec<IncidentView>, changed: RwSignal<u32>) -> impl IntoV
 }
 
 #[component]
-fn IncidentItem(incident: IncidentView, changed: RwSignal<u32>) -> impl IntoView {
+fn ReviewForm(incident: IncidentView, changed: RwSignal<u32>) -> impl IntoView {
     let action = ServerAction::<ReviewIncident>::new();
     bump_on_success(action.value(), changed);
     let error = action_error(action.value());
@@ -154,30 +173,23 @@ fn IncidentItem(incident: IncidentView, changed: RwSignal<u32>) -> impl IntoView
     );
     let current = incident.status;
     view! {
-        <li class="rounded-lg border border-slate-200 bg-white p-4" data-testid="incident" data-kind=incident.kind.as_str()>
-            <p class="font-semibold">{incident.summary.clone()}</p>
-            <p class="text-sm text-slate-700">
-                {format!("{} severity · {} · detected {}", severity_label(incident.severity), status_label(incident.status), short_time(&incident.detected_at))}
-            </p>
-            {incident.review_comment.clone().map(|c| view! { <p class="mt-1 text-sm">{format!("Review: {c}")}</p> })}
-            <FormError error />
-            <ActionForm action attr:class="mt-3 flex flex-wrap items-end gap-3">
-                <input type="hidden" name="id" value=id.to_string() />
-                <div>
-                    <label for=status_id.clone() class="block text-sm font-medium">"Verdict"</label>
-                    <select id=status_id name="status" class=INPUT_CLASS>
-                        {IncidentStatus::ALL.iter().map(|s| view! {
-                            <option value=s.as_str() selected=*s == current>{status_label(*s)}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="grow">
-                    <label for=comment_id.clone() class="block text-sm font-medium">"Comment"</label>
-                    <input id=comment_id name="comment" type="text" class=INPUT_CLASS value=incident.review_comment.clone().unwrap_or_default() />
-                </div>
-                <button type="submit" class=BUTTON_CLASS>"Save review"</button>
-            </ActionForm>
-        </li>
+        <FormError error />
+        <ActionForm action attr:class="mt-3 flex flex-wrap items-end gap-3">
+            <input type="hidden" name="id" value=id.to_string() />
+            <div>
+                <label for=status_id.clone() class="block text-sm font-medium">"Verdict"</label>
+                <select id=status_id name="status" class=INPUT_CLASS>
+                    {IncidentStatus::ALL.iter().map(|s| view! {
+                        <option value=s.as_str() selected=*s == current>{status_label(*s)}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="grow">
+                <label for=comment_id.clone() class="block text-sm font-medium">"Comment"</label>
+                <input id=comment_id name="comment" type="text" class=INPUT_CLASS value=incident.review_comment.clone().unwrap_or_default() />
+            </div>
+            <button type="submit" class=BUTTON_CLASS>"Save review"</button>
+        </ActionForm>
     }
 }
 

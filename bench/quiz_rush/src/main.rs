@@ -17,10 +17,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use quiz_rush::{micros, percentile, Reply};
 use reqwest::Client;
 use serde_json::{json, Value};
-
-type Failure = String;
 
 #[derive(Clone)]
 struct Args {
@@ -149,14 +148,6 @@ impl Report {
     }
 }
 
-enum Reply {
-    Ok(Value),
-    /// The server answered with an error: status and code.
-    Refused(u16, String),
-    /// No answer: the connection failed or timed out.
-    Failed(Failure),
-}
-
 struct Shared {
     client: Client,
     args: Args,
@@ -176,7 +167,7 @@ impl Shared {
             .header("sec-fetch-site", "same-origin")
             .header("accept", "application/json")
             .json(body);
-        self.finish(request).await
+        quiz_rush::reply(request).await
     }
 
     /// `quiz/attempt` takes its arguments form-encoded, as the hydrated page sends them.
@@ -189,28 +180,7 @@ impl Shared {
             .header("accept", "application/json")
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!("quiz_id={}&attempt_id={attempt}", self.args.quiz));
-        self.finish(request).await
-    }
-
-    async fn finish(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(e) if e.is_timeout() => return Reply::Failed("timeout".into()),
-            Err(e) if e.is_connect() => return Reply::Failed("connect".into()),
-            Err(_) => return Reply::Failed("connection".into()),
-        };
-        let status = response.status();
-        let text = match response.text().await {
-            Ok(text) => text,
-            Err(_) => return Reply::Failed("connection".into()),
-        };
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        if status.is_success() {
-            Reply::Ok(body)
-        } else {
-            let code = body["code"].as_str().unwrap_or("-").to_string();
-            Reply::Refused(status.as_u16(), code)
-        }
+        quiz_rush::reply(request).await
     }
 
     fn since_t0(&self) -> f64 {
@@ -221,10 +191,6 @@ impl Shared {
         let t = self.since_t0();
         t >= self.args.ramp && t < self.args.ramp + self.args.duration
     }
-}
-
-fn micros(since: Instant) -> u32 {
-    u32::try_from(since.elapsed().as_micros()).unwrap_or(u32::MAX)
 }
 
 /// How long a learner in a crash run keeps resending one request before giving up on it.
@@ -445,14 +411,6 @@ fn id_to_uuid(id: &str) -> Option<String> {
         &hex[16..20],
         &hex[20..32]
     ))
-}
-
-fn percentile(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    f64::from(sorted[rank.clamp(1, sorted.len()) - 1]) / 1000.0
 }
 
 #[tokio::main]

@@ -46,15 +46,9 @@ fn server_ref(sequence: i64) -> Vec<EventRef> {
 
 pub(super) async fn apply(tx: &mut TenantTx, batch: Batch<'_>) -> Result<(), ServiceError> {
     let session = batch.session.id;
-    let raised: Vec<String> = sqlx::query_scalar!(
-        "select distinct kind from proctoring_incident where tenant_id = $1 and session_id = $2",
-        tx.tenant().as_uuid(),
-        session
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+    let raised = &batch.session.raised;
     let open = |kind: IncidentKind| !raised.iter().any(|k| k == kind.as_str());
-    let rules = super::settings::settings_in(tx).await?.rules;
+    let rules = super::settings::rules_of(batch.session.policy_rules.clone());
     let strict = ProctoringMode::parse("mode", &batch.session.mode)? == ProctoringMode::Strict;
     let mut raises = server_signals(tx, &batch, &rules).await?;
     raises.retain(|r| open(r.kind));
@@ -95,7 +89,11 @@ pub(super) async fn apply(tx: &mut TenantTx, batch: Batch<'_>) -> Result<(), Ser
             events: second,
         });
     }
-    if strict && open(IncidentKind::FullscreenExit) {
+    // Only a batch with a full-screen event, or one while the learner is out, can break the rule.
+    let fullscreen_moved = !batch.refs(ClientEventKind::FullscreenExit).is_empty()
+        || !batch.refs(ClientEventKind::FullscreenEnter).is_empty();
+    let out = batch.session.last_fullscreen.as_deref() == Some("fullscreen_exit");
+    if strict && open(IncidentKind::FullscreenExit) && (fullscreen_moved || out) {
         if let Some(raise) = fullscreen(tx, &batch, &rules).await? {
             raises.push(raise);
         }

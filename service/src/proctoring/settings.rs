@@ -25,13 +25,19 @@ pub async fn settings_in(tx: &mut TenantTx) -> Result<ProctoringSettings, Servic
     let Some(row) = row else {
         return Ok(ProctoringSettings::default());
     };
-    // Stored by `update_settings` from checked rules; a rule added later takes its default.
-    let rules: ProctoringRules = serde_json::from_value(row.rules).unwrap_or_default();
     Ok(ProctoringSettings {
-        rules,
+        rules: rules_of(Some(row.rules)),
         retention_days: row.retention_days,
         learner_sees_timeline: row.learner_sees_timeline,
     })
+}
+
+/// The rules as stored by `update_settings` (checked then), or the defaults when the tenant has
+/// none; a rule added later takes its default.
+pub(super) fn rules_of(stored: Option<serde_json::Value>) -> ProctoringRules {
+    stored
+        .and_then(|rules| serde_json::from_value(rules).ok())
+        .unwrap_or_default()
 }
 
 /// Replaces the tenant's settings; audited with the old and new values.

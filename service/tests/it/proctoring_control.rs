@@ -15,7 +15,7 @@ use service::ServiceError;
 use sqlx::PgPool;
 use time::Duration;
 
-fn action(action: ControlAction, minutes: Option<i32>) -> AttemptControl {
+pub(crate) fn action(action: ControlAction, minutes: Option<i32>) -> AttemptControl {
     AttemptControl {
         action,
         minutes,

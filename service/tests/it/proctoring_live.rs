@@ -2,8 +2,9 @@
 //! latest incidents, a signal for each change once it commits, and nobody else's quizzes.
 
 use crate::proctoring::{event, proctored_quiz, start};
+use crate::proctoring_control::action;
 use crate::quizzes::world;
-use domain::proctoring::{AttemptControl, ControlAction, IncidentKind, ProctoringMode};
+use domain::proctoring::{ControlAction, IncidentKind, ProctoringMode};
 use domain::ErrorCode;
 use service::proctoring::{self, live};
 use service::quizzes::control::control;
@@ -53,11 +54,7 @@ async fn the_board_shows_who_is_in_with_time_left_and_the_latest_incidents(pool:
     assert_eq!(board.recent[0].attempt_id, attempt.id);
 
     // A paused attempt's time stands still on the board as on the learner's page.
-    let pause = AttemptControl {
-        action: ControlAction::Pause,
-        minutes: None,
-        reason: "Fire drill".into(),
-    };
+    let pause = action(ControlAction::Pause, None);
     control(&w.teacher, &w.store, quiz, attempt.id, pause)
         .await
         .unwrap();
@@ -67,11 +64,7 @@ async fn the_board_shows_who_is_in_with_time_left_and_the_latest_incidents(pool:
     assert_eq!(board.running[0].remaining_ms, Some(20 * 60 * 1000 - 20_000));
 
     // Submitted, it leaves the board; its incident stays among the latest.
-    let terminate = AttemptControl {
-        action: ControlAction::Terminate,
-        minutes: None,
-        reason: "Enough".into(),
-    };
+    let terminate = action(ControlAction::Terminate, None);
     control(&w.teacher, &w.store, quiz, attempt.id, terminate)
         .await
         .unwrap();
@@ -138,11 +131,7 @@ async fn each_change_signals_its_quiz_once_committed(pool: PgPool) {
     )
     .await
     .unwrap();
-    let extend = AttemptControl {
-        action: ControlAction::Extend,
-        minutes: Some(5),
-        reason: "Accommodation".into(),
-    };
+    let extend = action(ControlAction::Extend, Some(5));
     control(&w.teacher, &w.store, quiz, attempt.id, extend)
         .await
         .unwrap();
@@ -150,11 +139,7 @@ async fn each_change_signals_its_quiz_once_committed(pool: PgPool) {
     assert_eq!((extended.quiz, extended.incident), (quiz, None));
 
     // A refused change signals nothing.
-    let refused = AttemptControl {
-        action: ControlAction::Resume,
-        minutes: None,
-        reason: "Not paused".into(),
-    };
+    let refused = action(ControlAction::Resume, None);
     assert!(control(&w.teacher, &w.store, quiz, attempt.id, refused)
         .await
         .is_err());

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use quiz_rush::{micros, percentile, Reply};
 use reqwest::Client;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -46,7 +47,10 @@ fn parse_args() -> Result<Args, String> {
     let mut rest = std::env::args().skip(1);
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or(format!("{flag} needs a value"))?;
-        let number = |v: &str| v.parse::<f64>().map_err(|_| format!("{flag}: not a number"));
+        let number = |v: &str| {
+            v.parse::<f64>()
+                .map_err(|_| format!("{flag}: not a number"))
+        };
         match flag.as_str() {
             "--base" => args.base = value,
             "--quiz" => args.quiz = value,
@@ -65,12 +69,6 @@ fn parse_args() -> Result<Args, String> {
         return Err("usage: proctoring_load --quiz asmnt_… --cookies FILE --watcher-cookie COOKIE --learners N [--base URL] [--ramp S] [--duration S] [--interval S] [--batch K] [--probes P]".into());
     }
     Ok(args)
-}
-
-enum Reply {
-    Ok(Value),
-    Refused(u16, String),
-    Failed(String),
 }
 
 struct Shared {
@@ -92,19 +90,7 @@ impl Shared {
             .header("sec-fetch-site", "same-origin")
             .header("accept", "application/json")
             .json(body);
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(e) if e.is_timeout() => return Reply::Failed("timeout".into()),
-            Err(_) => return Reply::Failed("connection".into()),
-        };
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if status.is_success() {
-            Reply::Ok(body)
-        } else {
-            let code = body["code"].as_str().unwrap_or("-").to_string();
-            Reply::Refused(status.as_u16(), code)
-        }
+        quiz_rush::reply(request).await
     }
 
     fn since_t0(&self) -> f64 {
@@ -126,10 +112,6 @@ struct Report {
     errors: HashMap<String, u64>,
 }
 
-fn micros(since: Instant) -> u32 {
-    u32::try_from(since.elapsed().as_micros()).unwrap_or(u32::MAX)
-}
-
 /// One learner: starts, then a batch every interval (blur and focus, which raise nothing) until
 /// the run ends.
 async fn learner(shared: Arc<Shared>, index: usize, cookie: String) -> Report {
@@ -141,7 +123,10 @@ async fn learner(shared: Arc<Shared>, index: usize, cookie: String) -> Report {
     let attempt = match shared.call(&cookie, "quiz/start", &start).await {
         Reply::Ok(attempt) => attempt["id"].as_str().unwrap_or_default().to_string(),
         Reply::Refused(status, code) => {
-            *report.errors.entry(format!("start {status} {code}")).or_default() += 1;
+            *report
+                .errors
+                .entry(format!("start {status} {code}"))
+                .or_default() += 1;
             return report;
         }
         Reply::Failed(why) => {
@@ -180,7 +165,10 @@ async fn learner(shared: Arc<Shared>, index: usize, cookie: String) -> Report {
             }
             Reply::Refused(status, code) => {
                 shared.errors.fetch_add(1, Ordering::Relaxed);
-                *report.errors.entry(format!("batch {status} {code}")).or_default() += 1;
+                *report
+                    .errors
+                    .entry(format!("batch {status} {code}"))
+                    .or_default() += 1;
             }
             Reply::Failed(why) => {
                 shared.errors.fetch_add(1, Ordering::Relaxed);
@@ -193,9 +181,15 @@ async fn learner(shared: Arc<Shared>, index: usize, cookie: String) -> Report {
 
 /// The teacher's page: the quiz's live stream; each `incident` event's arrival goes to `heard`.
 async fn watch(shared: Arc<Shared>, heard: mpsc::UnboundedSender<Instant>) -> Result<(), String> {
-    let url = format!("{}/live/quizzes/{}/proctoring", shared.args.base, shared.args.quiz);
+    let url = format!(
+        "{}/live/quizzes/{}/proctoring",
+        shared.args.base, shared.args.quiz
+    );
     // Its own client: the learners' pool has a request timeout, and this request lasts.
-    let client = Client::builder().tcp_nodelay(true).build().map_err(|e| e.to_string())?;
+    let client = Client::builder()
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| e.to_string())?;
     let mut response = client
         .get(url)
         .header("cookie", &shared.args.watcher)
@@ -212,7 +206,10 @@ async fn watch(shared: Arc<Shared>, heard: mpsc::UnboundedSender<Instant>) -> Re
         buffer.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buffer.find("\n\n") {
             let block: String = buffer.drain(..end + 2).collect();
-            if block.lines().any(|l| l.trim() == "event: incident" || l.trim() == "event:incident") {
+            if block
+                .lines()
+                .any(|l| l.trim() == "event: incident" || l.trim() == "event:incident")
+            {
                 let _ = heard.send(at);
             }
         }
@@ -222,7 +219,10 @@ async fn watch(shared: Arc<Shared>, heard: mpsc::UnboundedSender<Instant>) -> Re
 
 /// One learner at a time pastes; the push latency is from its batch leaving to the teacher's
 /// stream hearing of an incident. Probes are spread over the steady window.
-async fn probe(shared: Arc<Shared>, mut heard: mpsc::UnboundedReceiver<Instant>) -> (Vec<u32>, usize) {
+async fn probe(
+    shared: Arc<Shared>,
+    mut heard: mpsc::UnboundedReceiver<Instant>,
+) -> (Vec<u32>, usize) {
     let args = shared.args.clone();
     let mut latencies = Vec::new();
     if args.probes == 0 {
@@ -233,29 +233,29 @@ async fn probe(shared: Arc<Shared>, mut heard: mpsc::UnboundedReceiver<Instant>)
         let at = shared.t0 + Duration::from_secs_f64(args.ramp + spacing * (i as f64 + 0.5));
         tokio::time::sleep_until(at.into()).await;
         let index = i * args.learners / args.probes;
-        let Some((cookie, attempt)) = shared.attempts.lock().ok().and_then(|a| a[index].clone()) else {
+        let Some((cookie, attempt)) = shared.attempts.lock().ok().and_then(|a| a[index].clone())
+        else {
             continue;
         };
         while heard.try_recv().is_ok() {}
         let body = json!({"quiz_id": args.quiz, "attempt_id": attempt,
             "events": [{"sequence": 1_000_000 + i as i64, "kind": "paste", "offset_ms": 1, "age_ms": 0}]});
         let sent = Instant::now();
-        if !matches!(shared.call(&cookie, "proctoring/events", &body).await, Reply::Ok(_)) {
+        if !matches!(
+            shared.call(&cookie, "proctoring/events", &body).await,
+            Reply::Ok(_)
+        ) {
             continue;
         }
-        if let Ok(Some(arrived)) = tokio::time::timeout(Duration::from_secs(10), heard.recv()).await {
-            latencies.push(u32::try_from(arrived.saturating_duration_since(sent).as_micros()).unwrap_or(u32::MAX));
+        if let Ok(Some(arrived)) = tokio::time::timeout(Duration::from_secs(10), heard.recv()).await
+        {
+            latencies.push(
+                u32::try_from(arrived.saturating_duration_since(sent).as_micros())
+                    .unwrap_or(u32::MAX),
+            );
         }
     }
     (latencies, args.probes)
-}
-
-fn percentile(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    f64::from(sorted[rank.clamp(1, sorted.len()) - 1]) / 1000.0
 }
 
 #[tokio::main]
@@ -271,7 +271,11 @@ async fn main() {
         .map(str::to_string)
         .collect();
     if cookies.len() < args.learners {
-        eprintln!("proctoring_load: {} cookies for {} learners", cookies.len(), args.learners);
+        eprintln!(
+            "proctoring_load: {} cookies for {} learners",
+            cookies.len(),
+            args.learners
+        );
         std::process::exit(2);
     }
     let client = Client::builder()
@@ -331,7 +335,10 @@ async fn main() {
         watcher.abort();
     }
 
-    let mut batch_micros: Vec<u32> = reports.iter().flat_map(|r| r.batch_micros.iter().copied()).collect();
+    let mut batch_micros: Vec<u32> = reports
+        .iter()
+        .flat_map(|r| r.batch_micros.iter().copied())
+        .collect();
     batch_micros.sort_unstable();
     pushes.sort_unstable();
     let mut errors: HashMap<String, u64> = HashMap::new();
