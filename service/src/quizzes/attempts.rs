@@ -111,16 +111,24 @@ pub(super) async fn learner(tx: &mut TenantTx) -> Result<UserId, ServiceError> {
 }
 
 /// Whether `user` is an active learner of the course (enrolled, or completed it).
-async fn enrolled(tx: &mut TenantTx, course: Uuid, user: UserId) -> Result<bool, ServiceError> {
-    Ok(sqlx::query_scalar!(
-        r#"select exists(select 1 from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3
-                         and status in ('active', 'completed')) as "enrolled!""#,
+/// Whether the learner may take the course's quizzes. Locks their enrollment row, so that one
+/// learner's concurrent starts follow one another without holding up the course's other learners
+/// (locking the course row made a whole exam's starts queue behind each other).
+async fn lock_enrollment(
+    tx: &mut TenantTx,
+    course: Uuid,
+    user: UserId,
+) -> Result<bool, ServiceError> {
+    let status = sqlx::query_scalar!(
+        "select status from enrollment where tenant_id = $1 and course_id = $2 and user_id = $3
+         for no key update",
         tx.tenant().as_uuid(),
         course,
         user.as_uuid()
     )
-    .fetch_one(&mut **tx)
-    .await?)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(matches!(status.as_deref(), Some("active" | "completed")))
 }
 
 pub(super) async fn fetch(
@@ -358,13 +366,14 @@ pub async fn start_with_in(
         tx.caller().require_teacher()?;
     }
     let user = learner(tx).await?;
-    // The course row's lock serialises one learner's concurrent starts with each other.
-    let access = access_in(tx, quiz, true).await?;
+    // A preview holds the course row (a teacher's previews follow one another); a learner's start
+    // holds their enrollment row below.
+    let access = access_in(tx, quiz, preview).await?;
     let now = tx.now();
     if preview {
         access.course.require_edit()?;
     } else {
-        if !enrolled(tx, access.quiz.course_id, user).await? {
+        if !lock_enrollment(tx, access.quiz.course_id, user).await? {
             return Err(ServiceError::conflict(
                 ErrorCode::EnrollmentRequired,
                 "Quizzes are for the course's learners: enrol in the course to take this one.",
