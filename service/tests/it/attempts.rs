@@ -452,3 +452,29 @@ async fn a_shuffled_attempt_shows_every_option_once_and_grades_by_id(pool: PgPoo
     .unwrap();
     assert_eq!(done.points, Some(1.0));
 }
+
+#[sqlx::test(migrator = "service::MIGRATOR")]
+async fn a_learners_two_starts_at_once_make_one_attempt_and_others_start_beside_them(pool: PgPool) {
+    let w = world(pool).await;
+    let quiz = published_quiz(&w).await;
+    let t = w.student.tenant_id;
+    let classmate_id = user(&w.store, t, Role::Student, "two@acme.test").await;
+    let classmate = caller(t, classmate_id, Role::Student);
+    service::enrollments::enroll(
+        &w.teacher,
+        &w.store,
+        w.course,
+        service::enrollments::Learner::Id(classmate_id),
+    )
+    .await
+    .unwrap();
+    let (a, b, c) = tokio::join!(
+        attempts::start(&w.student, &w.store, quiz, false),
+        attempts::start(&w.student, &w.store, quiz, false),
+        attempts::start(&classmate, &w.store, quiz, false),
+    );
+    let ((a, a_new), (b, b_new), (c, c_new)) = (a.unwrap(), b.unwrap(), c.unwrap());
+    assert_eq!(a.id, b.id, "one attempt for the learner");
+    assert!(a_new != b_new, "one of the two made it");
+    assert!(c_new && c.id != a.id);
+}
