@@ -75,11 +75,14 @@ data_id() { python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["id
 field() { sed -n "s/^$1=//p" "$work/result"; }
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 ticks_of() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-postgres_ticks() {
+# PostgreSQL's CPU over the window: each backend's ticks since the window began (a backend that
+# started within it counts from zero; one that ended within it is lost).
+declare -A pg_start
+pg_pids() { psql "$admin_url" -Atc "select pid from pg_stat_activity where datname = '$db'"; }
+pg_begin() { pg_start=(); local pid; for pid in $(pg_pids); do pg_start[$pid]=$(ticks_of "$pid"); done; }
+pg_spent() {
   local pid sum=0
-  for pid in $(psql "$admin_url" -Atc "select pid from pg_stat_activity where datname = '$db'"); do
-    sum=$(( sum + $(ticks_of "$pid") ))
-  done
+  for pid in $(pg_pids); do sum=$(( sum + $(ticks_of "$pid") - ${pg_start[$pid]:-0} )); done
   echo "$sum"
 }
 event_rows() { psql "$db_url" -Atc "select count(*) from proctoring_event"; }
@@ -127,15 +130,15 @@ for n in $learners_list; do
   sleep "$ramp"
   psql "$db_url" -q -c "analyze proctoring_event, proctoring_session"
   hz=$(getconf CLK_TCK)
-  rows0=$(event_rows); server0=$(ticks_of "$server"); pg0=$(postgres_ticks); t0=$(date +%s.%N)
+  rows0=$(event_rows); server0=$(ticks_of "$server"); pg_begin; t0=$(date +%s.%N)
   sleep "$duration"
-  rows1=$(event_rows); server1=$(ticks_of "$server"); pg1=$(postgres_ticks); t1=$(date +%s.%N)
+  rows1=$(event_rows); server1=$(ticks_of "$server"); pg=$(pg_spent); t1=$(date +%s.%N)
   wait "$loadgen_pid" || { echo "bench: the load generator failed"; cat "$work/progress"; exit 1; }
   loadgen_pid=""
   seconds=$(calc "$t1 - $t0" 3)
   rows_per_s=$(calc "($rows1 - $rows0) / $seconds" 0)
   cpu_server=$(calc "($server1 - $server0) / $hz / $seconds")
-  cpu_postgres=$(calc "($pg1 - $pg0) / $hz / $seconds")
+  cpu_postgres=$(calc "$pg / $hz / $seconds")
 
   # The ceiling, with the server idle: one-row inserts into proctoring_event, as many clients as
   # the server has connections.
