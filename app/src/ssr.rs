@@ -36,9 +36,12 @@ pub fn server_context() -> Result<ServerContext, AppError> {
 
 /// The request's id (set by the server's middleware), IP address and user agent.
 pub fn request_meta() -> RequestMeta {
-    let Some(parts) = use_context::<Parts>() else {
-        return RequestMeta::default();
-    };
+    use_context::<Parts>().map_or_else(RequestMeta::default, |parts| meta_of(&parts))
+}
+
+/// A request's id, IP address and user agent, read from its parts: for server functions, and for
+/// the server's own routes that take the session cookie.
+pub fn meta_of(parts: &Parts) -> RequestMeta {
     RequestMeta {
         request_id: parts
             .extensions

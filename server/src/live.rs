@@ -12,7 +12,8 @@ use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +21,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use domain::{ErrorCode, IncidentId, QuizId, TenantId};
 use futures_util::Stream;
-use service::auth::{ClientIp, RequestId, RequestMeta};
+use service::auth::RequestMeta;
 use service::proctoring::live::{self, LiveSignal};
 use service::Store;
 use sqlx::postgres::PgListener;
@@ -137,35 +138,16 @@ pub fn router() -> Router<AppState> {
 async fn watch_quiz(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    request: Request,
+    parts: Parts,
 ) -> Response {
-    let meta = RequestMeta {
-        request_id: request
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default(),
-        ip: request.extensions().get::<ClientIp>().map(|c| c.0),
-        user_agent: request
-            .headers()
-            .get(axum::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-    };
-    let Some(session) = request.extensions().get::<Session>().cloned() else {
+    let meta = app::ssr::meta_of(&parts);
+    let Some(session) = parts.extensions.get::<Session>().cloned() else {
         return refusal(&meta, service::ServiceError::Unauthenticated);
     };
     let user = match app::ssr::session_user_of(&session, &state.store).await {
         Ok(Some((user, _))) => user,
         Ok(None) => return refusal(&meta, service::ServiceError::Unauthenticated),
-        Err(error) => {
-            return error_body(
-                StatusCode::SERVICE_UNAVAILABLE,
-                error.code,
-                &error.message,
-                &meta,
-            )
-        }
+        Err(error) => return error_body(error.code, &error.message, &meta),
     };
     let caller = service::auth::caller_for(&user, &meta);
     let Ok(quiz) = id.parse::<QuizId>() else {
@@ -190,14 +172,13 @@ async fn watch_quiz(
 
 fn refusal(meta: &RequestMeta, error: service::ServiceError) -> Response {
     error.log_if_internal(&meta.request_id, "live view");
-    let code = error.code();
-    let status =
-        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    error_body(status, code, &error.public_message(), meta)
+    error_body(error.code(), &error.public_message(), meta)
 }
 
-/// The same body as a server function's error.
-fn error_body(status: StatusCode, code: ErrorCode, message: &str, meta: &RequestMeta) -> Response {
+/// The same body and status as a server function's error.
+fn error_body(code: ErrorCode, message: &str, meta: &RequestMeta) -> Response {
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::json!({
         "code": code,
         "message": message,

@@ -14,6 +14,7 @@ use super::proctoring_session::severity_label;
 use super::proctoring_sessions::session_state;
 use super::quiz_attempts::short_time;
 use super::quiz_autosave::monotonic_ms;
+use super::quiz_take::clock_text;
 use crate::api::proctoring::read_live_board;
 use crate::components::auth::RequireRole;
 use crate::components::course::{not_found, route_id, LINK_CLASS};
@@ -216,9 +217,7 @@ fn time_left(session: &SessionView, elapsed: f64) -> (String, i64) {
     } else {
         (remaining - elapsed as i64).max(0)
     };
-    let seconds = left / 1000;
-    let text = format!("{}:{:02}", seconds / 60, seconds % 60);
-    (text, left)
+    (clock_text(left), left)
 }
 
 #[component]

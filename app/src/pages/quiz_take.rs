@@ -297,19 +297,22 @@ fn FullscreenPrompt() -> impl IntoView {
     }
 }
 
+/// Time left as a countdown shows it: `mm:ss`, or `h:mm:ss` from an hour.
+pub(super) fn clock_text(ms: i64) -> String {
+    let seconds = ms.max(0) / 1000;
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m:02}:{s:02}")
+    }
+}
+
 /// The countdown, visible and in `role=timer` (which screen readers do not read out every second;
 /// the warnings are announced instead).
 #[component]
 fn TimeLeft(remaining: RwSignal<Option<i64>>) -> impl IntoView {
-    let text = move || {
-        let seconds = remaining.get().unwrap_or(0).max(0) / 1000;
-        let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-        if h > 0 {
-            format!("{h}:{m:02}:{s:02}")
-        } else {
-            format!("{m:02}:{s:02}")
-        }
-    };
+    let text = move || clock_text(remaining.get().unwrap_or(0));
     let low = move || remaining.get().is_some_and(|ms| ms <= 60_000);
     view! {
         <p class="font-semibold text-slate-900">

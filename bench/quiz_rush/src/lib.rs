@@ -1,7 +1,8 @@
 //! What the benchmarks' load generators share: a server function's answer as they read it, and
 //! their latency figures.
 
-use std::time::Instant;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -48,4 +49,38 @@ pub fn percentile(sorted: &[u32], p: f64) -> f64 {
     }
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     f64::from(sorted[rank.clamp(1, sorted.len()) - 1]) / 1000.0
+}
+
+/// The first `learners` `Cookie` header values of `server bench-sessions`' output, one a line;
+/// exits when the file holds fewer.
+pub fn learner_cookies(program: &str, path: &Path, learners: usize) -> Vec<String> {
+    let cookies: Vec<String> = std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    if cookies.len() < learners {
+        eprintln!(
+            "{program}: {} has {} cookies for {learners} learners",
+            path.display(),
+            cookies.len(),
+        );
+        std::process::exit(2);
+    }
+    cookies
+}
+
+/// One pool of keep-alive connections for all learners, as a reverse proxy in front would keep.
+pub fn learners_client(program: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(5))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
+        .build()
+        .unwrap_or_else(|e| {
+            eprintln!("{program}: {e}");
+            std::process::exit(2)
+        })
 }

@@ -422,32 +422,8 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let cookies: Vec<String> = std::fs::read_to_string(&args.cookies)
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect();
-    if cookies.len() < args.learners {
-        eprintln!(
-            "quiz_rush: {} has {} cookies for {} learners",
-            args.cookies.display(),
-            cookies.len(),
-            args.learners
-        );
-        std::process::exit(2);
-    }
-    // One pool of keep-alive connections for all learners, as a reverse proxy in front would keep.
-    let client = Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(5))
-        .pool_idle_timeout(Duration::from_secs(60))
-        .tcp_nodelay(true)
-        .build()
-        .unwrap_or_else(|e| {
-            eprintln!("quiz_rush: {e}");
-            std::process::exit(2)
-        });
+    let cookies = quiz_rush::learner_cookies("quiz_rush", &args.cookies, args.learners);
+    let client = quiz_rush::learners_client("quiz_rush");
     let walkers = if args.crash {
         (0..args.learners)
             .filter(|i| i % args.overdue_every == 0)

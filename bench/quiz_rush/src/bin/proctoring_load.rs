@@ -264,30 +264,8 @@ async fn main() {
         eprintln!("proctoring_load: {message}");
         std::process::exit(2)
     });
-    let cookies: Vec<String> = std::fs::read_to_string(&args.cookies)
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect();
-    if cookies.len() < args.learners {
-        eprintln!(
-            "proctoring_load: {} cookies for {} learners",
-            cookies.len(),
-            args.learners
-        );
-        std::process::exit(2);
-    }
-    let client = Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(5))
-        .pool_idle_timeout(Duration::from_secs(60))
-        .tcp_nodelay(true)
-        .build()
-        .unwrap_or_else(|e| {
-            eprintln!("proctoring_load: {e}");
-            std::process::exit(2)
-        });
+    let cookies = quiz_rush::learner_cookies("proctoring_load", &args.cookies, args.learners);
+    let client = quiz_rush::learners_client("proctoring_load");
     let shared = Arc::new(Shared {
         client,
         args: args.clone(),
